@@ -1,0 +1,82 @@
+# Two commands matter (see README): `make run` and `make test`. Everything else is a building block.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+DATA_DIR ?= var
+export DATA_DIR
+export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+export RASA_CACHE_DIRECTORY := $(DATA_DIR)/cache/rasa
+
+PY310 ?= $(shell command -v python3.10 2>/dev/null || echo $$(pyenv root 2>/dev/null)/versions/3.10.13/bin/python3.10)
+PY311 ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+RASA_VENV := .venvs/rasa
+APP_VENV := .venvs/app
+RASA := $(RASA_VENV)/bin/rasa
+RASA_PY := $(RASA_VENV)/bin/python
+APP_PY := $(APP_VENV)/bin/python
+MODEL := $(DATA_DIR)/models/bot.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+
+.PHONY: help setup run test test-fast lint train validate rasa actions bench exam clean
+
+help:
+	@echo "make run   - install what is missing, train if needed, start Rasa (:5005) + action server (:5055)"
+	@echo "make test  - install what is missing, train if needed, lint, run the whole test suite"
+	@echo "make bench - bench/bot_latency.py: chosen pipeline vs default DIET+TED (slow, trains both)"
+
+# ---- environments: a stamp file per venv, so a second run installs nothing
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
+	@test -x "$(PY310)" || { echo "Python 3.10 not found (set PY310=/path/to/python3.10)"; exit 1; }
+	@test -d $(RASA_VENV) || $(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q -r requirements/rasa.txt -c requirements/rasa-constraints.txt
+	@touch $@
+
+$(APP_VENV)/.installed: requirements/app.txt requirements/app-constraints.txt
+	@test -d $(APP_VENV) || $(PY311) -m venv $(APP_VENV)
+	$(APP_VENV)/bin/pip install -q -r requirements/app.txt -c requirements/app-constraints.txt
+	@touch $@
+
+setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
+
+# ---- model: retrained only when config, domain, NLU data or custom components change
+$(MODEL): $(RASA_VENV)/.installed $(TRAINING_INPUTS)
+	@mkdir -p $(DATA_DIR)/models $(DATA_DIR)/logs
+	$(RASA) train --config config.yml --domain domain.yml --data nlu_data --out $(DATA_DIR)/models \
+		--fixed-model-name bot --quiet
+
+train: $(MODEL)
+
+validate: $(RASA_VENV)/.installed
+	$(RASA) data validate --config config.yml --domain domain.yml --data nlu_data --fail-on-warnings
+
+# ---- run
+run: setup $(MODEL)
+	@scripts/run_services.sh
+
+rasa: $(MODEL)
+	$(RASA) run --model $(MODEL) --enable-api -i 127.0.0.1 -p 5005 \
+		--endpoints bot/endpoints.yml --credentials bot/credentials.yml
+
+actions: $(APP_VENV)/.installed
+	$(APP_PY) -m actions.server
+
+# ---- quality
+lint: $(APP_VENV)/.installed
+	$(APP_VENV)/bin/ruff check .
+	$(APP_VENV)/bin/mypy
+
+test: setup $(MODEL) lint
+	$(APP_PY) -m pytest tests --ignore=tests/bot -q
+	$(RASA_PY) -m pytest tests/bot -q
+
+bench: setup
+	$(APP_PY) bench/bot_latency.py
+
+exam: setup
+	$(APP_PY) ../shared/tools/exam.py --rasa http://127.0.0.1:5005
+
+clean:
+	rm -rf $(DATA_DIR)

@@ -1,0 +1,65 @@
+"""Actions that answer once a form is complete, then clear the form's slots for the next request."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.guidance import Institution, branch_guidance, card_loss_steps, transfer_limit_guidance
+
+
+def _institution(tracker: Tracker) -> Institution:
+    return Institution.from_slots(tracker.current_slot_values())
+
+
+def _clear(*slots: str) -> List[Dict[Text, Any]]:
+    return [SlotSet(slot, None) for slot in slots]
+
+
+class ActionCardLossGuidance(Action):
+    def name(self) -> Text:
+        return "action_card_loss_guidance"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        text = card_loss_steps(
+            tracker.get_slot("card_type") or "借记卡", tracker.get_slot("card_last4") or "****", _institution(tracker)
+        )
+        dispatcher.utter_message(
+            text=text,
+            buttons=[
+                {"title": "补办新卡", "payload": "/card_reissue"},
+                {"title": "转人工客服", "payload": "/human_handoff"},
+            ],
+        )
+        return _clear("card_type", "card_last4")
+
+
+class ActionBranchGuidance(Action):
+    def name(self) -> Text:
+        return "action_branch_guidance"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        text = branch_guidance(tracker.get_slot("city") or "", tracker.get_slot("business"), _institution(tracker))
+        dispatcher.utter_message(text=text, buttons=[{"title": "网点营业时间", "payload": "/business_hours"}])
+        return _clear("city", "business")
+
+
+class ActionTransferLimitGuidance(Action):
+    def name(self) -> Text:
+        return "action_transfer_limit_guidance"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        amount = int(float(tracker.get_slot("amount") or 0))
+        text = transfer_limit_guidance(tracker.get_slot("channel") or "手机银行", amount, _institution(tracker))
+        dispatcher.utter_message(text=text, buttons=[{"title": "转账手续费", "payload": "/transfer_fee"}])
+        return _clear("channel", "amount")

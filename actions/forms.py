@@ -1,0 +1,82 @@
+"""Validation of the three forms. Bad values are refused with a re-prompt response ``utter_invalid_<problem>``
+(defined in domain.yml) and the slot stays empty, so the form asks again."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.lookups import lookup_table
+from actions.settings import settings
+from actions.slot_values import (
+    parse_card_last4,
+    parse_card_type,
+    parse_channel,
+    parse_city,
+    parse_limit_amount,
+)
+
+Parsed = tuple[Any, "str | None"]
+
+def _validated(slot: str, parsed: Parsed, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    value, problem = parsed
+    if problem:
+        dispatcher.utter_message(response=f"utter_invalid_{problem}")
+        return {slot: None}
+    return {slot: value}
+
+def _text_or(value: Any) -> str:
+    return value if isinstance(value, str) else str(value or "")
+
+class ValidateCardLossForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_card_loss_form"
+
+    def validate_card_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return _validated("card_type", parse_card_type(_text_or(value)), dispatcher)
+
+    def validate_card_last4(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return _validated("card_last4", parse_card_last4(_text_or(value)), dispatcher)
+
+class ValidateBranchForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_branch_form"
+
+    def validate_city(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        cities = lookup_table(settings.nlu_data_dir, "city")
+        return _validated("city", parse_city(_text_or(value), cities), dispatcher)
+
+    def validate_business(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = _text_or(value).strip()
+        if not text or len(text) > 20:
+            dispatcher.utter_message(response="utter_invalid_business")
+            return {"business": None}
+        return {"business": text}
+
+class ValidateTransferLimitForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_transfer_limit_form"
+
+    def validate_channel(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return _validated("channel", parse_channel(_text_or(value)), dispatcher)
+
+    def validate_amount(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return _validated("amount", parse_limit_amount(value), dispatcher)
+
+VALIDATORS: dict[str, Callable[..., Dict[Text, Any]]] = {}

@@ -1,0 +1,49 @@
+"""The handoff signal: a text for the customer plus a machine-readable ``custom`` payload that the FastAPI
+bridge (api/) reads to queue the conversation for a human agent."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+REASON_BY_INTENT = {
+    "human_handoff": "customer_request",
+    "complaint": "complaint",
+    "fraud_alert": "fraud_risk",
+}
+
+
+def handoff_reason(tracker: Tracker) -> str:
+    """Why the customer is handed off, from the intent of their latest message."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    return REASON_BY_INTENT.get(intent, "bot_request")
+
+
+def handoff_payload(tracker: Tracker, reason: str) -> Dict[str, Any]:
+    """What the agent needs to pick the chat up: reason, the latest intent with confidence, filled slots."""
+    latest = tracker.latest_message or {}
+    intent = latest.get("intent") or {}
+    return {
+        "handoff": {
+            "reason": reason,
+            "intent": intent.get("name"),
+            "confidence": intent.get("confidence"),
+            "slots": {k: v for k, v in tracker.current_slot_values().items() if v is not None},
+        }
+    }
+
+
+class ActionHandoff(Action):
+    def name(self) -> Text:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        reason = handoff_reason(tracker)
+        dispatcher.utter_message(response="utter_human_handoff")
+        dispatcher.utter_message(json_message=handoff_payload(tracker, reason))
+        return []

@@ -1,0 +1,27 @@
+"""Start the action server on the configured loopback address (``python -m actions.server``).
+
+``rasa run actions`` always binds 0.0.0.0; rasa-sdk reads ``SANIC_HOST`` for the bind address, so set it
+from :data:`actions.settings.settings` before starting.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from rasa_sdk.endpoint import run
+from rasa_sdk.executor import ActionExecutor
+
+from actions.settings import settings
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    os.environ["SANIC_HOST"] = settings.host
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    run(executor, port=settings.port)
+
+
+if __name__ == "__main__":
+    main()

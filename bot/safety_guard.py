@@ -1,0 +1,71 @@
+"""Rasa NLU component that overrides the classifier for messages that must get a safety reply.
+
+* A message carrying a secret (password, verification code, full card or ID number, CVV; see :mod:`bot.pii`)
+  becomes intent ``share_sensitive_info`` and loses its entities, so no slot ever holds the secret.
+* A message naming a known fraud script (安全账户, 涉嫌洗钱, ...) becomes intent ``fraud_alert``.
+
+It runs after the FallbackClassifier so a low-confidence message with a secret still gets the warning.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.pii import contains_secret
+
+
+def safety_intent(text: str, fraud_terms: List[str]) -> str | None:
+    """The intent a safety rule forces for ``text``, or None. Secrets win over fraud terms."""
+    if contains_secret(text):
+        return "share_sensitive_info"
+    if any(term in text for term in fraud_terms):
+        return "fraud_alert"
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SafetyGuard(GraphComponent):
+    """Forces ``share_sensitive_info`` / ``fraud_alert`` for messages matching the safety rules."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "secret_intent": "share_sensitive_info",
+            "fraud_intent": "fraud_alert",
+            "fraud_terms": [],
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SafetyGuard":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            forced = safety_intent(text, list(self._config["fraud_terms"]))
+            if forced is None:
+                continue
+            name = self._config["secret_intent"] if forced == "share_sensitive_info" else self._config["fraud_intent"]
+            intent = {"name": name, "confidence": 1.0}
+            ranking = [intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            if forced == "share_sensitive_info":
+                message.set(ENTITIES, [], add_to_output=True)
+        return messages
