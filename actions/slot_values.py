@@ -22,7 +22,9 @@ CHANNELS = {
     "柜台": ("柜台", "柜面", "网点", "营业厅"),
     "ATM": ("atm", "自助柜员机", "取款机", "自助机"),
 }
-MAX_DAILY_LIMIT = 100_000_000  # above this the answer is certainly a typo
+MAX_DAILY_LIMIT = 100_000_000
+# characters that do not occur in a bare place-name answer but do in questions and chatter
+_NOT_PLACE = re.compile(r"[吗呢吧啊么怎什会要想我你他她的了是不没几哪谁请问下]")  # above this the answer is certainly a typo
 
 
 def _first_alias(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
@@ -59,7 +61,7 @@ def parse_city(text: str, known_cities: Iterable[str]) -> tuple[str | None, str 
             return city, None
     candidate = re.sub(r"^(我在|在|我人在|人在|我是)", "", text)
     candidate = re.sub(r"(市|区|县|这边|附近|的网点|网点)$", "", candidate)
-    if re.fullmatch(r"[\u4e00-\u9fff]{2,6}", candidate):
+    if re.fullmatch(r"[\u4e00-\u9fff]{2,5}", candidate) and not _NOT_PLACE.search(candidate):
         return candidate, None
     return None, "unknown_city"
 

@@ -52,6 +52,8 @@ def parse_number(text: str) -> float | None:
         return float(s[:-1]) * _LETTER_UNITS[s[-1]]
     if not re.fullmatch(f"[{NUMERAL_CHARS}]+", s):
         return None
+    if not (any(ch.isdigit() or ch in _DIGITS for ch in s) or s[0] in "十拾"):
+        return None  # a bare unit (万, 千) is not a number
     total = 0.0
     rest = s
     for unit_char, unit in sorted(_BIG_UNITS.items(), key=lambda kv: -kv[1]):

@@ -1,0 +1,31 @@
+"""Jieba tokenization without whitespace tokens.
+
+Rasa's ``JiebaTokenizer`` passes every piece ``jieba.tokenize`` yields, spaces included, so "卡号 6217 0012"
+becomes tokens with bare spaces that the featurizers count. :func:`jieba_spans` drops them; the component is
+Rasa's tokenizer otherwise (the user dictionaries in ``dictionary_path`` are loaded and shipped in the model).
+"""
+
+from __future__ import annotations
+
+from typing import List, Text
+
+import jieba
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.training_data.message import Message
+
+
+def jieba_spans(text: str) -> list[tuple[str, int, int]]:
+    """``(word, start, end)`` of each jieba token that is not whitespace."""
+    return [(word, start, end) for word, start, end in jieba.tokenize(text) if word.strip()]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
+class ChineseTokenizer(JiebaTokenizer):
+    """``JiebaTokenizer`` that never emits whitespace tokens."""
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute)
+        tokens = [Token(word, start) for word, start, _ in jieba_spans(text)]
+        return self._apply_token_pattern(tokens)
