@@ -9,6 +9,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_CACHE_DIRECTORY := $(DATA_DIR)/cache/rasa
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 
 PY310 ?= $(shell command -v python3.10 2>/dev/null || echo $$(pyenv root 2>/dev/null)/versions/3.10.13/bin/python3.10)
 PY311 ?= $(shell command -v python3.11 2>/dev/null || command -v python3)

@@ -20,7 +20,7 @@ def main() -> None:
     os.environ["SANIC_HOST"] = settings.host
     executor = ActionExecutor()
     executor.register_package("actions")
-    run(executor, port=settings.port)
+    run(executor, port=settings.port, endpoints=str(settings.endpoints_path))
 
 
 if __name__ == "__main__":

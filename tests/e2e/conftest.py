@@ -1,0 +1,81 @@
+"""Start the whole bot with the real run script (scripts/run_services.sh) on spare ports and a temporary data
+directory; stop it with Ctrl-C (SIGINT) at the end, as a user would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = Path(os.environ.get("DATA_DIR", ROOT / "var")) / "models" / "bot.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Bot:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen
+    startup_s: float
+
+    def say(self, text: str, sender: str | None = None) -> list[dict[str, Any]]:
+        body = {"sender": sender or f"e2e-{uuid.uuid4().hex[:8]}", "message": text}
+        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=30)
+        response.raise_for_status()
+        return list(response.json())
+
+
+def replies_text(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(str(r.get("text") or "") for r in replies)
+
+
+@pytest.fixture(scope="session")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+    data_dir = tmp_path_factory.mktemp("data")
+    (data_dir / "models").mkdir()
+    shutil.copy(MODEL, data_dir / "models" / "bot.tar.gz")
+    rasa_port, actions_port = free_port(), free_port()
+    env = {**os.environ, "DATA_DIR": str(data_dir), "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port)}
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(ROOT / "scripts" / "run_services.sh")], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{rasa_port}"
+    deadline = started + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"run script exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            if requests.get(f"{url}/status", timeout=2).ok and requests.get(
+                f"http://127.0.0.1:{actions_port}/health", timeout=2
+            ).ok:
+                break
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("bot did not start in 180 s")
+    bot = Bot(url, data_dir, process, time.monotonic() - started)
+    yield bot
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)

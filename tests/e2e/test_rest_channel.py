@@ -1,0 +1,114 @@
+"""End to end: the real Rasa server and action server, started by the run script, talking Chinese over the
+REST channel (POST /webhooks/rest/webhook). Slow (starts servers); part of `make test`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.e2e.conftest import ROOT, Bot, replies_text
+
+pytestmark = pytest.mark.slow
+EXAM = ROOT.parent / "shared" / "tools" / "exam.py"
+
+
+def test_card_loss_question_gets_loss_steps_then_the_form(bot: Bot) -> None:
+    replies = bot.say("我的银行卡丢了怎么办")
+    text = replies_text(replies)
+    assert "挂失" in text and "1." in text and "身份证" in text
+    assert "借记卡" in replies[-1]["text"] and "信用卡" in replies[-1]["text"]  # the form asks the card type
+    assert {b["title"] for b in replies[0]["buttons"]} >= {"申请补卡", "转人工客服"}
+
+
+def test_card_loss_form_end_to_end_with_a_full_card_number_refused(bot: Bot) -> None:
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    bot.say("卡丢了", sender)
+    assert "后四位" in replies_text(bot.say("是储蓄卡", sender))
+    full = "6212261202011234565"
+    refused = replies_text(bot.say(full, sender))
+    assert full not in refused and "请勿" in refused and "后四位" in refused
+    done = replies_text(bot.say("尾号8866", sender))
+    assert "尾号8866的借记卡" in done and "正式挂失" in done
+
+
+def test_branch_form_with_a_digression(bot: Bot) -> None:
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    assert "城市" in replies_text(bot.say("帮我找个网点", sender))
+    assert "业务" in replies_text(bot.say("杭州", sender))
+    digression = replies_text(bot.say("你们几点下班", sender))
+    assert "营业时间" in digression and "业务" in digression.splitlines()[-1]
+    done = replies_text(bot.say("大额取现", sender))
+    assert "杭州" in done and "预约" in done
+
+
+def test_transfer_limit_form_normalises_chinese_amounts(bot: Bot) -> None:
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    bot.say("我想把转账限额调高", sender)
+    assert "多少" in replies_text(bot.say("手机银行", sender))
+    assert "25,000元" in replies_text(bot.say("两万五千块", sender))
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [("验证码是482913，你帮我登录一下", "482913"), ("卡号6212261202011234565能帮我查查吗", "6212261202011234565"),
+     ("我的密码是135790", "135790")],
+)
+def test_secrets_get_a_warning_and_are_never_echoed(bot: Bot, text: str, secret: str) -> None:
+    reply = replies_text(bot.say(text))
+    assert secret not in reply and "请勿" in reply
+
+
+def test_fraud_script_gets_an_anti_fraud_warning(bot: Bot) -> None:
+    assert "诈骗" in replies_text(bot.say("对方说我的账户涉嫌洗钱，要我把钱转到安全账户"))
+
+
+def test_out_of_scope_is_not_answered_as_understood(bot: Bot) -> None:
+    reply = replies_text(bot.say("附近有什么好吃的火锅店"))
+    assert "抱歉" in reply
+
+
+def test_handoff_sends_a_machine_readable_signal(bot: Bot) -> None:
+    replies = bot.say("机器人听不懂，转真人客服")
+    assert "人工" in replies_text(replies)
+    signal_ = next(r["custom"]["handoff"] for r in replies if r.get("custom"))
+    assert signal_["reason"] == "customer_request" and signal_["intent"] == "human_handoff"
+
+
+def test_institution_facts_come_from_one_place(bot: Bot) -> None:
+    reply = replies_text(bot.say("你们几点下班"))
+    assert "工作日9:00-17:00" in reply  # domain.yml slot `branch_hours`
+
+
+def test_conversations_are_persisted_in_the_data_directory(bot: Bot) -> None:
+    bot.say("你好", "persisted-user")
+    tracker = requests.get(f"{bot.url}/conversations/persisted-user/tracker", timeout=10).json()
+    assert any(e.get("text") == "你好" for e in tracker["events"] if e["event"] == "user")
+    assert (bot.data_dir / "rasa" / "tracker.db").stat().st_size > 0
+
+
+@pytest.mark.skipif(not EXAM.exists(), reason="../shared/tools/exam.py not present")
+def test_smoke_exam_passes(bot: Bot) -> None:
+    proc = subprocess.run([sys.executable, str(EXAM), "--rasa", bot.url, "--min", "1.0"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_zz_ctrl_c_stops_every_service(bot: Bot) -> None:
+    """Runs last (name): SIGINT to the run script stops Rasa and the action server."""
+    children = subprocess.run(["pgrep", "-g", str(bot.process.pid)], capture_output=True, text=True).stdout.split()
+    assert len(children) >= 3  # the script, the action server, the Rasa server
+    os.killpg(bot.process.pid, signal.SIGINT)
+    output, _ = bot.process.communicate(timeout=60)
+    assert bot.process.returncode == 0, output
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-g", str(bot.process.pid)], capture_output=True, text=True).stdout.split()
+    assert not left, f"processes still running: {left}"
+    with pytest.raises(requests.RequestException):
+        requests.get(f"{bot.url}/status", timeout=2)
