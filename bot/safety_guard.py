@@ -20,6 +20,13 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.pii import contains_secret
 
+# Phrases of the scripts behind telecom fraud (电信诈骗) that customers repeat to the bot; any of them forces the
+# anti-fraud warning. Override with `fraud_terms` in config.yml.
+DEFAULT_FRAUD_TERMS = (
+    "安全账户", "安全帐户", "涉嫌洗钱", "洗钱案", "涉嫌犯罪", "配合调查", "资金清查", "资金核查", "屏幕共享",
+    "共享屏幕", "刷单", "百万保障", "注销校园贷", "解冻费", "公检法",
+)
+
 
 def safety_intent(text: str, fraud_terms: List[str]) -> str | None:
     """The intent a safety rule forces for ``text``, or None. Secrets win over fraud terms."""
@@ -39,7 +46,7 @@ class SafetyGuard(GraphComponent):
         return {
             "secret_intent": "share_sensitive_info",
             "fraud_intent": "fraud_alert",
-            "fraud_terms": [],
+            "fraud_terms": list(DEFAULT_FRAUD_TERMS),
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:

@@ -65,6 +65,24 @@ def test_secrets_get_a_warning_and_are_never_echoed(bot: Bot, text: str, secret:
     assert secret not in reply and "请勿" in reply
 
 
+def test_secrets_are_not_stored_or_logged_anywhere_in_the_data_directory(bot: Bot) -> None:
+    secrets = {"6222021234567890128": "卡号6222021234567890128帮我查一下", "510107197806150027": "身份证510107197806150027",
+               "770155": "动态码770155"}
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    bot.say("卡丢了", sender)
+    bot.say("信用卡", sender)
+    for text in secrets.values():
+        bot.say(text, sender)  # inside the card-loss form too: the card number is a from_text slot candidate
+    tracker = requests.get(f"{bot.url}/conversations/{sender}/tracker", timeout=10).json()
+    assert tracker["events"]
+    time.sleep(1)
+    for path in bot.data_dir.rglob("*"):
+        if path.is_file() and path.suffix != ".gz":
+            content = path.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in content, f"{secret} found in {path}"
+
+
 def test_fraud_script_gets_an_anti_fraud_warning(bot: Bot) -> None:
     assert "诈骗" in replies_text(bot.say("对方说我的账户涉嫌洗钱，要我把钱转到安全账户"))
 

@@ -1,0 +1,56 @@
+"""Rasa tracker store that never persists personal data, on SQLite (default) or any SQL database.
+
+* Every event is stored with PII masked (:func:`bot.pii.mask_pii` on every string: the customer's text, the
+  parse data, slot values such as a card number typed into a form). The conversation in memory keeps the
+  raw text for the turn being processed; what is read back later is the masked copy.
+* On SQLite it switches the database to WAL with ``synchronous=NORMAL``: one fsync per checkpoint instead of
+  per message, which the chat workload (a write per message) needs to keep up (README "Speed").
+
+Configured in bot/endpoints.yml as ``type: bot.tracker_store.MaskingSQLTrackerStore``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.pii import mask_pii
+
+# identifiers and names that are never personal data and must stay byte-for-byte
+_KEEP_KEYS = frozenset({"event", "name", "timestamp", "message_id", "sender_id", "input_channel", "policy"})
+
+
+def mask_event_data(data: Any, key: str = "") -> Any:
+    """A copy of an event's dict with PII masked in every string value (recursively)."""
+    if isinstance(data, dict):
+        return {k: mask_event_data(v, k) for k, v in data.items()}
+    if isinstance(data, list):
+        return [mask_event_data(v, key) for v in data]
+    if isinstance(data, str) and key not in _KEEP_KEYS:
+        return mask_pii(data)
+    return data
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` that stores events with PII masked (and WAL mode on SQLite)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine.dispose()  # pooled connections were opened before the listener
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        for event in super()._additional_events(session, tracker):
+            yield Event.from_parameters(mask_event_data(event.as_dict()))
