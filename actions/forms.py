@@ -1,9 +1,12 @@
 """Validation of the three forms. Bad values are refused with a re-prompt response ``utter_invalid_<problem>``
-(defined in domain.yml) and the slot stays empty, so the form asks again."""
+(defined in domain.yml) and the slot stays empty, so the form asks again.
+
+Each validator names its form's required slots itself, so the Rasa server need not send the whole domain on
+every form turn (``enable_selective_domain`` in bot/endpoints.yml); a test keeps them equal to domain.yml."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -32,9 +35,20 @@ def _validated(slot: str, parsed: Parsed, dispatcher: CollectingDispatcher) -> D
 def _text_or(value: Any) -> str:
     return value if isinstance(value, str) else str(value or "")
 
-class ValidateCardLossForm(FormValidationAction):
+class _FormValidation(FormValidationAction):
+    form: str = ""
+    required: tuple[str, ...] = ()
+
     def name(self) -> Text:
-        return "validate_card_loss_form"
+        return f"validate_{self.form}"
+
+    def domain_slots(self, domain: DomainDict) -> List[Text]:
+        return list(self.required)
+
+
+class ValidateCardLossForm(_FormValidation):
+    form = "card_loss_form"
+    required = ("card_type", "card_last4")
 
     def validate_card_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -46,9 +60,9 @@ class ValidateCardLossForm(FormValidationAction):
     ) -> Dict[Text, Any]:
         return _validated("card_last4", parse_card_last4(_text_or(value)), dispatcher)
 
-class ValidateBranchForm(FormValidationAction):
-    def name(self) -> Text:
-        return "validate_branch_form"
+class ValidateBranchForm(_FormValidation):
+    form = "branch_form"
+    required = ("city", "business")
 
     def validate_city(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -65,9 +79,9 @@ class ValidateBranchForm(FormValidationAction):
             return {"business": None}
         return {"business": text}
 
-class ValidateTransferLimitForm(FormValidationAction):
-    def name(self) -> Text:
-        return "validate_transfer_limit_form"
+class ValidateTransferLimitForm(_FormValidation):
+    form = "transfer_limit_form"
+    required = ("channel", "amount")
 
     def validate_channel(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

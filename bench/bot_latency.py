@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import http.client
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 from typing import Any, Callable
@@ -132,7 +134,7 @@ class Servers:
             try:
                 if status_s is None and requests.get(f"{self.url}/status", timeout=1).ok:
                     status_s = time.monotonic() - self.started
-                if status_s is not None and post(requests.Session(), self.url, "你好", "warmup")[0]:
+                if status_s is not None and Client(self.url).post("你好", "warmup")[0]:
                     return status_s, time.monotonic() - self.started
             except requests.RequestException:
                 pass
@@ -147,11 +149,26 @@ class Servers:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def post(session: requests.Session, url: str, text: str, sender: str) -> tuple[bool, float]:
-    started = time.perf_counter()
-    response = session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
-    ok = response.status_code == 200 and isinstance(response.json(), list)
-    return ok, (time.perf_counter() - started) * 1000
+class Client:
+    """One keep-alive HTTP connection (stdlib http.client: a load generator must not eat the CPU it measures)."""
+
+    def __init__(self, url: str) -> None:
+        parsed = urllib.parse.urlsplit(url)
+        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+
+    def post(self, text: str, sender: str) -> tuple[bool, float]:
+        body = json.dumps({"sender": sender, "message": text}, ensure_ascii=False).encode()
+        started = time.perf_counter()
+        try:
+            self.conn.request("POST", "/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
+            response = self.conn.getresponse()
+            ok = response.status == 200 and isinstance(json.loads(response.read()), list)
+        except (OSError, http.client.HTTPException, ValueError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            ok = False
+        return ok, (time.perf_counter() - started) * 1000
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -159,11 +176,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else 0.0
 
 
+CONVERSATION_LENGTH = 5  # messages per simulated customer before a new one arrives
+
+
 def sequential(url: str, messages: list[str], n: int) -> dict[str, float]:
-    session = requests.Session()
+    client = Client(url)
     latencies = []
+    run = uuid.uuid4().hex[:6]
     for i in range(n):
-        ok, ms = post(session, url, messages[i % len(messages)], f"seq-{i % 50}")
+        ok, ms = client.post(messages[i % len(messages)], f"seq-{run}-{i // CONVERSATION_LENGTH}")
         if ok:
             latencies.append(ms)
     return {"p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99), "errors": n - len(latencies)}
@@ -175,14 +196,14 @@ def concurrent(url: str, messages: list[str], clients: int, seconds: float) -> d
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
-    def client(k: int) -> None:
-        session = requests.Session()
-        i = k
+    def worker(k: int) -> None:
+        client = Client(url)
+        i, sent, sender = k, 0, ""
         while time.monotonic() < deadline:
-            try:
-                ok, ms = post(session, url, messages[i % len(messages)], f"c{clients}-{k}-{uuid.uuid4().hex[:4]}")
-            except requests.RequestException:
-                ok, ms = False, 0.0
+            if sent % CONVERSATION_LENGTH == 0:
+                sender = f"c{clients}-{k}-{uuid.uuid4().hex[:6]}"
+            sent += 1
+            ok, ms = client.post(messages[i % len(messages)], sender)
             with lock:
                 if ok:
                     latencies.append(ms)
@@ -190,7 +211,7 @@ def concurrent(url: str, messages: list[str], clients: int, seconds: float) -> d
                     errors[0] += 1
             i += clients
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
     started = time.monotonic()
     for t in threads:
         t.start()
@@ -218,6 +239,8 @@ def run_variant(name: str, args: argparse.Namespace, messages: list[str]) -> dic
     print(f"[{name}] evaluating ...", flush=True)
     quality = evaluate(workdir)
     print(f"[{name}] starting servers ...", flush=True)
+    for old in (workdir / "rasa").glob("tracker.db*"):
+        old.unlink()  # every run starts from an empty conversation store
     servers = Servers(workdir)
     try:
         status_s, first_reply_s = servers.wait_ready()

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, Text
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
@@ -66,6 +68,11 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
             ]
         )
 
+    def train(self, training_data: TrainingData) -> Resource:
+        resource = super().train(training_data)
+        _fortran_coefficients(self.clf)
+        return resource
+
     @classmethod
     def load(
         cls,
@@ -85,5 +92,14 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
                 raise ValueError(f"{path}: refusing to load unexpected types {sorted(unexpected)}")
             pipeline = sio.load(path, trusted=sorted(untrusted))
         component = cls(config, execution_context.node_name, model_storage, resource)
-        component.clf = pipeline
+        component.clf = _fortran_coefficients(pipeline)
         return component
+
+
+def _fortran_coefficients(pipeline: Pipeline) -> Pipeline:
+    """Store the coefficients column-major: sklearn multiplies the sparse features by ``coef_.T``, and scipy
+    copies a non-contiguous right operand (60 intents x ~40k n-grams) on every message otherwise."""
+    logreg = pipeline.named_steps["logreg"]
+    if hasattr(logreg, "coef_"):
+        logreg.coef_ = np.asfortranarray(logreg.coef_)
+    return pipeline

@@ -15,6 +15,10 @@ from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.message import Message
 
+from bot import rasa_speedups
+
+rasa_speedups.apply()  # every Rasa process that loads this model's pipeline gets the cached hot spots
+
 
 def jieba_spans(text: str) -> list[tuple[str, int, int]]:
     """``(word, start, end)`` of each jieba token that is not whitespace."""

@@ -3,8 +3,9 @@
 * Every event is stored with PII masked (:func:`bot.pii.mask_pii` on every string: the customer's text, the
   parse data, slot values such as a card number typed into a form). The conversation in memory keeps the
   raw text for the turn being processed; what is read back later is the masked copy.
-* On SQLite it switches the database to WAL with ``synchronous=NORMAL``: one fsync per checkpoint instead of
-  per message, which the chat workload (a write per message) needs to keep up (README "Speed").
+* On SQLite it keeps a small pool of connections open (SQLAlchemy 1.4 opens and closes one per session for a
+  file database) and switches the database to WAL with ``synchronous=NORMAL``: one fsync per checkpoint
+  instead of per message. The chat workload writes on every message (README "Speed").
 
 Configured in bot/endpoints.yml as ``type: bot.tracker_store.MaskingSQLTrackerStore``.
 """
@@ -43,14 +44,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
-    """``SQLTrackerStore`` that stores events with PII masked (and WAL mode on SQLite)."""
+    """``SQLTrackerStore`` that stores events with PII masked (and WAL mode on SQLite).
+
+    It also remembers how many events of the current session each conversation has in the database, so a save
+    appends the new events without first counting the stored ones (a query per message otherwise). The Rasa
+    server is this database's only writer for its conversations; after a restart the count is queried once.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._stored_counts: dict[str, int] = {}
         if self.engine.dialect.name == "sqlite":
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=4,
+                                           connect_args={"check_same_thread": False})
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-            self.engine.dispose()  # pooled connections were opened before the listener
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            self._stored_counts[sender_id] = len(tracker.events)
+        return tracker
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        for event in super()._additional_events(session, tracker):
+        stored = self._stored_counts.pop(tracker.sender_id, None)
+        events = list(tracker.events)
+        if stored is None or stored > len(events):
+            new = list(super()._additional_events(session, tracker))
+        else:
+            new = events[stored:]
+        self._stored_counts[tracker.sender_id] = len(events)
+        for event in new:
             yield Event.from_parameters(mask_event_data(event.as_dict()))

@@ -57,3 +57,17 @@ def test_events_are_appended_once_per_save(tmp_path: Path) -> None:
     assert restored is not None
     assert [type(e).__name__ for e in restored.events].count("UserUttered") == 1
     assert [type(e).__name__ for e in restored.events].count("BotUttered") == 1
+
+
+def test_a_restarted_store_appends_after_what_is_already_stored(tmp_path: Path) -> None:
+    db = str(tmp_path / "t.db")
+    first = MaskingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+    asyncio.run(first.save(DialogueStateTracker.from_events("c3", [UserUttered("你好", {"name": "greet"})])))
+    restarted = MaskingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+    tracker = asyncio.run(restarted.retrieve("c3"))
+    assert tracker is not None
+    tracker.update(UserUttered("营业时间", {"name": "business_hours"}))
+    asyncio.run(restarted.save(tracker))
+    texts = [e.text for e in asyncio.run(MaskingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+                                         .retrieve("c3")).events if isinstance(e, UserUttered)]
+    assert texts == ["你好", "营业时间"]
