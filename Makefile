@@ -11,8 +11,9 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_CACHE_DIRECTORY := $(DATA_DIR)/cache/rasa
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 
-PY310 ?= $(shell command -v python3.10 2>/dev/null || echo $$(pyenv root 2>/dev/null)/versions/3.10.13/bin/python3.10)
-PY311 ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+# the first interpreter that actually runs (a pyenv shim on PATH may exist and still refuse to run)
+PY310 ?= $(firstword $(foreach p,$(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python3.10 /usr/bin/python3.10 /usr/local/bin/python3.10) python3.10,$(shell $(p) -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && echo $(p))))
+PY311 ?= $(firstword $(foreach p,$(wildcard $(HOME)/.pyenv/versions/3.11.*/bin/python3.11) python3.11 python3,$(shell $(p) -c 'import sys; assert sys.version_info[:2] == (3, 11)' >/dev/null 2>&1 && echo $(p))))
 RASA_VENV := .venvs/rasa
 APP_VENV := .venvs/app
 RASA := $(RASA_VENV)/bin/rasa
@@ -30,12 +31,13 @@ help:
 
 # ---- environments: a stamp file per venv, so a second run installs nothing
 $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
-	@test -x "$(PY310)" || { echo "Python 3.10 not found (set PY310=/path/to/python3.10)"; exit 1; }
+	@test -n "$(PY310)" || { echo "Python 3.10 not found (Rasa 3.6 needs it): set PY310=/path/to/python3.10"; exit 1; }
 	@test -d $(RASA_VENV) || $(PY310) -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/pip install -q -r requirements/rasa.txt -c requirements/rasa-constraints.txt
 	@touch $@
 
 $(APP_VENV)/.installed: requirements/app.txt requirements/app-constraints.txt
+	@test -n "$(PY311)" || { echo "Python 3.11 not found: set PY311=/path/to/python3.11"; exit 1; }
 	@test -d $(APP_VENV) || $(PY311) -m venv $(APP_VENV)
 	$(APP_VENV)/bin/pip install -q -r requirements/app.txt -c requirements/app-constraints.txt
 	@touch $@
@@ -67,7 +69,8 @@ actions: $(APP_VENV)/.installed
 # ---- quality
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .
-	$(APP_VENV)/bin/mypy
+	$(APP_VENV)/bin/mypy actions bench tests/actions tests/e2e
+	$(APP_VENV)/bin/mypy --python-executable $(RASA_PY) --python-version 3.10 bot tests/bot
 
 test: setup $(MODEL) lint
 	$(APP_PY) -m pytest tests --ignore=tests/bot -q

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -16,17 +16,17 @@ def _institution(tracker: Tracker) -> Institution:
     return Institution.from_slots(tracker.current_slot_values())
 
 
-def _clear(*slots: str) -> List[Dict[Text, Any]]:
+def _clear(*slots: str) -> List[Dict[str, Any]]:
     return [SlotSet(slot, None) for slot in slots]
 
 
 class ActionCardLossGuidance(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_card_loss_guidance"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    ) -> List[Dict[str, Any]]:
         text = card_loss_steps(
             tracker.get_slot("card_type") or "借记卡", tracker.get_slot("card_last4") or "****", _institution(tracker)
         )
@@ -41,24 +41,24 @@ class ActionCardLossGuidance(Action):
 
 
 class ActionBranchGuidance(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_branch_guidance"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    ) -> List[Dict[str, Any]]:
         text = branch_guidance(tracker.get_slot("city") or "", tracker.get_slot("business"), _institution(tracker))
         dispatcher.utter_message(text=text, buttons=[{"title": "网点营业时间", "payload": "/business_hours"}])
         return _clear("city", "business")
 
 
 class ActionTransferLimitGuidance(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_transfer_limit_guidance"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    ) -> List[Dict[str, Any]]:
         amount = int(float(tracker.get_slot("amount") or 0))
         text = transfer_limit_guidance(tracker.get_slot("channel") or "手机银行", amount, _institution(tracker))
         dispatcher.utter_message(text=text, buttons=[{"title": "转账手续费", "payload": "/transfer_fee"}])

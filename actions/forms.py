@@ -6,7 +6,7 @@ every form turn (``enable_selective_domain`` in bot/endpoints.yml); a test keeps
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,7 +25,7 @@ from actions.slot_values import (
 
 Parsed = tuple[Any, "str | None"]
 
-def _validated(slot: str, parsed: Parsed, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+def _validated(slot: str, parsed: Parsed, dispatcher: CollectingDispatcher) -> Dict[str, Any]:
     value, problem = parsed
     if problem:
         dispatcher.utter_message(response=f"utter_invalid_{problem}")
@@ -39,10 +39,10 @@ class _FormValidation(FormValidationAction):
     form: str = ""
     required: tuple[str, ...] = ()
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"validate_{self.form}"
 
-    def domain_slots(self, domain: DomainDict) -> List[Text]:
+    def domain_slots(self, domain: DomainDict) -> List[str]:
         return list(self.required)
 
 
@@ -52,12 +52,12 @@ class ValidateCardLossForm(_FormValidation):
 
     def validate_card_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         return _validated("card_type", parse_card_type(_text_or(value)), dispatcher)
 
     def validate_card_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         return _validated("card_last4", parse_card_last4(_text_or(value)), dispatcher)
 
 class ValidateBranchForm(_FormValidation):
@@ -66,13 +66,13 @@ class ValidateBranchForm(_FormValidation):
 
     def validate_city(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         cities = lookup_table(settings.nlu_data_dir, "city")
         return _validated("city", parse_city(_text_or(value), cities), dispatcher)
 
     def validate_business(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         text = _text_or(value).strip()
         if not text or len(text) > 20:
             dispatcher.utter_message(response="utter_invalid_business")
@@ -85,12 +85,10 @@ class ValidateTransferLimitForm(_FormValidation):
 
     def validate_channel(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         return _validated("channel", parse_channel(_text_or(value)), dispatcher)
 
     def validate_amount(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         return _validated("amount", parse_limit_amount(value), dispatcher)
-
-VALIDATORS: dict[str, Callable[..., Dict[Text, Any]]] = {}

@@ -21,7 +21,7 @@ class Institution:
     service_hours: str
 
     @classmethod
-    def from_slots(cls, slots: Mapping[str, Any]) -> "Institution":
+    def from_slots(cls, slots: Mapping[str, Any]) -> Institution:
         return cls(**{name: str(slots.get(name) or "") for name in INSTITUTION_SLOTS})
 
 
@@ -31,7 +31,8 @@ def card_loss_steps(card_type: str, last4: str, org: Institution) -> str:
     if card_type == "信用卡":
         return (
             f"您{card}的挂失办理步骤：\n"
-            f"1. 立即在{org.app_name}「信用卡-卡片管理-挂失」办理，或拨打{org.hotline}转信用卡服务挂失，挂失即时生效；\n"
+            f"1. 立即在{org.app_name}「信用卡-卡片管理-挂失」办理，"
+            f"或拨打{org.hotline}转信用卡服务挂失，挂失即时生效；\n"
             "2. 挂失后原卡无法使用，可同时申请补发新卡（卡号可能变化，绑定的自动还款、快捷支付需重新设置）；\n"
             "3. 如发现被盗刷，请尽快报警并保留交易记录，再联系我们申请争议处理。\n"
             "提示：任何人向您索要密码、验证码都是诈骗，请勿透露。"

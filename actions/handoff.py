@@ -3,7 +3,7 @@ bridge (api/) reads to queue the conversation for a human agent."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -37,12 +37,12 @@ def handoff_payload(tracker: Tracker, reason: str) -> Dict[str, Any]:
 
 
 class ActionHandoff(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    ) -> List[Dict[str, Any]]:
         reason = handoff_reason(tracker)
         dispatcher.utter_message(response="utter_human_handoff")
         dispatcher.utter_message(json_message=handoff_payload(tracker, reason))

@@ -15,7 +15,9 @@ class Settings:
     port: int = field(default_factory=lambda: int(os.environ.get("ACTIONS_PORT", "5055")))
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("DATA_DIR", ROOT / "var")))
     nlu_data_dir: Path = field(default_factory=lambda: Path(os.environ.get("NLU_DATA_DIR", ROOT / "nlu_data")))
-    endpoints_path: Path = field(default_factory=lambda: Path(os.environ.get("ENDPOINTS", ROOT / "bot" / "endpoints.yml")))
+    endpoints_path: Path = field(
+        default_factory=lambda: Path(os.environ.get("ENDPOINTS", ROOT / "bot" / "endpoints.yml"))
+    )
 
 
 settings = Settings()

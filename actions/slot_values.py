@@ -22,9 +22,9 @@ CHANNELS = {
     "柜台": ("柜台", "柜面", "网点", "营业厅"),
     "ATM": ("atm", "自助柜员机", "取款机", "自助机"),
 }
-MAX_DAILY_LIMIT = 100_000_000
+MAX_DAILY_LIMIT = 100_000_000  # above this the answer is certainly a typo
 # characters that do not occur in a bare place-name answer but do in questions and chatter
-_NOT_PLACE = re.compile(r"[吗呢吧啊么怎什会要想我你他她的了是不没几哪谁请问下]")  # above this the answer is certainly a typo
+_NOT_PLACE = re.compile(r"[吗呢吧啊么怎什会要想我你他她的了是不没几哪谁请问下]")
 
 
 def _first_alias(text: str, table: dict[str, tuple[str, ...]]) -> str | None:

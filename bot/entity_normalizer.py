@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -45,16 +45,16 @@ class SpacyEntityNormalizer(GraphComponent, EntityExtractorMixin):
     """Amounts in Chinese numerals, relative dates and business names, with normalised values."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"business_terms_path": "nlu_data/business_terms.yml"}
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         return ["spacy", "jieba"]
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         nlp: Optional[Language] = None,
@@ -67,11 +67,11 @@ class SpacyEntityNormalizer(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SpacyEntityNormalizer":
+    ) -> SpacyEntityNormalizer:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -83,12 +83,12 @@ class SpacyEntityNormalizer(GraphComponent, EntityExtractorMixin):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "SpacyEntityNormalizer":
+    ) -> SpacyEntityNormalizer:
         import spacy
 
         with model_storage.read_from(resource) as directory:

@@ -29,15 +29,15 @@ class IntentReport:
 def intent_report(gold: Sequence[str], predicted: Sequence[str], texts: Sequence[str]) -> IntentReport:
     """Accuracy, macro-F1 over the gold labels, and the confused (gold, predicted) pairs, most frequent first."""
     n = len(gold)
-    correct = sum(g == p for g, p in zip(gold, predicted))
+    correct = sum(g == p for g, p in zip(gold, predicted, strict=True))
     f1s = []
     for label in sorted(set(gold)):
-        tp = sum(g == label and p == label for g, p in zip(gold, predicted))
-        fp = sum(g != label and p == label for g, p in zip(gold, predicted))
-        fn = sum(g == label and p != label for g, p in zip(gold, predicted))
+        tp = sum(g == label and p == label for g, p in zip(gold, predicted, strict=True))
+        fp = sum(g != label and p == label for g, p in zip(gold, predicted, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=True))
         f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    pairs = Counter((g, p) for g, p in zip(gold, predicted) if g != p)
-    errors = [(t, g, p) for t, g, p in zip(texts, gold, predicted) if g != p]
+    pairs = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
+    errors = [(t, g, p) for t, g, p in zip(texts, gold, predicted, strict=True) if g != p]
     return IntentReport(
         n=n,
         accuracy=correct / n if n else 0.0,

@@ -11,15 +11,15 @@ fails loudly on anything else.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Dict
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -35,7 +35,7 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
     """``LogisticRegressionClassifier`` with TF-IDF weighting and a configurable regularisation ``C``."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             **LogisticRegressionClassifier.get_default_config(),
             "C": 100.0,
@@ -45,8 +45,8 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
-        name: Text,
+        config: Dict[str, Any],
+        name: str,
         model_storage: ModelStorage,
         resource: Resource,
     ) -> None:
@@ -76,12 +76,12 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "TfidfLogisticRegressionClassifier":
+    ) -> TfidfLogisticRegressionClassifier:
         import skops.io as sio
 
         with model_storage.read_from(resource) as model_dir:

@@ -17,7 +17,8 @@ _ID_CHECK = "10X98765432"
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d[\d ]{11,22}[\dXx](?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{13,19}(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
 _SECRET_AFTER = (
-    ("password", re.compile(r"(?:密码|密碼|口令|pin码|PIN码)\s*(?:是|为|:|：|=)?\s*(?P<v>[0-9A-Za-z!@#$%^&*._-]{4,20})")),
+    ("password",
+     re.compile(r"(?:密码|密碼|口令|pin码|PIN码)\s*(?:是|为|:|：|=)?\s*(?P<v>[0-9A-Za-z!@#$%^&*._-]{4,20})")),
     ("otp", re.compile(r"(?:验证码|驗證碼|动态码|動態碼|校验码|短信码|动态密码)\s*(?:是|为|:|：|=)?\s*(?P<v>\d{4,8})")),
     ("cvv", re.compile(r"(?:CVV2?|cvv2?|安全码|卡背后三位|背面三位)\s*(?:码)?\s*(?:是|为|:|：|=)?\s*(?P<v>\d{3,4})")),
 )
@@ -59,7 +60,7 @@ def cn_id_valid(number: str) -> bool:
         return _valid_birth("19" + n[6:12])
     if not re.fullmatch(r"\d{17}[\dX]", n):
         return False
-    checksum = sum(int(c) * w for c, w in zip(n[:17], _ID_WEIGHTS)) % 11
+    checksum = sum(int(c) * w for c, w in zip(n[:17], _ID_WEIGHTS, strict=True)) % 11
     return _ID_CHECK[checksum] == n[17] and _valid_birth(n[6:14])
 
 

@@ -14,7 +14,7 @@ Called when the Rasa server loads the model's custom components (:mod:`bot.token
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text, Type
+from typing import Any, Dict, Optional, Type
 
 _applied = False
 
@@ -32,16 +32,16 @@ def apply() -> None:
     response_validator = validator_cls(RemoteAction.action_response_format_spec())
     original_validate = RemoteAction._validate_action_result
 
-    def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+    def _validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
         try:
             response_validator.validate(result)
             return True
         except ValidationError:
             return bool(original_validate(self, result))  # same message and exception as Rasa's
 
-    by_type: Dict[Text, Type[Any]] = {}
+    by_type: Dict[str, Type[Any]] = {}
 
-    def resolve_by_type(type_name: Text, default: Optional[Type[Any]] = None) -> Optional[Type[Any]]:
+    def resolve_by_type(type_name: str, default: Optional[Type[Any]] = None) -> Optional[Type[Any]]:
         if type_name not in by_type:
             by_type.clear()
             for cls in reversed(all_subclasses(events_module.Event)):
@@ -54,6 +54,6 @@ def apply() -> None:
             return default
         raise ValueError(f"Unknown event name '{type_name}'.")
 
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    events_module.Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+    RemoteAction._validate_action_result = _validate_action_result
+    events_module.Event.resolve_by_type = staticmethod(resolve_by_type)
     _applied = True

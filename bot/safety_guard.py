@@ -9,7 +9,7 @@ It runs after the FallbackClassifier so a low-confidence message with a secret s
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -42,24 +42,24 @@ class SafetyGuard(GraphComponent):
     """Forces ``share_sensitive_info`` / ``fraud_alert`` for messages matching the safety rules."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             "secret_intent": "share_sensitive_info",
             "fraud_intent": "fraud_alert",
             "fraud_terms": list(DEFAULT_FRAUD_TERMS),
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         self._config = config
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SafetyGuard":
+    ) -> SafetyGuard:
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 
 from bot.zh_dates import resolve_date
 from bot.zh_numbers import NUMERAL_CHARS, parse_amount
@@ -46,14 +47,14 @@ def build_pipeline(business_terms: Mapping[str, Sequence[str]]) -> Language:
     the pattern id, so every alias normalises to it.
     """
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "TEXT"})
+    ruler = cast(EntityRuler, nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "TEXT"}))
     patterns: list[dict[str, Any]] = []
     patterns += [{"label": "amount", "pattern": p} for p in _AMOUNT_PATTERNS]
     patterns += [{"label": "date", "pattern": p} for p in _DATE_PATTERNS]
     for canonical, aliases in business_terms.items():
         for alias in {canonical, *aliases}:
             patterns.append({"label": "business", "pattern": alias, "id": canonical})
-    ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+    ruler.add_patterns(patterns)
     return nlp
 
 

@@ -7,7 +7,7 @@ Rasa's tokenizer otherwise (the user dictionaries in ``dictionary_path`` are loa
 
 from __future__ import annotations
 
-from typing import List, Text
+from typing import List
 
 import jieba
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,7 +29,7 @@ def jieba_spans(text: str) -> list[tuple[str, int, int]]:
 class ChineseTokenizer(JiebaTokenizer):
     """``JiebaTokenizer`` that never emits whitespace tokens."""
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         text = message.get(attribute)
         tokens = [Token(word, start) for word, start, _ in jieba_spans(text)]
         return self._apply_token_pattern(tokens)

@@ -51,6 +51,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     server is this database's only writer for its conversations; after a restart the count is queried once.
     """
 
+    engine: sa.engine.Engine
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._stored_counts: dict[str, int] = {}

@@ -29,7 +29,10 @@ def test_last4(text: str) -> None:
     assert parse_card_last4(text) == ("1234", None)
 
 
-@pytest.mark.parametrize("text", ["6212261202011234565", "卡号6212 2612 0201 1234 565", "440304199001011233", "12345678"])
+FULL_NUMBERS = ["6212261202011234565", "卡号6212 2612 0201 1234 565", "440304199001011233", "12345678"]
+
+
+@pytest.mark.parametrize("text", FULL_NUMBERS)
 def test_full_numbers_are_refused_not_kept(text: str) -> None:
     assert parse_card_last4(text) == (None, "full_number")
 

@@ -44,7 +44,8 @@ def test_heldout_out_of_scope_is_rejected(parse: Parse) -> None:
 @pytest.mark.skipif(not SHARED_OOD.exists(), reason="../shared/eval not present")
 def test_general_domain_questions_from_lcqmc_are_rejected(parse: Parse) -> None:
     questions = [q.strip() for q in SHARED_OOD.read_text(encoding="utf-8").splitlines() if q.strip()]
-    answered = [q for q in questions if parse(q)["intent"]["name"] not in REJECTED | {"share_sensitive_info", "fraud_alert"}]
+    safety = {"share_sensitive_info", "fraud_alert"}
+    answered = [q for q in questions if parse(q)["intent"]["name"] not in REJECTED | safety]
     rate = 1 - len(answered) / len(questions)
     _write_report("ood_lcqmc.json", {"n": len(questions), "rejected": rate, "answered": answered})
     print(f"\nLCQMC general-domain n={len(questions)} rejected={rate:.3f}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import jieba
 import pytest
 import spacy
+from spacy.language import Language
 
 from bot.entity_normalizer import load_business_terms
 from bot.spacy_zh import build_pipeline, extract_entities
@@ -17,7 +18,7 @@ TODAY = dt.date(2026, 11, 24)
 
 
 @pytest.fixture(scope="module")
-def nlp():  # type: ignore[no-untyped-def]
+def nlp() -> Language:
     for path in sorted((ROOT / "nlu_data" / "jieba_userdict").glob("*.txt")):
         jieba.load_userdict(str(path))
     return build_pipeline(load_business_terms(str(ROOT / "nlu_data" / "business_terms.yml")))
@@ -45,18 +46,18 @@ CASES = [
 
 
 @pytest.mark.parametrize("text, expected", CASES)
-def test_entities(nlp, text: str, expected: list) -> None:  # type: ignore[no-untyped-def]
+def test_entities(nlp: Language, text: str, expected: list) -> None:
     got = [(e["entity"], e["text"], e["value"]) for e in extract_entities(nlp, text, TODAY)]
     assert got == expected
 
 
-def test_offsets_point_at_the_entity_text(nlp) -> None:  # type: ignore[no-untyped-def]
+def test_offsets_point_at_the_entity_text(nlp: Language) -> None:
     text = "下周一我要转两千块"
     for ent in extract_entities(nlp, text, TODAY):
         assert text[ent["start"]:ent["end"]] == ent["text"]
 
 
-def test_pipeline_survives_save_and_load(nlp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pipeline_survives_save_and_load(nlp: Language, tmp_path: Path) -> None:
     nlp.to_disk(tmp_path / "spacy_zh")
     loaded = spacy.load(tmp_path / "spacy_zh")
     for text, expected in CASES:

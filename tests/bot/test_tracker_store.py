@@ -68,6 +68,7 @@ def test_a_restarted_store_appends_after_what_is_already_stored(tmp_path: Path) 
     assert tracker is not None
     tracker.update(UserUttered("营业时间", {"name": "business_hours"}))
     asyncio.run(restarted.save(tracker))
-    texts = [e.text for e in asyncio.run(MaskingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
-                                         .retrieve("c3")).events if isinstance(e, UserUttered)]
+    reread = asyncio.run(MaskingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db).retrieve("c3"))
+    assert reread is not None
+    texts = [e.text for e in reread.events if isinstance(e, UserUttered)]
     assert texts == ["你好", "营业时间"]

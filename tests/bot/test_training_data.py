@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.tokenizer import jieba_spans
-from bot.training_checks import Example, bad_lengths, conflicting_examples, misaligned_annotations, normalise
+from bot.training_checks import Example, Tokenize, bad_lengths, conflicting_examples, misaligned_annotations, normalise
 from tests.bot.nlu_files import HELDOUT_DIR, ROOT, TRAINING_DIR, load_examples, oos_heldout
 
 SPECIAL_INTENTS = {"nlu_fallback"}
@@ -19,7 +19,7 @@ REGULATOR_NUMBERS = {"110", "96110", "12378", "12386", "12363", "12315"}
 
 
 @pytest.fixture(scope="module")
-def tokenize():  # type: ignore[no-untyped-def]
+def tokenize() -> Tokenize:
     for path in sorted((TRAINING_DIR / "jieba_userdict").glob("*.txt")):
         jieba.load_userdict(str(path))
     return jieba_spans
@@ -32,12 +32,12 @@ def test_at_least_40_intents_with_15_examples_each() -> None:
     assert not thin, f"intents with fewer than 15 examples: {thin}"
 
 
-def test_entity_annotations_line_up_with_jieba_tokens(tokenize) -> None:  # type: ignore[no-untyped-def]
+def test_entity_annotations_line_up_with_jieba_tokens(tokenize: Tokenize) -> None:
     problems = misaligned_annotations(load_examples(TRAINING_DIR) + load_examples(HELDOUT_DIR), tokenize)
     assert not problems, "\n".join(problems)
 
 
-def test_misaligned_annotation_is_reported_with_the_example(tokenize) -> None:  # type: ignore[no-untyped-def]
+def test_misaligned_annotation_is_reported_with_the_example(tokenize: Tokenize) -> None:
     text = "我要转20000元"
     start = text.index("2")
     bad = Example(text, "transfer_limit", ((start, start + 3, "amount"),), "nlu_data/nlu/x.yml")
@@ -54,7 +54,7 @@ def test_examples_are_neither_empty_nor_overlong() -> None:
     assert not bad_lengths(load_examples(TRAINING_DIR) + load_examples(HELDOUT_DIR))
 
 
-def test_no_whitespace_tokens(tokenize) -> None:  # type: ignore[no-untyped-def]
+def test_no_whitespace_tokens(tokenize: Tokenize) -> None:
     texts = [ex.text for ex in load_examples(TRAINING_DIR) if " " in ex.text]
     assert texts, "the data should include messages with spaces (card numbers typed in groups, English words)"
     for text in texts:

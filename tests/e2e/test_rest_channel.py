@@ -66,8 +66,11 @@ def test_secrets_get_a_warning_and_are_never_echoed(bot: Bot, text: str, secret:
 
 
 def test_secrets_are_not_stored_or_logged_anywhere_in_the_data_directory(bot: Bot) -> None:
-    secrets = {"6222021234567890128": "卡号6222021234567890128帮我查一下", "510107197806150027": "身份证510107197806150027",
-               "770155": "动态码770155"}
+    secrets = {
+        "6222021234567890128": "卡号6222021234567890128帮我查一下",
+        "510107197806150027": "身份证510107197806150027",
+        "770155": "动态码770155",
+    }
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     bot.say("卡丢了", sender)
     bot.say("信用卡", sender)
