@@ -6,7 +6,7 @@ every form turn (``enable_selective_domain`` in bot/endpoints.yml); a test keeps
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions.lookups import lookup_table
 from actions.settings import settings
 from actions.slot_values import (
+    parse_business,
     parse_card_last4,
     parse_card_type,
     parse_channel,
@@ -24,16 +25,28 @@ from actions.slot_values import (
 )
 
 Parsed = tuple[Any, "str | None"]
+Validator = Callable[[Any, Any, CollectingDispatcher, Tracker, DomainDict], Dict[str, Any]]
 
-def _validated(slot: str, parsed: Parsed, dispatcher: CollectingDispatcher) -> Dict[str, Any]:
-    value, problem = parsed
-    if problem:
-        dispatcher.utter_message(response=f"utter_invalid_{problem}")
-        return {slot: None}
-    return {slot: value}
 
 def _text_or(value: Any) -> str:
     return value if isinstance(value, str) else str(value or "")
+
+
+def _validator(slot: str, parse: Callable[[Any], Parsed], text: bool = True) -> Validator:
+    """A ``validate_<slot>`` method: parse the candidate; on a problem re-prompt and leave the slot empty."""
+
+    def validate(
+        self: Any, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        parsed, problem = parse(_text_or(value) if text else value)
+        if problem:
+            dispatcher.utter_message(response=f"utter_invalid_{problem}")
+            return {slot: None}
+        return {slot: parsed}
+
+    validate.__name__ = f"validate_{slot}"
+    return validate
+
 
 class _FormValidation(FormValidationAction):
     form: str = ""
@@ -49,46 +62,19 @@ class _FormValidation(FormValidationAction):
 class ValidateCardLossForm(_FormValidation):
     form = "card_loss_form"
     required = ("card_type", "card_last4")
+    validate_card_type = _validator("card_type", parse_card_type)
+    validate_card_last4 = _validator("card_last4", parse_card_last4)
 
-    def validate_card_type(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[str, Any]:
-        return _validated("card_type", parse_card_type(_text_or(value)), dispatcher)
-
-    def validate_card_last4(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[str, Any]:
-        return _validated("card_last4", parse_card_last4(_text_or(value)), dispatcher)
 
 class ValidateBranchForm(_FormValidation):
     form = "branch_form"
     required = ("city", "business")
+    validate_city = _validator("city", lambda text: parse_city(text, lookup_table(settings.nlu_data_dir, "city")))
+    validate_business = _validator("business", parse_business)
 
-    def validate_city(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[str, Any]:
-        cities = lookup_table(settings.nlu_data_dir, "city")
-        return _validated("city", parse_city(_text_or(value), cities), dispatcher)
-
-    def validate_business(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[str, Any]:
-        text = _text_or(value).strip()
-        if not text or len(text) > 20:
-            dispatcher.utter_message(response="utter_invalid_business")
-            return {"business": None}
-        return {"business": text}
 
 class ValidateTransferLimitForm(_FormValidation):
     form = "transfer_limit_form"
     required = ("channel", "amount")
-
-    def validate_channel(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[str, Any]:
-        return _validated("channel", parse_channel(_text_or(value)), dispatcher)
-
-    def validate_amount(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[str, Any]:
-        return _validated("amount", parse_limit_amount(value), dispatcher)
+    validate_channel = _validator("channel", parse_channel)
+    validate_amount = _validator("amount", parse_limit_amount, text=False)

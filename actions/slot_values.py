@@ -22,6 +22,7 @@ CHANNELS = {
     "柜台": ("柜台", "柜面", "网点", "营业厅"),
     "ATM": ("atm", "自助柜员机", "取款机", "自助机"),
 }
+MAX_BUSINESS_CHARS = 20
 MAX_DAILY_LIMIT = 100_000_000  # above this the answer is certainly a typo
 # characters that do not occur in a bare place-name answer but do in questions and chatter
 _NOT_PLACE = re.compile(r"[吗呢吧啊么怎什会要想我你他她的了是不没几哪谁请问下]")
@@ -64,6 +65,14 @@ def parse_city(text: str, known_cities: Iterable[str]) -> tuple[str | None, str 
     if re.fullmatch(r"[\u4e00-\u9fff]{2,5}", candidate) and not _NOT_PLACE.search(candidate):
         return candidate, None
     return None, "unknown_city"
+
+
+def parse_business(text: str) -> tuple[str | None, str | None]:
+    """The business a customer names for a branch visit: a short phrase (开户, 大额取现, 换外汇)."""
+    text = (text or "").strip()
+    if not text or len(text) > MAX_BUSINESS_CHARS:
+        return None, "unclear_business"
+    return text, None
 
 
 def parse_channel(text: str) -> tuple[str | None, str | None]:

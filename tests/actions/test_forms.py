@@ -72,7 +72,7 @@ def test_full_card_number_is_never_stored_or_echoed() -> None:
         ({"city": "在阜阳"}, {"city": "阜阳"}, []),
         ({"city": "明天会下雨吗"}, {"city": None}, ["utter_invalid_unknown_city"]),
         ({"business": "开户"}, {"business": "开户"}, []),
-        ({"business": "x" * 30}, {"business": None}, ["utter_invalid_business"]),
+        ({"business": "x" * 30}, {"business": None}, ["utter_invalid_unclear_business"]),
     ],
 )
 def test_branch_form(candidates: Dict[str, Any], slots: Dict[str, Any], responses: List[str]) -> None:
