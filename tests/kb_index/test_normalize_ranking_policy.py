@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kb_index.normalize import normalise_query
+from kb_index.policy import Action, Scored, Thresholds, decide
+from kb_index.ranking import best_question_per_entry, brute_force_top_k, fuse, zscores
+
+
+@pytest.mark.parametrize(
+    "raw, normalised",
+    [
+        ("手机银行登陆不上", "手机银行登录不上"),
+        ("转帐限额多少？", "转账限额多少"),
+        ("银行卡挂是", "银行卡挂失"),
+        ("ＡＴＭ吞卡了！！", "atm吞卡了"),
+        ("網上銀行怎麼開通", "网上银行怎么开通"),
+        ("  信用咔   年废  ", "信用卡 年费"),
+        ("", ""),
+    ],
+)
+def test_normalise_query(raw: str, normalised: str) -> None:
+    assert normalise_query(raw) == normalised
+
+
+def test_entries_score_by_their_best_question() -> None:
+    question_entry = np.array([0, 0, 1, 2, 2])
+    found = best_question_per_entry([1, 3, 0, 4, -1], [0.9, 0.8, 0.7, 0.95, 0.0], question_entry)
+    assert [(c.entry, c.question, round(c.score, 2)) for c in found] == [(2, 4, 0.95), (0, 1, 0.9)]
+
+
+def test_brute_force_top_k() -> None:
+    vectors = np.eye(4, dtype=np.float32)
+    scores, idx = brute_force_top_k(np.array([0.1, 0.9, 0.3, 0.0], dtype=np.float32), vectors, 2)
+    assert idx.tolist() == [[1, 2]] and np.allclose(scores, [[0.9, 0.3]])
+
+
+def test_fusion_standardises_each_scorer() -> None:
+    a = np.array([0.9, 0.8, 0.1])
+    b = np.array([10.0, 30.0, 20.0])
+    assert np.allclose(zscores(np.array([2.0, 2.0])), [0.0, 0.0])
+    fused = fuse([a, b], [1.0, 1.0])
+    assert fused.argmax() == 1  # good on both beats best on one
+    with pytest.raises(ValueError):
+        fuse([a], [1.0, 2.0])
+
+
+THRESHOLDS = Thresholds(answer=0.8, suggest=0.6)
+
+
+def _scored(*scores: float) -> list[Scored]:
+    return [Scored(f"e{i}", f"问题{i}", s) for i, s in enumerate(scores)]
+
+
+def test_answer_above_the_answer_threshold() -> None:
+    decision = decide(_scored(0.85, 0.7), THRESHOLDS)
+    assert decision.action is Action.ANSWER and decision.best and decision.best.entry_id == "e0"
+
+
+def test_suggest_up_to_three_between_the_thresholds() -> None:
+    decision = decide(_scored(0.79, 0.75, 0.7, 0.65, 0.5), THRESHOLDS)
+    assert decision.action is Action.SUGGEST
+    assert [s.entry_id for s in decision.suggestions] == ["e0", "e1", "e2"]
+
+
+def test_fallback_below_the_suggest_threshold_or_nothing_found() -> None:
+    assert decide(_scored(0.59), THRESHOLDS).action is Action.FALLBACK
+    assert decide([], THRESHOLDS).action is Action.FALLBACK
+
+
+def test_edge_values_belong_to_the_higher_band() -> None:
+    assert decide(_scored(0.8), THRESHOLDS).action is Action.ANSWER
+    assert decide(_scored(0.6), THRESHOLDS).action is Action.SUGGEST
+    with pytest.raises(ValueError):
+        Thresholds(answer=0.5, suggest=0.6)
