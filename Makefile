@@ -22,7 +22,7 @@ APP_PY := $(APP_VENV)/bin/python
 MODEL := $(DATA_DIR)/models/bot.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup run test test-fast lint train validate rasa actions bench exam clean
+.PHONY: help setup run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search
 
 help:
 	@echo "make run   - install what is missing, train if needed, start Rasa (:5005) + action server (:5055)"
@@ -39,6 +39,7 @@ $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
 $(APP_VENV)/.installed: requirements/app.txt requirements/app-constraints.txt
 	@test -n "$(PY311)" || { echo "Python 3.11 not found: set PY311=/path/to/python3.11"; exit 1; }
 	@test -d $(APP_VENV) || $(PY311) -m venv $(APP_VENV)
+	$(APP_VENV)/bin/pip install -q torch==2.13.0 -c requirements/app-constraints.txt
 	$(APP_VENV)/bin/pip install -q -r requirements/app.txt -c requirements/app-constraints.txt
 	@touch $@
 
@@ -81,6 +82,18 @@ bench: setup
 
 exam: setup
 	$(APP_PY) ../shared/tools/exam.py --rasa http://127.0.0.1:5005
+
+# ---- knowledge base
+kb-build: $(APP_VENV)/.installed
+	$(APP_PY) -m kb_index build
+
+kb-search: $(APP_VENV)/.installed
+	$(APP_PY) -m kb_index search "$(Q)"
+
+# make kb-eval KB=../shared/eval/bank_faq_kb.tsv QUERIES=../shared/eval/bank_faq_queries_dev.tsv [OOD=...] [ENCODER=e5]
+kb-eval: $(APP_VENV)/.installed
+	@test -n "$(KB)" -a -n "$(QUERIES)" || { echo "usage: make kb-eval KB=kb.tsv QUERIES=queries.tsv [OOD=ood.txt]"; exit 2; }
+	$(APP_PY) -m kb_index eval --kb "$(KB)" --queries "$(QUERIES)" $(if $(OOD),--ood "$(OOD)") $(if $(ENCODER),--encoder $(ENCODER))
 
 clean:
 	rm -rf $(DATA_DIR)

@@ -118,7 +118,7 @@ class CharTfidfEncoder:
         if corpus:
             self.fit(corpus)
 
-    def fit(self, corpus: Sequence[str]) -> "CharTfidfEncoder":
+    def fit(self, corpus: Sequence[str]) -> CharTfidfEncoder:
         self._vectorizer.fit(list(corpus))
         self._fitted = True
         return self

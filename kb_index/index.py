@@ -210,7 +210,7 @@ class KbIndex:
                                f"{len(self.question_text)} questions of {self.manifest.dims} dims")
 
     @classmethod
-    def load_current(cls, kb_dir: Path) -> "KbIndex":
+    def load_current(cls, kb_dir: Path) -> KbIndex:
         return cls(kb_dir / "versions" / current_version(kb_dir))
 
     def search_vectors(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -86,7 +86,7 @@ def test_bad_files(tmp_path: Path, name: str, content: str, message: str) -> Non
 
 def test_invalid_utf8_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "kb.tsv"
-    path.write_bytes("id\tquestion\tanswer\n".encode() + b"\xff\xfe\n")
+    path.write_bytes(b"id\tquestion\tanswer\n" + b"\xff\xfe\n")
     with pytest.raises(KbSourceError, match=str(path)):
         import_file(path)
 

@@ -1,0 +1,113 @@
+"""Retrieval evaluation on the formats of ``../shared/eval`` (KB ``id<TAB>question<TAB>answer``; queries
+``query<TAB>gold_id``; out-of-domain questions one a line): top-1/3/5 over distinct entries, MRR, the share of
+out-of-domain queries that would be answered directly, and per-query latency (encode + search)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+from kb_index.encoders import Encoder
+from kb_index.entry import KbSourceError
+from kb_index.importer import import_file
+from kb_index.index import KbIndex, build
+from kb_index.normalize import normalise_query
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    n: int
+    top1: float
+    top3: float
+    top5: float
+    mrr: float
+    ood_n: int
+    ood_answer_rate: float
+    in_domain_answer_rate: float
+    p50_ms: float
+    p99_ms: float
+
+
+def read_queries(path: Path) -> list[tuple[str, str]]:
+    """(query, gold id) rows; a bad row raises an error naming the file and row."""
+    try:
+        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter="\t",
+                               quoting=csv.QUOTE_NONE))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KbSourceError(f"{path}: cannot read: {exc}") from exc
+    if not rows or [c.strip().lower() for c in rows[0][:2]] != ["query", "gold_id"]:
+        raise KbSourceError(f"{path}: row 1: expected the header query<TAB>gold_id")
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or not any(c.strip() for c in row):
+            continue
+        if len(row) < 2 or not row[0].strip() or not row[1].strip():
+            raise KbSourceError(f"{path}: row {number}: expected query<TAB>gold_id")
+        out.append((row[0].strip(), row[1].strip()))
+    return out
+
+
+def read_lines(path: Path) -> list[str]:
+    try:
+        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KbSourceError(f"{path}: cannot read: {exc}") from exc
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else 0.0
+
+
+def index_for(kb_path: Path, encoder: Encoder, work_dir: Path, index_type: str = "flat") -> KbIndex:
+    """Build (or reuse) an index of an evaluation KB file under ``work_dir``."""
+    digest = hashlib.sha1(kb_path.read_bytes()).hexdigest()[:12]
+    kb_dir = work_dir / f"{kb_path.stem}-{digest}-{encoder.name.replace('/', '_').replace(':', '_')}-{index_type}"
+    try:
+        return KbIndex.load_current(kb_dir)
+    except Exception:
+        build(import_file(kb_path), encoder, kb_dir, index_type)
+        return KbIndex.load_current(kb_dir)
+
+
+def evaluate(index: KbIndex, encoder: Encoder, queries: Sequence[tuple[str, str]], ood: Sequence[str],
+             answer_threshold: float) -> EvalResult:
+    index.search(encoder.encode_queries(["预热"])[0], k=1)  # load the model before timing
+    ranks: list[int | None] = []
+    latencies: list[float] = []
+    answered_in_domain = 0
+    for query, gold in queries:
+        started = time.perf_counter()
+        found = index.search(encoder.encode_queries([normalise_query(query)])[0], k=5)
+        latencies.append((time.perf_counter() - started) * 1000)
+        ids = [index.entries[c.entry].id for c in found]
+        ranks.append(ids.index(gold) + 1 if gold in ids else None)
+        answered_in_domain += bool(found and found[0].score >= answer_threshold)
+    ood_answered = 0
+    for question in ood:
+        started = time.perf_counter()
+        found = index.search(encoder.encode_queries([normalise_query(question)])[0], k=1)
+        latencies.append((time.perf_counter() - started) * 1000)
+        ood_answered += bool(found and found[0].score >= answer_threshold)
+    n = len(queries)
+    return EvalResult(
+        n=n,
+        top1=sum(r == 1 for r in ranks) / n if n else 0.0,
+        top3=sum(r is not None and r <= 3 for r in ranks) / n if n else 0.0,
+        top5=sum(r is not None for r in ranks) / n if n else 0.0,
+        mrr=sum(1 / r for r in ranks if r) / n if n else 0.0,
+        ood_n=len(ood),
+        ood_answer_rate=ood_answered / len(ood) if ood else 0.0,
+        in_domain_answer_rate=answered_in_domain / n if n else 0.0,
+        p50_ms=statistics.median(latencies) if latencies else 0.0,
+        p99_ms=_percentile(latencies, 0.99),
+    )
+
+
+def as_dict(result: EvalResult) -> dict[str, float]:
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(result).items()}
