@@ -16,7 +16,7 @@ from kb_index.index import KbIndex, KbIndexError, build
 from kb_index.normalize import normalise_query
 from kb_index.policy import Scored, Thresholds, decide
 from kb_index.settings import KbSettings
-from kb_index.sources import load_folder
+from kb_index.sources import load_file, load_folder
 
 
 def _build(args: argparse.Namespace, settings: KbSettings) -> int:
@@ -43,19 +43,13 @@ def _import(args: argparse.Namespace, settings: KbSettings) -> int:
     path = Path(args.file)
     entries = import_file(path)
     target = settings.faq_dir / f"{args.area or path.stem}.yml"
-    others = [e.id for p in settings.faq_dir.glob("*.yml") if p != target for e in load_folder_file(p)]
+    others = [e.id for p in settings.faq_dir.glob("*.yml") if p != target for e in load_file(p)]
     if args.dry_run:
         print(f"{path}: {len(entries)} entries OK (dry run, nothing written)")
         return 0
     write_source(entries, target, args.area or path.stem, existing_ids=others)
     print(f"{path}: {len(entries)} entries written to {target}; run `python -m kb_index build` to index them")
     return 0
-
-
-def load_folder_file(path: Path) -> list:  # type: ignore[type-arg]
-    from kb_index.sources import load_file
-
-    return load_file(path)
 
 
 def _eval(args: argparse.Namespace, settings: KbSettings) -> int:

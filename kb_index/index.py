@@ -21,7 +21,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -94,11 +94,12 @@ class VectorCache:
         os.replace(tmp, self.path)
 
 
-def make_faiss_index(vectors: np.ndarray, index_type: str = "flat"):  # type: ignore[no-untyped-def]
+def make_faiss_index(vectors: np.ndarray, index_type: str = "flat") -> Any:
     """An inner-product FAISS index over unit vectors: exact ``flat``, or ``hnsw`` / ``ivf`` for 100k+ questions."""
     import faiss
 
     n, dims = vectors.shape
+    index: Any
     if index_type == "flat":
         index = faiss.IndexFlatIP(dims)
     elif index_type == "hnsw":

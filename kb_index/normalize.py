@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Callable
 
 # frequent input-method typos in banking questions -> the intended word (longest first when applied)
 TYPOS = {
@@ -17,12 +18,13 @@ TYPOS = {
     "基经": "基金", "手需费": "手续费", "手继费": "手续费", "跨竟": "跨境", "垮行": "跨行",
 }
 _TYPO_RE = re.compile("|".join(sorted(map(re.escape, TYPOS), key=len, reverse=True)))
-_PUNCT_EDGES = re.compile(r"^[\s,.!?;:，。！？；：、~～…·\"'“”‘’()（）\[\]【】]+|[\s,.!?;:，。！？；：、~～…·\"'“”‘’()（）\[\]【】]+$")
+_PUNCT = r"[\s,.!?;:，。！？；：、~～…·\"'“”‘’()（）\[\]【】]+"
+_PUNCT_EDGES = re.compile(f"^{_PUNCT}|{_PUNCT}$")
 _SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1)
-def _to_simplified():  # type: ignore[no-untyped-def]
+def _to_simplified() -> Callable[[str], str]:
     import zhconv
 
     return lambda text: zhconv.convert(text, "zh-cn")

