@@ -1,12 +1,9 @@
 """Validation of the three forms. Bad values are refused with a re-prompt response ``utter_invalid_<problem>``
-(defined in domain.yml) and the slot stays empty, so the form asks again.
-
-Each validator names its form's required slots itself, so the Rasa server need not send the whole domain on
-every form turn (``enable_selective_domain`` in bot/endpoints.yml); a test keeps them equal to domain.yml."""
+(defined in domain.yml) and the slot stays empty, so the form asks again."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -50,31 +47,24 @@ def _validator(slot: str, parse: Callable[[Any], Parsed], text: bool = True) -> 
 
 class _FormValidation(FormValidationAction):
     form: str = ""
-    required: tuple[str, ...] = ()
 
     def name(self) -> str:
         return f"validate_{self.form}"
 
-    def domain_slots(self, domain: DomainDict) -> List[str]:
-        return list(self.required)
-
 
 class ValidateCardLossForm(_FormValidation):
     form = "card_loss_form"
-    required = ("card_type", "card_last4")
     validate_card_type = _validator("card_type", parse_card_type)
     validate_card_last4 = _validator("card_last4", parse_card_last4)
 
 
 class ValidateBranchForm(_FormValidation):
     form = "branch_form"
-    required = ("city", "business")
     validate_city = _validator("city", lambda text: parse_city(text, lookup_table(settings.nlu_data_dir, "city")))
     validate_business = _validator("business", parse_business)
 
 
 class ValidateTransferLimitForm(_FormValidation):
     form = "transfer_limit_form"
-    required = ("channel", "amount")
     validate_channel = _validator("channel", parse_channel)
     validate_amount = _validator("amount", parse_limit_amount, text=False)

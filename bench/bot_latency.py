@@ -162,7 +162,8 @@ class Client:
         try:
             self.conn.request("POST", "/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
             response = self.conn.getresponse()
-            ok = response.status == 200 and isinstance(json.loads(response.read()), list)
+            replies = json.loads(response.read())
+            ok = response.status == 200 and isinstance(replies, list) and len(replies) > 0  # every turn answers
         except (OSError, http.client.HTTPException, ValueError):
             self.conn.close()
             self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)

@@ -23,7 +23,8 @@ stop() {
 trap 'stop 0' INT TERM
 trap 'stop $?' EXIT
 
-.venvs/app/bin/python -m actions.server >>"$DATA_DIR/logs/actions.log" 2>&1 &
+# own session: on shutdown Sanic may SIGKILL its whole process group, which must not include this script
+setsid .venvs/app/bin/python -m actions.server >>"$DATA_DIR/logs/actions.log" 2>&1 &
 pids+=($!)
 echo "action server  -> http://127.0.0.1:${ACTIONS_PORT} (log: $DATA_DIR/logs/actions.log)"
 
