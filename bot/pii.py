@@ -113,8 +113,15 @@ def _mask_span(kind: str, value: str) -> str:
     return "*" * len(value)
 
 
+def _may_contain_pii(text: str) -> bool:
+    """Cheap pre-check: every kind needs a digit, except a password typed after 密码/口令/PIN."""
+    return any(ch.isdigit() for ch in text) or any(w in text for w in ("密", "口令", "pin", "PIN"))
+
+
 def mask_pii(text: str) -> str:
     """``text`` with every match of :func:`find_pii` masked: cards keep the last 4, mobiles 3+4, IDs 1+1."""
+    if not _may_contain_pii(text):
+        return text
     out, pos = [], 0
     for m in find_pii(text):
         out.append(text[pos:m.start])

@@ -79,4 +79,6 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             new = events[stored:]
         self._stored_counts[tracker.sender_id] = len(events)
         for event in new:
-            yield Event.from_parameters(mask_event_data(event.as_dict()))
+            data = event.as_dict()
+            masked = mask_event_data(data)
+            yield event if masked == data else Event.from_parameters(masked)
