@@ -71,7 +71,7 @@ def index_for(kb_path: Path, encoder: Encoder, work_dir: Path, index_type: str =
     try:
         return KbIndex.load_current(kb_dir)
     except Exception:
-        build(import_file(kb_path), encoder, kb_dir, index_type)
+        build(import_file(kb_path, require_answer=False), encoder, kb_dir, index_type)
         return KbIndex.load_current(kb_dir)
 
 

@@ -85,8 +85,14 @@ def _clean(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def entries_from_rows(path: Path, rows: Iterable[dict[str, Any]], today: dt.date | None = None) -> list[KbEntry]:
-    """Validate every row; raise :class:`KbImportError` listing all bad rows, or return the entries."""
+NO_ANSWER = "（无答案：仅用于检索评测）"
+
+
+def entries_from_rows(path: Path, rows: Iterable[dict[str, Any]], today: dt.date | None = None,
+                      require_answer: bool = True) -> list[KbEntry]:
+    """Validate every row; raise :class:`KbImportError` listing all bad rows, or return the entries.
+
+    ``require_answer=False`` is for retrieval evaluation sets whose rows carry no answers (BQ clusters)."""
     rows = list(rows)
     per_question = rows and "similar" not in rows[0]
     problems: list[str] = []
@@ -102,6 +108,8 @@ def entries_from_rows(path: Path, rows: Iterable[dict[str, Any]], today: dt.date
         if not str(_clean(row.get("question")) or ""):
             problems.append(f"{where}: entry '{entry_id}' has an empty question")
             continue
+        if not require_answer and not str(_clean(row.get("answer")) or ""):
+            row["answer"] = NO_ANSWER
         if not str(_clean(row.get("answer")) or ""):
             problems.append(f"{where}: entry '{entry_id}' has no answer")
             continue
@@ -129,9 +137,9 @@ def entries_from_rows(path: Path, rows: Iterable[dict[str, Any]], today: dt.date
     return list(entries.values())
 
 
-def import_file(path: Path, today: dt.date | None = None) -> list[KbEntry]:
+def import_file(path: Path, today: dt.date | None = None, require_answer: bool = True) -> list[KbEntry]:
     """Read and validate an import file; all or nothing."""
-    return entries_from_rows(path, read_rows(path), today)
+    return entries_from_rows(path, read_rows(path), today, require_answer)
 
 
 def write_source(entries: list[KbEntry], target: Path, area: str, existing_ids: Iterable[str] = ()) -> None:

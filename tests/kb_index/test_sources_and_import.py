@@ -125,3 +125,11 @@ def test_yaml_source_errors_name_file_and_entry(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump({"entries": [{"id": "x", "question": "问", "answer": "答"}]}), encoding="utf-8")
     with pytest.raises(KbSourceError, match="duplicate id 'x'"):
         load_folder(tmp_path)
+
+
+def test_evaluation_sets_without_answers_import_only_when_asked(tmp_path: Path) -> None:
+    path = _write(tmp_path, "bq.tsv", "id\tquestion\tanswer\nq1\t不借了怎么取消\t\n")
+    with pytest.raises(KbImportError, match="has no answer"):
+        import_file(path)
+    (entry,) = import_file(path, require_answer=False)
+    assert entry.question == "不借了怎么取消" and entry.answer
