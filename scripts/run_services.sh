@@ -23,12 +23,14 @@ stop() {
 trap 'stop 0' INT TERM
 trap 'stop $?' EXIT
 
-# own session: on shutdown Sanic may SIGKILL its whole process group, which must not include this script
+# Each server runs in its own session: Ctrl-C reaches only this script, whose trap stops both in order (a
+# server that got the terminal's SIGINT itself would look like a crash), and Sanic's shutdown, which may
+# SIGKILL its own process group, cannot hit this script.
 setsid .venvs/app/bin/python -m actions.server >>"$DATA_DIR/logs/actions.log" 2>&1 &
 pids+=($!)
 echo "action server  -> http://127.0.0.1:${ACTIONS_PORT} (log: $DATA_DIR/logs/actions.log)"
 
-.venvs/rasa/bin/rasa run --model "$DATA_DIR/models/bot.tar.gz" --enable-api -i 127.0.0.1 -p "$RASA_PORT" \
+setsid .venvs/rasa/bin/rasa run --model "$DATA_DIR/models/bot.tar.gz" --enable-api -i 127.0.0.1 -p "$RASA_PORT" \
   --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
   --log-file "$DATA_DIR/logs/rasa.log" >>"$DATA_DIR/logs/rasa.out" 2>&1 &
 pids+=($!)
