@@ -3,6 +3,7 @@ directory; stop it with Ctrl-C (SIGINT) at the end, as a user would."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -58,6 +59,9 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "run_services.sh")], cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        # as from a terminal: a test runner started in the background inherits SIGINT ignored, and a shell
+        # cannot trap a signal that was ignored when it started
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     url = f"http://127.0.0.1:{rasa_port}"
     deadline = started + 180
@@ -76,6 +80,19 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         os.killpg(process.pid, signal.SIGKILL)
         pytest.fail("bot did not start in 180 s")
     bot = Bot(url, data_dir, process, time.monotonic() - started)
+    servers = descendants(process.pid)
     yield bot
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
+    for pid in servers:  # the servers run in sessions of their own
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        children = subprocess.run(["pgrep", "-P", str(todo.pop())], capture_output=True, text=True).stdout.split()
+        found += [int(c) for c in children]
+        todo += [int(c) for c in children]
+    return found

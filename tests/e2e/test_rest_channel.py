@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, Bot, replies_text
+from tests.e2e.conftest import ROOT, Bot, descendants, replies_text
 
 pytestmark = pytest.mark.slow
 EXAM = ROOT.parent / "shared" / "tools" / "exam.py"
@@ -120,15 +120,6 @@ def test_smoke_exam_passes(bot: Bot) -> None:
     proc = subprocess.run([sys.executable, str(EXAM), "--rasa", bot.url, "--min", "1.0"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        children = subprocess.run(["pgrep", "-P", str(todo.pop())], capture_output=True, text=True).stdout.split()
-        found += [int(c) for c in children]
-        todo += [int(c) for c in children]
-    return found
 
 
 def test_zz_ctrl_c_stops_every_service(bot: Bot) -> None:
