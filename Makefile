@@ -22,7 +22,7 @@ APP_PY := $(APP_VENV)/bin/python
 MODEL := $(DATA_DIR)/models/bot.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search
+.PHONY: help setup run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb
 
 help:
 	@echo "make run   - install what is missing, train if needed, start Rasa (:5005) + action server (:5055)"
@@ -79,6 +79,9 @@ test: setup $(MODEL) lint
 
 bench: setup
 	$(APP_PY) bench/bot_latency.py
+
+bench-kb: $(APP_VENV)/.installed
+	$(APP_PY) bench/kb_eval.py
 
 exam: setup
 	$(APP_PY) ../shared/tools/exam.py --rasa http://127.0.0.1:5005
