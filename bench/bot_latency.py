@@ -20,6 +20,7 @@ import copy
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -221,13 +222,17 @@ def concurrent(url: str, messages: list[str], clients: int, seconds: float) -> d
     return {"msg_per_s": len(latencies) / elapsed, "p95_ms": percentile(latencies, 0.95), "errors": errors[0]}
 
 
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]+\)|\{[^}]+\})")  # [5万](amount) -> 5万
+
+
 def heldout_messages() -> list[str]:
+    """The held-out utterances as a customer types them (entity annotations removed, the rest kept)."""
     texts = []
     for path in sorted((ROOT / "tests" / "data" / "nlu_heldout").glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             for line in str(block.get("examples", "")).splitlines():
                 if line.strip().startswith("- "):
-                    texts.append(line.strip()[2:].replace("[", "").split("](")[0] if "](" in line else line.strip()[2:])
+                    texts.append(ANNOTATION.sub(r"\1", line.strip()[2:]))
     return texts
 
 

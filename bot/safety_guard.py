@@ -9,7 +9,7 @@ It runs after the FallbackClassifier so a low-confidence message with a secret s
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -28,12 +28,12 @@ DEFAULT_FRAUD_TERMS = (
 )
 
 
-def safety_intent(text: str, fraud_terms: List[str]) -> str | None:
-    """The intent a safety rule forces for ``text``, or None. Secrets win over fraud terms."""
+def safety_rule(text: str, fraud_terms: Sequence[str]) -> str | None:
+    """Which safety rule ``text`` triggers: ``"secret"``, ``"fraud"`` or None. Secrets win over fraud terms."""
     if contains_secret(text):
-        return "share_sensitive_info"
+        return "secret"
     if any(term in text for term in fraud_terms):
-        return "fraud_alert"
+        return "fraud"
     return None
 
 
@@ -50,7 +50,8 @@ class SafetyGuard(GraphComponent):
         }
 
     def __init__(self, config: Dict[str, Any]) -> None:
-        self._config = config
+        self._fraud_terms = tuple(config["fraud_terms"])
+        self._intent_for = {"secret": config["secret_intent"], "fraud": config["fraud_intent"]}
 
     @classmethod
     def create(
@@ -65,14 +66,14 @@ class SafetyGuard(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            forced = safety_intent(text, list(self._config["fraud_terms"]))
-            if forced is None:
+            rule = safety_rule(text, self._fraud_terms)
+            if rule is None:
                 continue
-            name = self._config["secret_intent"] if forced == "share_sensitive_info" else self._config["fraud_intent"]
+            name = self._intent_for[rule]
             intent = {"name": name, "confidence": 1.0}
             ranking = [intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-            if forced == "share_sensitive_info":
+            if rule == "secret":
                 message.set(ENTITIES, [], add_to_output=True)
         return messages

@@ -12,6 +12,7 @@ Configured in bot/endpoints.yml as ``type: bot.tracker_store.MaskingSQLTrackerSt
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Iterator
 
 import sqlalchemy as sa
@@ -72,12 +73,12 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         stored = self._stored_counts.pop(tracker.sender_id, None)
-        events = list(tracker.events)
-        if stored is None or stored > len(events):
+        total = len(tracker.events)
+        if stored is None or stored > total:
             new = list(super()._additional_events(session, tracker))
         else:
-            new = events[stored:]
-        self._stored_counts[tracker.sender_id] = len(events)
+            new = list(itertools.islice(tracker.events, stored, total))
+        self._stored_counts[tracker.sender_id] = total
         for event in new:
             data = event.as_dict()
             masked = mask_event_data(data)

@@ -33,9 +33,8 @@ def _search(args: argparse.Namespace, settings: KbSettings) -> int:
     scored = [Scored(index.entries[c.entry].id, index.question_text[c.question], c.score) for c in found]
     decision = decide(scored, Thresholds(settings.answer_threshold, settings.suggest_threshold))
     print(f"decision: {decision.action.value}")
-    for s in scored:
-        entry = next(e for e in index.entries if e.id == s.entry_id)
-        print(f"{s.score:.3f}  {s.entry_id}  {entry.question}  (matched: {s.question})")
+    for c, s in zip(found, scored, strict=True):
+        print(f"{s.score:.3f}  {s.entry_id}  {index.entries[c.entry].question}  (matched: {s.question})")
     return 0
 
 

@@ -15,7 +15,7 @@ from typing import Sequence
 from kb_index.encoders import Encoder
 from kb_index.entry import KbSourceError
 from kb_index.importer import import_file
-from kb_index.index import KbIndex, build
+from kb_index.index import KbIndex, KbIndexError, build
 from kb_index.normalize import normalise_query
 
 
@@ -70,7 +70,7 @@ def index_for(kb_path: Path, encoder: Encoder, work_dir: Path, index_type: str =
     kb_dir = work_dir / f"{kb_path.stem}-{digest}-{encoder.name.replace('/', '_').replace(':', '_')}-{index_type}"
     try:
         return KbIndex.load_current(kb_dir)
-    except Exception:
+    except KbIndexError:  # not built yet, or damaged: rebuild
         build(import_file(kb_path, require_answer=False), encoder, kb_dir, index_type)
         return KbIndex.load_current(kb_dir)
 
