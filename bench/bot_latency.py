@@ -126,7 +126,9 @@ class Servers:
                "ACTIONS_PORT": str(self.actions_port)}
         self.started = time.monotonic()
         self.process = subprocess.Popen([str(ROOT / "scripts" / "run_services.sh")], cwd=ROOT, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                                        # SIGINT as from a terminal (a background shell passes it ignored)
+                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
     def wait_ready(self, timeout: float = 300) -> tuple[float, float]:
         status_s = None
