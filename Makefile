@@ -20,6 +20,8 @@ RASA := $(RASA_VENV)/bin/rasa
 RASA_PY := $(RASA_VENV)/bin/python
 APP_PY := $(APP_VENV)/bin/python
 MODEL := $(DATA_DIR)/models/bot.tar.gz
+KB_INDEX := $(DATA_DIR)/kb/current
+KB_INPUTS := $(wildcard kb_index/faq/*.yml) kb_index/index.py kb_index/encoders.py kb_index/normalize.py
 TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
 .PHONY: help setup run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb
@@ -57,7 +59,7 @@ validate: $(RASA_VENV)/.installed
 	$(RASA) data validate --config config.yml --domain domain.yml --data nlu_data --fail-on-warnings
 
 # ---- run
-run: setup $(MODEL)
+run: setup $(MODEL) $(KB_INDEX)
 	@scripts/run_services.sh
 
 rasa: $(MODEL)
@@ -73,7 +75,7 @@ lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/mypy actions bench kb_index tests/actions tests/e2e tests/kb_index
 	$(APP_VENV)/bin/mypy --python-executable $(RASA_PY) --python-version 3.10 bot tests/bot
 
-test: setup $(MODEL) lint
+test: setup $(MODEL) $(KB_INDEX) lint
 	$(APP_PY) -m pytest tests --ignore=tests/bot -q
 	$(RASA_PY) -m pytest tests/bot -q
 
@@ -86,7 +88,10 @@ bench-kb: $(APP_VENV)/.installed
 exam: setup
 	$(APP_PY) ../shared/tools/exam.py --rasa http://127.0.0.1:5005
 
-# ---- knowledge base
+# ---- knowledge base: rebuilt when a source file or the indexing code changes (cached vectors are reused)
+$(KB_INDEX): $(APP_VENV)/.installed $(KB_INPUTS)
+	$(APP_PY) -m kb_index build
+
 kb-build: $(APP_VENV)/.installed
 	$(APP_PY) -m kb_index build
 

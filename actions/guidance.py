@@ -25,6 +25,14 @@ class Institution:
         return cls(**{name: str(slots.get(name) or "") for name in INSTITUTION_SLOTS})
 
 
+def fill_institution(text: str, org: Institution) -> str:
+    """Replace ``{app_name}``-style placeholders (as KB answers use them) with the institution's facts; other
+    braces are left alone."""
+    for name in INSTITUTION_SLOTS:
+        text = text.replace("{" + name + "}", getattr(org, name))
+    return text
+
+
 def card_loss_steps(card_type: str, last4: str, org: Institution) -> str:
     """Loss-reporting steps for the customer's 借记卡 or 信用卡 ending in ``last4``."""
     card = f"尾号{last4}的{card_type}"

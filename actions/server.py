@@ -12,12 +12,14 @@ import os
 from rasa_sdk.endpoint import run
 from rasa_sdk.executor import ActionExecutor
 
+from actions.kb_fallback import kb_service
 from actions.settings import settings
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     os.environ["SANIC_HOST"] = settings.host
+    kb_service()  # load the KB index (and encoder) before the first customer waits on it
     executor = ActionExecutor()
     executor.register_package("actions")
     run(executor, port=settings.port, endpoints=str(settings.endpoints_path))

@@ -33,3 +33,7 @@ class KbSettings:
     @property
     def kb_dir(self) -> Path:
         return self.data_dir / "kb"
+
+    @property
+    def unanswered_path(self) -> Path:
+        return self.data_dir / "kb" / "unanswered.db"

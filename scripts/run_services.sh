@@ -10,6 +10,11 @@ export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:${ACTIONS_PORT}/webhook"
 export PYTHONPATH="$PWD" RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
 mkdir -p "$DATA_DIR/logs" "$DATA_DIR/rasa"
+if [ ! -f "$DATA_DIR/kb/current" ]; then
+  echo "building the knowledge-base index into $DATA_DIR/kb ..."
+  .venvs/app/bin/python -m kb_index build >>"$DATA_DIR/logs/kb-build.log" 2>&1 \
+    || { echo "KB index build failed; see $DATA_DIR/logs/kb-build.log"; exit 1; }
+fi
 pids=()
 stop() {
   local code=$1

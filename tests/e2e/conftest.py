@@ -20,6 +20,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("DATA_DIR", ROOT / "var")) / "models" / "bot.tar.gz"
+VECTOR_CACHE = Path(os.environ.get("DATA_DIR", ROOT / "var")) / "kb" / "cache"
 
 
 def free_port() -> int:
@@ -53,6 +54,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     data_dir = tmp_path_factory.mktemp("data")
     (data_dir / "models").mkdir()
     shutil.copy(MODEL, data_dir / "models" / "bot.tar.gz")
+    if VECTOR_CACHE.exists():  # the run script builds the KB index; cached vectors make that a few seconds
+        shutil.copytree(VECTOR_CACHE, data_dir / "kb" / "cache")
     rasa_port, actions_port = free_port(), free_port()
     env = {**os.environ, "DATA_DIR": str(data_dir), "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port)}
     started = time.monotonic()

@@ -1,0 +1,199 @@
+"""Knowledge-base fallback: when the NLU is not confident (nlu_fallback) or the message is out of scope, search
+the KB and answer, offer the closest questions (您是不是想问), or apologise and offer a human; two fallbacks in
+a row or a 没帮助 hand the customer to a human. Every fallback, suggestion and negative feedback is recorded
+(masked) in the unanswered-questions store for trainers.
+
+The KB index is loaded once per process and hot-swapped when ``python -m kb_index build`` publishes a new
+version (kb_index.service): no action-server restart and no Rasa retraining for KB changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.guidance import Institution, fill_institution
+from actions.handoff import handoff_payload
+from bot.pii import mask_pii
+from kb_index.entry import KbEntry
+from kb_index.policy import Action as KbAction
+from kb_index.policy import Thresholds
+from kb_index.service import KbService, Lookup
+from kb_index.settings import KbSettings
+from kb_index.unanswered import UnansweredStore
+
+log = logging.getLogger(__name__)
+
+FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+HANDOFF_BUTTON = {"title": "转人工客服", "payload": "/human_handoff"}
+FEEDBACK_BUTTONS = [{"title": "有帮助", "payload": "/kb_helpful"}, {"title": "没帮助", "payload": "/kb_unhelpful"}]
+_ORDINALS = {"1": 0, "一": 0, "2": 1, "二": 1, "两": 1, "3": 2, "三": 2}
+_ORDINAL = re.compile(r"第?\s*([123一二两三])\s*(?:个|条|项|种)?")
+
+
+@lru_cache(maxsize=1)
+def kb_service() -> KbService:
+    """The process-wide KB service, watching for new index versions."""
+    settings = KbSettings()
+    service = KbService(settings.kb_dir, Thresholds(settings.answer_threshold, settings.suggest_threshold))
+    service.reload_if_changed()
+    if service.version is None:
+        log.warning("no KB index in service yet (%s); KB fallback answers with an apology until one is built",
+                    service.last_error)
+    service.start_watching()
+    return service
+
+
+@lru_cache(maxsize=1)
+def unanswered_store() -> UnansweredStore:
+    return UnansweredStore(KbSettings().unanswered_path)
+
+
+def _channel(tracker: Tracker) -> str | None:
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    channel = metadata.get("channel") if isinstance(metadata, dict) else None
+    return str(channel) if channel else None
+
+
+def _intent(tracker: Tracker) -> tuple[str | None, float | None]:
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name"), intent.get("confidence")
+
+
+def _previous_user_intent(tracker: Tracker) -> str | None:
+    """The intent of the user message before the latest one."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+def answer_text(entry: KbEntry, org: Institution) -> str:
+    links = "".join(f"\n{link.title}：{link.payload}" for link in entry.links)
+    return fill_institution(entry.answer, org) + links
+
+
+def send_answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: KbEntry) -> None:
+    """The entry's answer (institution facts filled in, with its own buttons), then 这个回答对您有帮助吗."""
+    org = Institution.from_slots(tracker.current_slot_values())
+    dispatcher.utter_message(text=answer_text(entry, org),
+                             buttons=[{"title": b.title, "payload": b.payload} for b in entry.buttons])
+    dispatcher.utter_message(response="utter_kb_ask_feedback", buttons=FEEDBACK_BUTTONS)
+
+
+def kb_context(lookup: Lookup, query: str) -> Dict[str, Any]:
+    """What the bridge shows an agent: the masked query, the decision, the candidates with scores."""
+    return {"kb": {"query": mask_pii(query), "action": lookup.decision.action.value, "version": lookup.version,
+                   "candidates": [h.as_dict() for h in lookup.hits[:3]]}}
+
+
+def _handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, lead: str,
+             context: Dict[str, Any] | None = None) -> None:
+    dispatcher.utter_message(response=lead)
+    dispatcher.utter_message(response="utter_human_handoff")
+    payload = handoff_payload(tracker, reason)
+    if context:
+        payload["handoff"].update(context)
+    dispatcher.utter_message(json_message=payload)
+
+
+class ActionKbFallback(Action):
+    def name(self) -> str:
+        return "action_kb_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        intent, confidence = _intent(tracker)
+        lookup = kb_service().lookup(text, channel=_channel(tracker))
+        decision = lookup.decision
+        context = kb_context(lookup, text)
+        best = decision.best
+
+        def record(kind: str) -> None:
+            unanswered_store().record(kind, text, conversation=tracker.sender_id, intent=intent,
+                                      confidence=confidence, best_entry=best.entry_id if best else None,
+                                      best_score=best.score if best else None)
+
+        if decision.action is KbAction.ANSWER and best is not None:
+            hit = lookup.hit(best.entry_id)
+            assert hit is not None
+            send_answer(dispatcher, tracker, hit.entry)
+            dispatcher.utter_message(json_message=context)
+            return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_last_entry", hit.entry.id),
+                    SlotSet("kb_last_query", mask_pii(text)), SlotSet("kb_suggestions", None)]
+        if decision.action is KbAction.SUGGEST:
+            record("suggest")
+            buttons = [{"title": s.question, "payload": f'/kb_select{{"kb_entry":"{s.entry_id}"}}'}
+                       for s in decision.suggestions]
+            dispatcher.utter_message(response="utter_kb_did_you_mean", buttons=[*buttons, HANDOFF_BUTTON])
+            dispatcher.utter_message(json_message=context)
+            return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_last_query", mask_pii(text)),
+                    SlotSet("kb_suggestions", [s.entry_id for s in decision.suggestions])]
+        record("fallback")
+        previous = float(tracker.get_slot("kb_fallback_streak") or 0)
+        streak = previous + 1 if _previous_user_intent(tracker) in FALLBACK_INTENTS and previous else 1.0
+        if streak >= 2:
+            _handoff(dispatcher, tracker, "repeated_fallback", "utter_kb_still_not_understood", context)
+            return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_suggestions", None)]
+        dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_default")
+        dispatcher.utter_message(json_message=context)
+        return [SlotSet("kb_fallback_streak", streak), SlotSet("kb_suggestions", None)]
+
+
+def chosen_entry_id(tracker: Tracker) -> str | None:
+    """The entry a customer picked from 您是不是想问: the button's ``kb_entry`` entity, or 第二个 / 2 typed."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "kb_entry" and entity.get("value"):
+            return str(entity["value"])
+    suggestions = tracker.get_slot("kb_suggestions") or []
+    match = _ORDINAL.search((tracker.latest_message or {}).get("text") or "")
+    if match and suggestions:
+        position = _ORDINALS[match.group(1)]
+        return str(suggestions[position]) if position < len(suggestions) else None
+    return None
+
+
+class ActionKbSelect(Action):
+    def name(self) -> str:
+        return "action_kb_select"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        entry_id = chosen_entry_id(tracker)
+        entry = kb_service().entry(entry_id) if entry_id else None
+        if entry is None:
+            dispatcher.utter_message(response="utter_kb_select_unknown", buttons=[HANDOFF_BUTTON])
+            return [SlotSet("kb_suggestions", None)]
+        send_answer(dispatcher, tracker, entry)
+        return [SlotSet("kb_last_entry", entry.id), SlotSet("kb_suggestions", None),
+                SlotSet("kb_fallback_streak", 0.0)]
+
+
+class ActionKbFeedback(Action):
+    def name(self) -> str:
+        return "action_kb_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        intent, _ = _intent(tracker)
+        entry_id = tracker.get_slot("kb_last_entry")
+        if intent == "kb_helpful":
+            dispatcher.utter_message(response="utter_kb_thanks")
+            return [SlotSet("kb_last_entry", None), SlotSet("kb_last_query", None)]
+        question = tracker.get_slot("kb_last_query") or (tracker.latest_message or {}).get("text") or ""
+        unanswered_store().record("negative_feedback", question, conversation=tracker.sender_id,
+                                  intent=intent, best_entry=entry_id)
+        _handoff(dispatcher, tracker, "negative_feedback", "utter_kb_sorry_unhelpful",
+                 {"kb": {"query": mask_pii(question), "answered_entry": entry_id}})
+        return [SlotSet("kb_last_entry", None), SlotSet("kb_last_query", None)]

@@ -1,0 +1,135 @@
+"""The KB fallback actions against a real (small) index: answer + feedback, 您是不是想问, fallback, two fallbacks
+in a row and 没帮助 hand off, and every miss lands masked in the unanswered store."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Dict, Iterator
+
+import pytest
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.kb_fallback as kb_fallback
+from actions.kb_fallback import ActionKbFallback, ActionKbFeedback, ActionKbSelect
+from kb_index.entry import Button, KbEntry
+from kb_index.index import build
+from kb_index.policy import Thresholds
+from kb_index.service import KbService
+from kb_index.unanswered import UnansweredStore
+from tests.actions.trackers import INSTITUTION
+from tests.kb_index.fakes import HashingEncoder
+
+ENTRIES = [
+    KbEntry("card-loss", "银行卡丢了怎么挂失", "请立即通过{app_name}或{hotline}挂失。", similar=("卡丢了怎么办",),
+            buttons=(Button("补办新卡", "/card_reissue"),)),
+    KbEntry("limit-app", "手机银行转账限额是多少", "手机银行单笔限额5万元。", similar=("手机转账限额",)),
+    KbEntry("limit-atm", "ATM转账限额是多少", "ATM单日转账限额5万元。", similar=("取款机转账限额",)),
+]
+
+
+@pytest.fixture()
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UnansweredStore]:
+    build(ENTRIES, HashingEncoder(), tmp_path / "kb")
+    service = KbService(tmp_path / "kb", Thresholds(answer=0.95, suggest=0.6), lambda spec: HashingEncoder())
+    service.reload_if_changed()
+    unanswered = UnansweredStore(tmp_path / "kb" / "unanswered.db")
+    monkeypatch.setattr(kb_fallback, "kb_service", lambda: service)
+    monkeypatch.setattr(kb_fallback, "unanswered_store", lambda: unanswered)
+    yield unanswered
+
+
+def tracker(turns: list[tuple[str, str]], slots: Dict[str, Any] | None = None,
+            entities: list[Dict[str, Any]] | None = None) -> Tracker:
+    """A tracker whose user turns are (text, intent), the last one being the latest message."""
+    events = [{"event": "user", "text": t, "parse_data": {"intent": {"name": i, "confidence": 0.3}}}
+              for t, i in turns]
+    text, intent = turns[-1]
+    return Tracker("conv-1", {**INSTITUTION, **(slots or {})},
+                   {"text": text, "intent": {"name": intent, "confidence": 0.3}, "entities": entities or []},
+                   events, False, None, {}, "action_listen")
+
+
+def run(action: Action, t: Tracker) -> tuple[Dict[str, Any], list[Dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    return {e["name"]: e["value"] for e in events}, dispatcher.messages
+
+
+def handoff(messages: list[Dict[str, Any]]) -> Dict[str, Any] | None:
+    return next((m["custom"]["handoff"] for m in messages if (m.get("custom") or {}).get("handoff")), None)
+
+
+def test_a_confident_match_is_answered_then_feedback_is_asked(store: UnansweredStore) -> None:
+    slots, messages = run(ActionKbFallback(), tracker([("卡丢了怎么办", "nlu_fallback")]))
+    assert messages[0]["text"] == f"请立即通过{INSTITUTION['app_name']}或{INSTITUTION['hotline']}挂失。"
+    assert messages[0]["buttons"] == [{"title": "补办新卡", "payload": "/card_reissue"}]
+    assert messages[1]["response"] == "utter_kb_ask_feedback"
+    assert [b["payload"] for b in messages[1]["buttons"]] == ["/kb_helpful", "/kb_unhelpful"]
+    assert messages[2]["custom"]["kb"]["candidates"][0]["entry_id"] == "card-loss"
+    assert slots["kb_last_entry"] == "card-loss" and slots["kb_fallback_streak"] == 0
+    assert store.recent() == []
+
+
+def test_a_close_match_offers_up_to_three_questions_and_a_human(store: UnansweredStore) -> None:
+    slots, messages = run(ActionKbFallback(), tracker([("转账限额", "nlu_fallback")]))
+    assert messages[0]["response"] == "utter_kb_did_you_mean"
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads[-1] == "/human_handoff" and 2 <= len(payloads) <= 4
+    assert '/kb_select{"kb_entry":"limit-app"}' in payloads
+    assert slots["kb_suggestions"] == [p.split('"')[3] for p in payloads[:-1]]
+    assert [r.kind for r in store.recent()] == ["suggest"]
+
+
+def test_a_miss_apologises_and_is_recorded_masked(store: UnansweredStore) -> None:
+    slots, messages = run(ActionKbFallback(), tracker([("量子纠缠 身份证11010519491231002X", "nlu_fallback")]))
+    assert messages[0]["response"] == "utter_default" and handoff(messages) is None
+    assert slots["kb_fallback_streak"] == 1
+    (row,) = store.recent()
+    assert row.kind == "fallback" and "11010519491231002X" not in row.text and row.conversation == "conv-1"
+    assert "11010519491231002X" not in messages[-1]["custom"]["kb"]["query"]
+
+
+def test_out_of_scope_misses_get_the_out_of_scope_apology(store: UnansweredStore) -> None:
+    _, messages = run(ActionKbFallback(), tracker([("附近有什么好吃的火锅", "out_of_scope")]))
+    assert messages[0]["response"] == "utter_out_of_scope"
+
+
+def test_two_misses_in_a_row_hand_off(store: UnansweredStore) -> None:
+    turns = [("量子纠缠", "nlu_fallback"), ("黑洞蒸发", "nlu_fallback")]
+    _, messages = run(ActionKbFallback(), tracker(turns, slots={"kb_fallback_streak": 1.0}))
+    signal = handoff(messages)
+    assert signal is not None and signal["reason"] == "repeated_fallback"
+    assert [m.get("response") for m in messages[:2]] == ["utter_kb_still_not_understood", "utter_human_handoff"]
+    assert "kb" in signal
+
+
+def test_a_miss_after_an_understood_message_starts_counting_again(store: UnansweredStore) -> None:
+    turns = [("量子纠缠", "nlu_fallback"), ("你好", "greet"), ("黑洞蒸发", "nlu_fallback")]
+    slots, messages = run(ActionKbFallback(), tracker(turns, slots={"kb_fallback_streak": 1.0}))
+    assert handoff(messages) is None and slots["kb_fallback_streak"] == 1
+
+
+def test_a_suggestion_is_answered_by_button_or_by_position(store: UnansweredStore) -> None:
+    entity = [{"entity": "kb_entry", "value": "limit-atm"}]
+    _, messages = run(ActionKbSelect(), tracker([('/kb_select{"kb_entry":"limit-atm"}', "kb_select")],
+                                                entities=entity))
+    assert messages[0]["text"].startswith("ATM单日") and messages[1]["response"] == "utter_kb_ask_feedback"
+    _, messages = run(ActionKbSelect(), tracker([("第二个", "kb_select")],
+                                                slots={"kb_suggestions": ["limit-app", "card-loss"]}))
+    assert messages[0]["text"].startswith("请立即通过")
+    _, messages = run(ActionKbSelect(), tracker([("第三个", "kb_select")], slots={"kb_suggestions": ["limit-app"]}))
+    assert messages[0]["response"] == "utter_kb_select_unknown"
+
+
+def test_feedback_thanks_or_hands_off_and_records(store: UnansweredStore) -> None:
+    _, messages = run(ActionKbFeedback(), tracker([("有帮助", "kb_helpful")], slots={"kb_last_entry": "card-loss"}))
+    assert messages[0]["response"] == "utter_kb_thanks" and store.recent() == []
+    slots = {"kb_last_entry": "card-loss", "kb_last_query": "卡丢了怎么办"}
+    _, messages = run(ActionKbFeedback(), tracker([("没帮助", "kb_unhelpful")], slots=slots))
+    signal = handoff(messages)
+    assert signal is not None and signal["reason"] == "negative_feedback"
+    assert signal["kb"]["answered_entry"] == "card-loss"
+    (row,) = store.recent()
+    assert (row.kind, row.text, row.best_entry) == ("negative_feedback", "卡丢了怎么办", "card-loss")

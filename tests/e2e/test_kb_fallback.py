@@ -1,0 +1,73 @@
+"""End to end through Rasa: questions the NLU does not cover are answered from the KB, feedback and repeated
+misses hand off, misses are stored masked, and a rebuilt index is served without restarting anything."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ROOT, Bot, replies_text
+
+pytestmark = pytest.mark.slow
+
+
+def custom(replies: list[dict], key: str) -> dict | None:
+    return next((r["custom"][key] for r in replies if key in (r.get("custom") or {})), None)
+
+
+def test_a_long_tail_question_is_answered_from_the_kb_with_feedback_buttons(bot: Bot) -> None:
+    replies = bot.say("怎么设置水电费自动扣款", "kb-answer")
+    text = replies_text(replies)
+    assert "生活缴费" in text and "{app_name}" not in text and "手机银行App" in text
+    assert "这个回答对您有帮助吗" in text
+    kb = custom(replies, "kb")
+    assert kb and kb["action"] == "answer" and kb["candidates"][0]["entry_id"] == "transfers_payments-029"
+    replies = bot.say("/kb_unhelpful", "kb-answer")
+    signal = custom(replies, "handoff")
+    assert signal and signal["reason"] == "negative_feedback"
+    assert signal["kb"]["answered_entry"] == "transfers_payments-029"
+
+
+def test_a_suggestion_button_answers_its_entry(bot: Bot) -> None:
+    text = replies_text(bot.say('/kb_select{"kb_entry":"transfers_payments-029"}'))
+    assert "生活缴费" in text and "这个回答对您有帮助吗" in text
+
+
+def test_two_misses_in_a_row_hand_off_and_are_stored_masked(bot: Bot) -> None:
+    first = bot.say("量子纠缠是什么原理", "kb-miss")
+    assert "抱歉" in replies_text(first) and custom(first, "handoff") is None
+    second = bot.say("黑洞是怎么形成的", "kb-miss")
+    signal = custom(second, "handoff")
+    assert signal and signal["reason"] == "repeated_fallback" and "人工" in replies_text(second)
+    with sqlite3.connect(bot.data_dir / "kb" / "unanswered.db") as db:
+        rows = db.execute("SELECT kind, text FROM unanswered WHERE conversation = 'kb-miss'").fetchall()
+    assert [kind for kind, _ in rows] == ["fallback", "fallback"]
+    assert rows[0][1] == "量子纠缠是什么原理"
+
+
+def test_a_rebuilt_index_is_served_without_a_restart(bot: Bot, tmp_path: Path) -> None:
+    faq = tmp_path / "faq"
+    shutil.copytree(ROOT / "kb_index" / "faq", faq)
+    source = faq / "transfers_payments.yml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "1. 登录{app_name}“生活缴费”", "1. 【新版答案】登录{app_name}“生活缴费”"), encoding="utf-8")
+    env = {**os.environ, "DATA_DIR": str(bot.data_dir), "KB_FAQ_DIR": str(faq)}
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "kb_index", "build"], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=300)
+    build_s = time.monotonic() - started
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if "【新版答案】" in replies_text(bot.say("怎么设置水电费自动扣款")):
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail("the action server kept serving the old index")
+    assert build_s < 60  # one changed question is re-encoded, the rest come from the vector cache
