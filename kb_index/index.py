@@ -118,7 +118,7 @@ def make_faiss_index(vectors: np.ndarray, index_type: str = "flat") -> Any:
     return index
 
 
-def _question_table(entries: Sequence[KbEntry]) -> list[tuple[int, str]]:
+def question_table(entries: Sequence[KbEntry]) -> list[tuple[int, str]]:
     table = []
     for e_idx, entry in enumerate(entries):
         seen = set()
@@ -137,7 +137,7 @@ def build(entries: Sequence[KbEntry], encoder: Encoder, kb_dir: Path, index_type
     if not entries:
         raise KbIndexError("no KB entries to index")
     started = time.monotonic()
-    table = _question_table(entries)
+    table = question_table(entries)
     cache = VectorCache(kb_dir / "cache" / f"{encoder.name.replace('/', '_').replace(':', '_')}.npz")
     vectors, encoded = cache.encode(encoder, [t for _, t in table])
     cache.save(keep=[_text_key(encoder.name, t) for _, t in table])

