@@ -72,7 +72,7 @@ actions: $(APP_VENV)/.installed
 # ---- quality
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .
-	$(APP_VENV)/bin/mypy actions bench kb_index tests/actions tests/e2e tests/kb_index
+	$(APP_VENV)/bin/mypy actions api bench kb_index tests/actions tests/api tests/e2e tests/kb_index
 	$(APP_VENV)/bin/mypy --python-executable $(RASA_PY) --python-version 3.10 bot tests/bot
 
 test: setup $(MODEL) $(KB_INDEX) lint

@@ -1,0 +1,128 @@
+"""The FastAPI application: ``create_app()`` wires settings, database (migrated on start), Rasa client,
+WebSocket hub, chat service, demo accounts (development mode only), static pages and a queue ticker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+import yaml
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import select
+
+from api.accounts import seed_demo
+from api.chat import ChatService
+from api.db import CannedResponse, make_engine, make_sessionmaker
+from api.hub import Hub
+from api.metrics import Registry
+from api.migrate import upgrade
+from api.rasa_client import RasaClient
+from api.routes_customer import router as customer_router
+from api.routes_metrics import router as metrics_router
+from api.routes_staff import router as staff_router
+from api.settings import Settings
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+CANNED = Path(__file__).resolve().parent / "canned_responses.yml"
+
+
+def _seed_canned(sessions: Any) -> None:
+    with sessions() as db, db.begin():
+        if db.scalars(select(CannedResponse)).first() is None:
+            for item in yaml.safe_load(CANNED.read_text(encoding="utf-8")):
+                db.add(CannedResponse(title=item["title"], text=item["text"], skill_group=item["skill_group"]))
+
+
+def _kb_loader(settings: Settings) -> Callable[[], Any]:
+    """The KB service for agents' suggestions, loaded on first use (None when disabled or unavailable)."""
+    @lru_cache(maxsize=1)
+    def load() -> Any:
+        if not settings.kb_suggestions:
+            return None
+        try:
+            from kb_index.policy import Thresholds
+            from kb_index.service import KbService
+            from kb_index.settings import KbSettings
+
+            kb_settings = KbSettings()
+            service = KbService(kb_settings.kb_dir, Thresholds(kb_settings.answer_threshold,
+                                                               kb_settings.suggest_threshold))
+            service.reload_if_changed()
+            service.start_watching(interval_s=2.0)
+            return service
+        except Exception:  # noqa: BLE001 - suggestions are an aid; the console works without them
+            log.exception("KB suggestions unavailable")
+            return None
+    return load
+
+
+def create_app(settings: Settings | None = None, rasa: RasaClient | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    service = ChatService(settings, sessions, rasa_client, Hub(), Registry())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async def ticker() -> None:
+            while True:
+                await asyncio.sleep(5)
+                try:
+                    await service.tick()
+                except Exception:  # noqa: BLE001 - keep ticking
+                    log.exception("queue tick failed")
+
+        task = asyncio.create_task(ticker())
+        await service.dispatch()  # conversations queued before a restart are served again
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await rasa_client.close()
+        engine.dispose()
+
+    app = FastAPI(title="智能客服 bridge", version="1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.sessions = sessions
+    app.state.chat = service
+    app.state.kb = _kb_loader(settings)
+    created = seed_demo(sessions, settings)
+    if created:
+        print(f"development mode: demo accounts {', '.join(created)} created with password $DEMO_PASSWORD",
+              flush=True)
+    _seed_canned(sessions)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, status_code=422)
+
+    app.include_router(customer_router)
+    app.include_router(staff_router)
+    app.include_router(metrics_router)
+
+    @app.get("/", include_in_schema=False)
+    async def widget() -> FileResponse:
+        return FileResponse(STATIC / "widget.html")
+
+    @app.get("/console", include_in_schema=False)
+    async def console() -> FileResponse:
+        return FileResponse(STATIC / "console.html")
+
+    @app.get("/healthz", tags=["health"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

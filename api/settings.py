@@ -1,0 +1,66 @@
+"""The bridge's one settings object, from the environment, with embedded-mode (development) defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return int(value) if value else default
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name}={value!r} is not an integer") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else default
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name}={value!r} is not a number") from exc
+
+
+def _hours(value: str) -> tuple[dt.time, dt.time]:
+    """``HH:MM-HH:MM``; equal ends mean around the clock."""
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError as exc:
+        raise ValueError(f"SERVICE_HOURS={value!r}: expected HH:MM-HH:MM") from exc
+    return start, end
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("DATA_DIR", ROOT / "var")))
+    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", ""))
+    rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
+    rasa_timeout_s: float = field(default_factory=lambda: _env_float("RASA_TIMEOUT_S", 10.0))
+    environment: str = field(default_factory=lambda: os.environ.get("APP_ENV", "development"))
+    demo_password: str = field(default_factory=lambda: os.environ.get("DEMO_PASSWORD", "demo"))
+    token_ttl_s: int = field(default_factory=lambda: _env_int("TOKEN_TTL_S", 12 * 3600))
+    queue_timeout_s: int = field(default_factory=lambda: _env_int("QUEUE_TIMEOUT_S", 300))
+    default_handle_time_s: int = field(default_factory=lambda: _env_int("DEFAULT_HANDLE_TIME_S", 180))
+    service_hours: str = field(default_factory=lambda: os.environ.get("SERVICE_HOURS", "00:00-00:00"))
+    max_message_chars: int = field(default_factory=lambda: _env_int("MAX_MESSAGE_CHARS", 1000))
+    kb_suggestions: bool = field(default_factory=lambda: os.environ.get("AGENT_KB_SUGGESTIONS", "1") != "0")
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'bridge' / 'bridge.db'}"
+
+    def in_service_hours(self, now: dt.datetime) -> bool:
+        start, end = _hours(self.service_hours)
+        if start == end:
+            return True
+        t = now.time()
+        return start <= t < end if start < end else (t >= start or t < end)

@@ -1,0 +1,136 @@
+"""Agents and supervisors: login and roles, capacity and re-dispatch, going offline, transfer, canned
+responses, the supervisor overview, WebSocket events, and a bridge restart that loses nothing."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from api.accounts import create_user
+from api.app import create_app
+from api.db import make_engine, make_sessionmaker
+from api.settings import Settings
+from tests.api.conftest import Customer, ScriptedRasa, Staff
+
+
+def test_login_roles_and_tokens(client: TestClient) -> None:
+    assert client.post("/api/v1/auth/login", json={"username": "agent", "password": "nope"}).status_code == 401
+    assert client.get("/api/v1/agent/me").status_code == 401
+    assert client.get("/api/v1/agent/me", headers={"Authorization": "Bearer forged"}).status_code == 401
+    trainer = Staff(client, "trainer")
+    assert client.get("/api/v1/agent/me", headers=trainer.auth).status_code == 403
+    agent = Staff(client, "agent")
+    assert client.get("/api/v1/supervisor/overview", headers=agent.auth).status_code == 403
+    me = agent.get("/api/v1/agent/me")
+    assert me["role"] == "agent" and me["status"] == "offline" and me["load"] == 0
+    r = client.patch("/api/v1/agent/me", json={"skills": ["外汇"]}, headers=agent.auth)
+    assert r.status_code == 422 and "外汇" in r.json()["detail"]
+    agent.post("/api/v1/auth/logout", status=204)
+    assert client.get("/api/v1/agent/me", headers=agent.auth).status_code == 401
+
+
+def test_capacity_is_respected_and_freed_capacity_takes_the_next(client: TestClient) -> None:
+    agent = Staff(client, "agent")
+    agent.patch_me(status="online", capacity=1)
+    first, second = Customer(client), Customer(client)
+    assert first.say("转人工")["state"] == "agent"
+    reply = second.say("转人工")
+    assert reply["state"] == "queued" and reply["queue_position"] == 1
+    agent.post(f"/api/v1/agent/conversations/{first.id}/close")
+    assert second.history()["state"] == "agent"
+
+
+def test_skill_group_routing_and_transfer(client: TestClient) -> None:
+    agent, boss = Staff(client, "agent"), Staff(client, "supervisor")
+    agent.patch_me(status="online", skills=["通用"])
+    boss.patch_me(status="online", skills=["信用卡"])
+    card = Customer(client)
+    card.say("信用卡逾期了转人工")
+    assert [c["id"] for c in boss.get("/api/v1/agent/conversations")] == [card.id]
+    general = Customer(client)
+    general.say("转人工")
+    assert [c["id"] for c in agent.get("/api/v1/agent/conversations")] == [general.id]
+    agent.post(f"/api/v1/agent/conversations/{general.id}/transfer", {"agent": "supervisor"})
+    assert agent.get("/api/v1/agent/conversations") == []
+    assert {c["id"] for c in boss.get("/api/v1/agent/conversations")} == {card.id, general.id}
+    assert "班长老李" in str(general.history())
+    boss.post(f"/api/v1/agent/conversations/{card.id}/transfer", {"skill_group": "通用"})
+    assert [c["id"] for c in agent.get("/api/v1/agent/conversations")] == [card.id]
+    r = client.post(f"/api/v1/agent/conversations/{card.id}/messages", json={"text": "hi"}, headers=boss.auth)
+    assert r.status_code == 200  # a supervisor may step into any live chat
+    r = client.post(f"/api/v1/agent/conversations/{card.id}/transfer", json={"skill_group": "外汇"},
+                    headers=agent.auth)
+    assert r.status_code == 422
+
+
+def test_going_offline_requeues_and_redispatches(client: TestClient) -> None:
+    agent, boss = Staff(client, "agent"), Staff(client, "supervisor")
+    agent.patch_me(status="online")
+    c = Customer(client)
+    c.say("转人工")
+    assert c.history()["state"] == "agent"
+    agent.patch_me(status="offline")
+    assert c.history()["state"] == "queued"
+    overview = boss.get("/api/v1/supervisor/overview")
+    assert [q["conversation_id"] for q in overview["queue"]] == [c.id]
+    boss.patch_me(status="online")
+    assert [x["id"] for x in boss.get("/api/v1/supervisor/overview")["live"]] == [c.id]
+
+
+def test_agent_websocket_gets_assignments_and_customer_messages(client: TestClient) -> None:
+    agent = Staff(client, "agent")
+    agent.patch_me(status="online")
+    with client.websocket_connect(f"/api/v1/agent/ws?token={agent.token}") as ws:
+        c = Customer(client)
+        with client.websocket_connect(f"/api/v1/conversations/{c.id}/ws?token={c.token}") as cws:
+            c.say("转人工")
+            events = [ws.receive_json() for _ in range(2)]
+            assert {"assigned", "queue"} >= {e["type"] for e in events}
+            assigned = next(e for e in events if e["type"] == "assigned")
+            assert assigned["conversation"]["id"] == c.id
+            c.say("卡被吞了")
+            event = ws.receive_json()
+            while event["type"] != "message":
+                event = ws.receive_json()
+            assert event["message"]["text"] == "卡被吞了"
+            agent.post(f"/api/v1/agent/conversations/{c.id}/messages", {"text": "请稍等"})
+            seen = [cws.receive_json()]
+            while not (seen[-1]["type"] == "message" and seen[-1]["message"]["from"] == "agent"):
+                seen.append(cws.receive_json())
+            assert seen[-1]["message"]["text"] == "请稍等"
+            assert any(e["type"] == "state" and e["state"] == "agent" and e["agent_name"] == "坐席小王" for e in seen)
+
+
+def test_canned_responses_search(client: TestClient) -> None:
+    agent = Staff(client, "agent")
+    everything = agent.get("/api/v1/agent/canned")
+    assert len(everything) >= 10
+    found = agent.get("/api/v1/agent/canned", q="挂失")
+    assert found and all("挂失" in c["title"] + c["text"] for c in found)
+
+
+def test_a_restart_loses_nothing(settings: Settings, rasa: ScriptedRasa) -> None:
+    with TestClient(create_app(settings, rasa)) as client:  # type: ignore[arg-type]
+        agent = Staff(client, "agent")
+        agent.patch_me(status="online", capacity=1)
+        served, waiting = Customer(client), Customer(client)
+        served.say("转人工")
+        waiting.say("转人工")
+        token = agent.token
+    with TestClient(create_app(settings, rasa)) as client:  # type: ignore[arg-type]
+        served.client = waiting.client = client
+        assert served.history()["state"] == "agent" and "转人工" in str(served.history())
+        assert waiting.history()["state"] == "queued"
+        r = client.get("/api/v1/agent/conversations", headers={"Authorization": f"Bearer {token}"})
+        assert [c["id"] for c in r.json()] == [served.id]
+
+
+def test_outside_development_mode_no_demo_accounts(settings: Settings, rasa: ScriptedRasa) -> None:
+    prod = Settings(data_dir=settings.data_dir / "prod", environment="production", kb_suggestions=False)
+    with TestClient(create_app(prod, rasa)) as client:  # type: ignore[arg-type]
+        r = client.post("/api/v1/auth/login", json={"username": "agent", "password": "demo"})
+        assert r.status_code == 401
+        sessions = make_sessionmaker(make_engine(prod.db_url))
+        with sessions() as db, db.begin():
+            create_user(db, "wang", "demo", "agent")
+        r = client.post("/api/v1/auth/login", json={"username": "wang", "password": "demo"})
+        assert r.status_code == 401 and "demo" in r.json()["detail"]
