@@ -98,9 +98,9 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     app.state.chat = service
     app.state.kb = _kb_loader(settings)
     created = seed_demo(sessions, settings)
-    if created:
-        print(f"development mode: demo accounts {', '.join(created)} created with password $DEMO_PASSWORD",
-              flush=True)
+    if settings.development:
+        print(f"development mode: demo accounts agent, supervisor, trainer (password: $DEMO_PASSWORD)"
+              f"{'; created ' + ', '.join(created) if created else ''}", flush=True)
     _seed_canned(sessions)
 
     @app.exception_handler(RequestValidationError)

@@ -35,6 +35,7 @@ class Bot:
     data_dir: Path
     process: subprocess.Popen
     startup_s: float
+    api_url: str
 
     def say(self, text: str, sender: str | None = None) -> list[dict[str, Any]]:
         body = {"sender": sender or f"e2e-{uuid.uuid4().hex[:8]}", "message": text}
@@ -56,8 +57,9 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     shutil.copy(MODEL, data_dir / "models" / "bot.tar.gz")
     if VECTOR_CACHE.exists():  # the run script builds the KB index; cached vectors make that a few seconds
         shutil.copytree(VECTOR_CACHE, data_dir / "kb" / "cache")
-    rasa_port, actions_port = free_port(), free_port()
-    env = {**os.environ, "DATA_DIR": str(data_dir), "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port)}
+    rasa_port, actions_port, bridge_port = free_port(), free_port(), free_port()
+    env = {**os.environ, "DATA_DIR": str(data_dir), "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
+           "BRIDGE_PORT": str(bridge_port), "DEMO_PASSWORD": "e2e-demo"}
     started = time.monotonic()
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "run_services.sh")], cwd=ROOT, env=env,
@@ -72,9 +74,9 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         if process.poll() is not None:
             pytest.fail(f"run script exited: {process.stdout.read() if process.stdout else ''}")
         try:
-            if requests.get(f"{url}/status", timeout=2).ok and requests.get(
-                f"http://127.0.0.1:{actions_port}/health", timeout=2
-            ).ok:
+            if all(requests.get(u, timeout=2).ok for u in (
+                    f"{url}/status", f"http://127.0.0.1:{actions_port}/health",
+                    f"http://127.0.0.1:{bridge_port}/healthz")):
                 break
         except requests.RequestException:
             pass
@@ -82,7 +84,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     else:
         os.killpg(process.pid, signal.SIGKILL)
         pytest.fail("bot did not start in 180 s")
-    bot = Bot(url, data_dir, process, time.monotonic() - started)
+    bot = Bot(url, data_dir, process, time.monotonic() - started, f"http://127.0.0.1:{bridge_port}")
     servers = descendants(process.pid)
     yield bot
     if process.poll() is None:

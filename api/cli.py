@@ -1,0 +1,62 @@
+"""Command line: ``python -m api serve`` (the bridge) and ``python -m api create-user`` (staff accounts)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import Sequence
+
+from api.accounts import ROLES, AccountError, create_user
+from api.db import make_engine, make_sessionmaker
+from api.migrate import upgrade
+from api.settings import Settings
+
+
+def _create_user(args: argparse.Namespace, settings: Settings) -> int:
+    password = os.environ.get("NEW_USER_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    with sessions() as db, db.begin():
+        user = create_user(db, args.username, password, args.role, args.name, args.skills.split(","),
+                           args.capacity)
+    print(f"created {user.role} {user.username} ({user.display_name}), skills {user.skills}, "
+          f"capacity {user.capacity}")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=False)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m api", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run the bridge (uvicorn)")
+    s.add_argument("--host", default=os.environ.get("BRIDGE_HOST", "127.0.0.1"))
+    s.add_argument("--port", type=int, default=int(os.environ.get("BRIDGE_PORT", "8000")))
+    u = sub.add_parser("create-user", help="create an agent, supervisor or trainer account "
+                                           "(password from $NEW_USER_PASSWORD or a prompt)")
+    u.add_argument("username")
+    u.add_argument("--role", choices=ROLES, default="agent")
+    u.add_argument("--name", help="display name shown to customers")
+    u.add_argument("--skills", default="通用", help="comma-separated: 信用卡,理财,证券,通用")
+    u.add_argument("--capacity", type=int, default=3)
+    args = ap.parse_args(argv)
+    try:
+        settings = Settings()
+        return {"serve": _serve, "create-user": _create_user}[args.command](args, settings)
+    except (AccountError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""End to end through the bridge: the customer API in front of the real Rasa and action servers, a handoff
+that reaches a logged-in agent, and the smoke exam in --api mode."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import ROOT, Bot
+
+pytestmark = pytest.mark.slow
+EXAM = ROOT.parent / "shared" / "tools" / "exam.py"
+
+
+class Chat:
+    def __init__(self, bot: Bot) -> None:
+        r = requests.post(f"{bot.api_url}/api/v1/conversations", json={"channel": "web"}, timeout=10)
+        assert r.status_code == 201, r.text
+        self.url, body = bot.api_url, r.json()
+        self.id, self.headers = body["id"], {"Authorization": f"Bearer {body['token']}"}
+
+    def say(self, text: str | None = None, payload: str | None = None) -> dict[str, Any]:
+        body = {"text": text} if payload is None else {"payload": payload}
+        r = requests.post(f"{self.url}/api/v1/conversations/{self.id}/messages", json=body, headers=self.headers,
+                          timeout=30)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+
+def staff(bot: Bot, username: str) -> dict[str, str]:
+    r = requests.post(f"{bot.api_url}/api/v1/auth/login", json={"username": username, "password": "e2e-demo"},
+                      timeout=10)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_bot_answers_through_the_bridge_without_leaking_machine_payloads(bot: Bot) -> None:
+    chat = Chat(bot)
+    reply = chat.say("怎么设置水电费自动扣款")
+    bot_texts = [m["text"] for m in reply["messages"] if m["from"] == "bot"]
+    assert any("生活缴费" in t for t in bot_texts) and all(t.strip() for t in bot_texts)
+    assert reply["state"] == "bot" and '"kb"' not in str(reply)
+
+
+def test_handoff_reaches_an_agent_with_the_bot_context(bot: Bot) -> None:
+    agent = staff(bot, "agent")
+    requests.patch(f"{bot.api_url}/api/v1/agent/me", json={"status": "online"}, headers=agent, timeout=10)
+    try:
+        chat = Chat(bot)
+        chat.say("信用卡年费怎么收")
+        reply = chat.say("转人工客服")
+        assert reply["state"] == "agent" and reply["agent_name"]
+        detail = requests.get(f"{bot.api_url}/api/v1/agent/conversations/{chat.id}", headers=agent, timeout=10).json()
+        assert detail["handoff"]["reason"] == "customer_request" and detail["handoff"]["intent"] == "human_handoff"
+        assert [m["text"] for m in detail["messages"] if m["from"] == "customer"] == ["信用卡年费怎么收", "转人工客服"]
+        r = requests.post(f"{bot.api_url}/api/v1/agent/conversations/{chat.id}/close", headers=agent, timeout=10)
+        assert r.status_code == 200
+        assert chat.say(payload='/survey_nps{"score":10}')["state"] == "bot"
+    finally:
+        requests.patch(f"{bot.api_url}/api/v1/agent/me", json={"status": "offline"}, headers=agent, timeout=10)
+
+
+def test_metrics_are_exposed(bot: Bot) -> None:
+    Chat(bot).say("你好")
+    text = requests.get(f"{bot.api_url}/metrics", timeout=10).text
+    assert "bridge_bot_reply_seconds_count" in text and "bridge_messages_total" in text
+
+
+@pytest.mark.skipif(not EXAM.exists(), reason="../shared/tools/exam.py not present")
+def test_smoke_exam_passes_through_the_customer_api(bot: Bot) -> None:
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, str(EXAM), "--api", bot.api_url, "--min", "1.0"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert time.monotonic() - started < 300
