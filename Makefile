@@ -24,7 +24,7 @@ KB_INDEX := $(DATA_DIR)/kb/current
 KB_INPUTS := $(wildcard kb_index/faq/*.yml) kb_index/index.py kb_index/encoders.py kb_index/normalize.py
 TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb
+.PHONY: help setup browser run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb
 
 help:
 	@echo "make run   - install what is missing, train if needed, start Rasa (:5005) + action server (:5055)"
@@ -46,6 +46,14 @@ $(APP_VENV)/.installed: requirements/app.txt requirements/app-constraints.txt
 	@touch $@
 
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
+
+# headless Chromium for the browser tests (Debian packages; test tools cannot download browsers here)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
+	  || { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; } \
+	  || echo "warning: could not install chromium + chromium-driver; the browser test will be skipped"; }
 
 # ---- model: retrained only when config, domain, NLU data or custom components change
 $(MODEL): $(RASA_VENV)/.installed $(TRAINING_INPUTS)
@@ -75,7 +83,7 @@ lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/mypy actions api bench kb_index tests/actions tests/api tests/e2e tests/kb_index
 	$(APP_VENV)/bin/mypy --python-executable $(RASA_PY) --python-version 3.10 bot tests/bot
 
-test: setup $(MODEL) $(KB_INDEX) lint
+test: setup browser $(MODEL) $(KB_INDEX) lint
 	$(APP_PY) -m pytest tests --ignore=tests/bot -q
 	$(RASA_PY) -m pytest tests/bot -q
 

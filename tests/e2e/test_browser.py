@@ -1,0 +1,91 @@
+"""Browser test (headless Debian Chromium through Selenium): a customer chats in the widget, asks for a human,
+an agent logs into the console, goes online, answers, and closes; the customer sees the agent's reply with
+the agent's name, then the survey. Script in a message is shown as text, never run."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Iterator
+
+import pytest
+
+from tests.e2e.conftest import Bot
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture()
+def browser_factory() -> Iterator:
+    if not (CHROMIUM and DRIVER):
+        pytest.skip("Debian chromium + chromium-driver are not installed (make test installs them with apt)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    drivers = []
+
+    def make(width: int = 390, height: int = 844):  # type: ignore[no-untyped-def]
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                    f"--window-size={width},{height}"):
+            options.add_argument(arg)
+        driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+        drivers.append(driver)
+        return driver
+
+    yield make
+    for driver in drivers:
+        driver.quit()
+
+
+def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    customer = browser_factory()
+    customer.get(bot.api_url + "/")
+    wait = WebDriverWait(customer, 30)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.from-bot"))
+
+    def send(text: str) -> None:
+        box = customer.find_element(By.ID, "input")
+        box.clear()
+        box.send_keys(text)
+        customer.find_element(By.ID, "send").click()
+
+    send("<script>window.pwned=1</script>你好")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#messages .msg.from-bot")) >= 2)
+    mine = customer.find_elements(By.CSS_SELECTOR, "#messages .msg.from-customer")[-1].text
+    assert "<script>" in mine and customer.execute_script("return window.pwned === undefined")
+
+    send("转人工")
+    wait.until(ec.visibility_of_element_located((By.ID, "queue-banner")))
+
+    agent = browser_factory(1280, 900)
+    agent.get(bot.api_url + "/console")
+    await_agent = WebDriverWait(agent, 30)
+    agent.find_element(By.ID, "login-username").send_keys("agent")
+    agent.find_element(By.ID, "login-password").send_keys("e2e-demo")
+    agent.find_element(By.ID, "login-submit").click()
+    await_agent.until(ec.visibility_of_element_located((By.ID, "status")))
+    Select(agent.find_element(By.ID, "status")).select_by_value("online")
+    item = await_agent.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".conv-item")))
+    item.click()
+    await_agent.until(lambda d: "转人工" in d.find_element(By.ID, "transcript").text)
+    reply = agent.find_element(By.ID, "reply")
+    reply.send_keys("您好，我是人工客服，请问有什么可以帮您？")
+    agent.find_element(By.ID, "reply-send").click()
+
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.from-agent"))
+    assert "我是人工客服" in customer.find_elements(By.CSS_SELECTOR, "#messages .msg.from-agent")[-1].text
+    assert "坐席小王" in customer.find_element(By.ID, "agent-banner").text
+
+    agent.find_element(By.ID, "close-conv").click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#messages .chip[data-payload^='/survey_nps']")) == 11)
+    customer.find_element(By.CSS_SELECTOR, "#messages .chip[data-payload='/survey_nps{\"score\":9}']").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .chip[data-payload^='/survey_csat']"))
+    Select(agent.find_element(By.ID, "status")).select_by_value("offline")
