@@ -49,10 +49,10 @@ setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
 # headless Chromium for the browser tests (Debian packages; test tools cannot download browsers here)
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list :lang=zh | grep -q . || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
-	  || { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; } \
+	  $$SUDO apt-get install -y -q chromium chromium-driver fonts-wqy-microhei >/dev/null 2>&1 \
+	  || { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q chromium chromium-driver fonts-wqy-microhei >/dev/null; } \
 	  || echo "warning: could not install chromium + chromium-driver; the browser test will be skipped"; }
 
 # ---- model: retrained only when config, domain, NLU data or custom components change

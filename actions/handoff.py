@@ -9,6 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.guidance import INSTITUTION_SLOTS
+
 REASON_BY_INTENT = {
     "human_handoff": "customer_request",
     "complaint": "complaint",
@@ -22,6 +24,12 @@ def handoff_reason(tracker: Tracker) -> str:
     return REASON_BY_INTENT.get(intent, "bot_request")
 
 
+def customer_slots(tracker: Tracker) -> Dict[str, Any]:
+    """Filled slots that describe the customer's request (not institution facts or KB bookkeeping)."""
+    return {k: v for k, v in tracker.current_slot_values().items()
+            if v is not None and k not in INSTITUTION_SLOTS and not k.startswith("kb_")}
+
+
 def handoff_payload(tracker: Tracker, reason: str) -> Dict[str, Any]:
     """What the agent needs to pick the chat up: reason, the latest intent with confidence, filled slots."""
     latest = tracker.latest_message or {}
@@ -31,7 +39,7 @@ def handoff_payload(tracker: Tracker, reason: str) -> Dict[str, Any]:
             "reason": reason,
             "intent": intent.get("name"),
             "confidence": intent.get("confidence"),
-            "slots": {k: v for k, v in tracker.current_slot_values().items() if v is not None},
+            "slots": customer_slots(tracker),
         }
     }
 

@@ -41,7 +41,7 @@ class ConversationCreated(BaseModel):
 
 class CustomerMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str | None = Field(default=None, max_length=1000)
+    text: str | None = Field(default=None, max_length=2000)
     payload: str | None = Field(default=None, max_length=500)
 
     @model_validator(mode="after")

@@ -3,6 +3,7 @@ that reaches a logged-in agent, and the smoke exam in --api mode."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -47,22 +48,48 @@ def test_bot_answers_through_the_bridge_without_leaking_machine_payloads(bot: Bo
     assert reply["state"] == "bot" and '"kb"' not in str(reply)
 
 
-def test_handoff_reaches_an_agent_with_the_bot_context(bot: Bot) -> None:
+def test_the_whole_handoff_journey(bot: Bot) -> None:
+    """转人工 -> queued; an agent comes online and gets the chat over the WebSocket with the bot's context;
+    they exchange messages; the agent closes; the survey; then the bot answers again."""
+    from websockets.sync.client import connect
+
+    chat = Chat(bot)
+    chat.say("信用卡年费怎么收")
+    reply = chat.say("转人工客服")
+    assert reply["state"] == "queued" and reply["queue_position"] == 1
     agent = staff(bot, "agent")
-    requests.patch(f"{bot.api_url}/api/v1/agent/me", json={"status": "online"}, headers=agent, timeout=10)
-    try:
-        chat = Chat(bot)
-        chat.say("信用卡年费怎么收")
-        reply = chat.say("转人工客服")
-        assert reply["state"] == "agent" and reply["agent_name"]
-        detail = requests.get(f"{bot.api_url}/api/v1/agent/conversations/{chat.id}", headers=agent, timeout=10).json()
-        assert detail["handoff"]["reason"] == "customer_request" and detail["handoff"]["intent"] == "human_handoff"
-        assert [m["text"] for m in detail["messages"] if m["from"] == "customer"] == ["信用卡年费怎么收", "转人工客服"]
-        r = requests.post(f"{bot.api_url}/api/v1/agent/conversations/{chat.id}/close", headers=agent, timeout=10)
-        assert r.status_code == 200
-        assert chat.say(payload='/survey_nps{"score":10}')["state"] == "bot"
-    finally:
-        requests.patch(f"{bot.api_url}/api/v1/agent/me", json={"status": "offline"}, headers=agent, timeout=10)
+    ws_url = bot.api_url.replace("http://", "ws://") + f"/api/v1/agent/ws?token={agent['Authorization'][7:]}"
+    with connect(ws_url, open_timeout=10) as ws:
+        requests.patch(f"{bot.api_url}/api/v1/agent/me", json={"status": "online"}, headers=agent, timeout=10)
+        try:
+            event = json.loads(ws.recv(timeout=10))
+            while event["type"] != "assigned":
+                event = json.loads(ws.recv(timeout=10))
+            assert event["conversation"]["id"] == chat.id
+            detail = requests.get(f"{bot.api_url}/api/v1/agent/conversations/{chat.id}", headers=agent,
+                                  timeout=10).json()
+            assert detail["handoff"]["reason"] == "customer_request"
+            assert detail["handoff"]["intent"] == "human_handoff" and detail["handoff"]["confidence"] > 0.5
+            assert [m["text"] for m in detail["messages"] if m["from"] == "customer"] == ["信用卡年费怎么收",
+                                                                                          "转人工客服"]
+            assert chat.say("年费能免吗")["state"] == "agent"
+            event = json.loads(ws.recv(timeout=10))
+            while event["type"] != "message":
+                event = json.loads(ws.recv(timeout=10))
+            assert event["message"]["text"] == "年费能免吗"
+            r = requests.post(f"{bot.api_url}/api/v1/agent/conversations/{chat.id}/messages",
+                              json={"text": "刷卡满6次可免次年年费"}, headers=agent, timeout=10)
+            assert r.status_code == 200
+            r = requests.post(f"{bot.api_url}/api/v1/agent/conversations/{chat.id}/close", headers=agent, timeout=10)
+            assert r.status_code == 200
+        finally:
+            requests.patch(f"{bot.api_url}/api/v1/agent/me", json={"status": "offline"}, headers=agent, timeout=10)
+    assert "csat" in str(chat.say(payload='/survey_nps{"score":10}')).lower()
+    chat.say(payload='/survey_csat{"rating":"满意"}')
+    assert "感谢您的评价" in str(chat.say(payload="/survey_skip"))
+    reply = chat.say("怎么查余额")
+    assert reply["state"] == "bot"
+    assert any("余额" in m["text"] for m in reply["messages"] if m["from"] == "bot")
 
 
 def test_metrics_are_exposed(bot: Bot) -> None:

@@ -4,17 +4,20 @@ the agent's name, then the survey. Script in a message is shown as text, never r
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.e2e.conftest import Bot
+from tests.e2e.conftest import ROOT, Bot
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "var" / "test-artifacts")) / "browser"
 
 
 @pytest.fixture()
@@ -51,6 +54,11 @@ def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
     wait = WebDriverWait(customer, 30)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.from-bot"))
 
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
+        driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
     def send(text: str) -> None:
         box = customer.find_element(By.ID, "input")
         box.clear()
@@ -62,8 +70,10 @@ def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
     mine = customer.find_elements(By.CSS_SELECTOR, "#messages .msg.from-customer")[-1].text
     assert "<script>" in mine and customer.execute_script("return window.pwned === undefined")
 
+    shot(customer, "1-widget-bot")
     send("转人工")
     wait.until(ec.visibility_of_element_located((By.ID, "queue-banner")))
+    shot(customer, "2-widget-queued")
 
     agent = browser_factory(1280, 900)
     agent.get(bot.api_url + "/console")
@@ -80,7 +90,9 @@ def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
     reply.send_keys("您好，我是人工客服，请问有什么可以帮您？")
     agent.find_element(By.ID, "reply-send").click()
 
+    shot(agent, "3-console-chat")
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.from-agent"))
+    shot(customer, "4-widget-agent")
     assert "我是人工客服" in customer.find_elements(By.CSS_SELECTOR, "#messages .msg.from-agent")[-1].text
     assert "坐席小王" in customer.find_element(By.ID, "agent-banner").text
 
@@ -88,4 +100,14 @@ def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#messages .chip[data-payload^='/survey_nps']")) == 11)
     customer.find_element(By.CSS_SELECTOR, "#messages .chip[data-payload='/survey_nps{\"score\":9}']").click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .chip[data-payload^='/survey_csat']"))
+    customer.find_element(By.CSS_SELECTOR, "#messages .chip[data-payload='/survey_csat{\"rating\":\"满意\"}']").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .chip[data-payload='/survey_skip']"))
+    customer.find_element(By.CSS_SELECTOR, "#messages .chip[data-payload='/survey_skip']").click()
+    wait.until(lambda d: "感谢您的评价" in d.find_element(By.ID, "messages").text)
+    shot(customer, "5-widget-survey")
+    bots = len(customer.find_elements(By.CSS_SELECTOR, "#messages .msg.from-bot"))
+    send("怎么查余额")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#messages .msg.from-bot")) > bots)
+    assert "余额" in customer.find_elements(By.CSS_SELECTOR, "#messages .msg.from-bot")[-1].text
+    shot(customer, "6-widget-back-to-bot")
     Select(agent.find_element(By.ID, "status")).select_by_value("offline")
