@@ -29,7 +29,7 @@ def browser_factory() -> Iterator:
 
     drivers = []
 
-    def make(width: int = 390, height: int = 844):  # type: ignore[no-untyped-def]
+    def make(width: int = 390, height: int = 844):
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -44,7 +44,7 @@ def browser_factory() -> Iterator:
         driver.quit()
 
 
-def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:  # type: ignore[no-untyped-def]
+def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -56,7 +56,7 @@ def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
+    def shot(driver, name: str) -> None:
         driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
     def send(text: str) -> None:
