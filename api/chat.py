@@ -207,7 +207,9 @@ class ChatService:
                 await self._push(pushes)
             if bot_text is not None:
                 reply = await self._ask_bot(conv_id, bot_text, new)
-            await self.dispatch()
+            if reply.state != "queued":
+                return reply
+            await self.dispatch()  # a new handoff: an agent may take it at once
             return self._refresh(conv_id, reply)
 
     def _refresh(self, conv_id: str, reply: Reply) -> Reply:

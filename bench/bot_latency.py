@@ -20,9 +20,6 @@ import copy
 import http.client
 import json
 import os
-import re
-import signal
-import socket
 import statistics
 import subprocess
 import threading
@@ -32,14 +29,8 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-import requests
 import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
-RASA_VENV = ROOT / ".venvs" / "rasa" / "bin"
-BENCH_DIR = Path(os.environ.get("DATA_DIR", ROOT / "var")) / "bench"
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-       "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+from harness import BENCH_DIR, ENV, RASA_VENV, ROOT, Servers, heldout_messages, percentile  # noqa: E402
 
 
 def _replace(pipeline: list[dict[str, Any]], name_part: str, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -84,12 +75,6 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def train(name: str, workdir: Path, reuse: bool) -> float | None:
     model = workdir / "models" / "bot.tar.gz"
     if reuse and model.exists():
@@ -116,41 +101,6 @@ def evaluate(workdir: Path) -> dict[str, Any]:
     return result
 
 
-class Servers:
-    """scripts/run_services.sh on spare ports; stopped with SIGINT like Ctrl-C."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.rasa_port, self.actions_port = free_port(), free_port()
-        self.url = f"http://127.0.0.1:{self.rasa_port}"
-        env = {**ENV, "DATA_DIR": str(workdir), "RASA_PORT": str(self.rasa_port),
-               "ACTIONS_PORT": str(self.actions_port)}
-        self.started = time.monotonic()
-        self.process = subprocess.Popen([str(ROOT / "scripts" / "run_services.sh")], cwd=ROOT, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                                        # SIGINT as from a terminal (a background shell passes it ignored)
-                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-
-    def wait_ready(self, timeout: float = 300) -> tuple[float, float]:
-        status_s = None
-        while time.monotonic() - self.started < timeout:
-            try:
-                if status_s is None and requests.get(f"{self.url}/status", timeout=1).ok:
-                    status_s = time.monotonic() - self.started
-                if status_s is not None and Client(self.url).post("你好", "warmup")[0]:
-                    return status_s, time.monotonic() - self.started
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("servers did not start")
-
-    def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGINT)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-
-
 class Client:
     """One keep-alive HTTP connection (stdlib http.client: a load generator must not eat the CPU it measures)."""
 
@@ -172,11 +122,6 @@ class Client:
             self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
             ok = False
         return ok, (time.perf_counter() - started) * 1000
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else 0.0
 
 
 CONVERSATION_LENGTH = 5  # messages per simulated customer before a new one arrives
@@ -222,20 +167,6 @@ def concurrent(url: str, messages: list[str], clients: int, seconds: float) -> d
         t.join()
     elapsed = time.monotonic() - started
     return {"msg_per_s": len(latencies) / elapsed, "p95_ms": percentile(latencies, 0.95), "errors": errors[0]}
-
-
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]+\)|\{[^}]+\})")  # [5万](amount) -> 5万
-
-
-def heldout_messages() -> list[str]:
-    """The held-out utterances as a customer types them (entity annotations removed, the rest kept)."""
-    texts = []
-    for path in sorted((ROOT / "tests" / "data" / "nlu_heldout").glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            for line in str(block.get("examples", "")).splitlines():
-                if line.strip().startswith("- "):
-                    texts.append(ANNOTATION.sub(r"\1", line.strip()[2:]))
-    return texts
 
 
 def run_variant(name: str, args: argparse.Namespace, messages: list[str]) -> dict[str, Any]:
