@@ -10,6 +10,7 @@ from typing import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.audit import audit
 from api.db import AuthToken, User, utcnow
 from api.routing import SKILL_GROUPS
 from api.security import hash_password, new_token, token_hash, verify_password
@@ -49,6 +50,7 @@ def create_user(db: Session, username: str, password: str, role: str, display_na
                 skills_json=json.dumps(list(skills), ensure_ascii=False), created_at=utcnow())
     db.add(user)
     db.flush()
+    audit(db, "system", "create_user", username, role=role, skills=list(skills), capacity=capacity)
     return user
 
 
@@ -69,6 +71,8 @@ def login(sessions: sessionmaker, settings: Settings, username: str, password: s
     with sessions() as db, db.begin():
         user = db.scalars(select(User).where(User.username == username)).first()
         if user is None or not verify_password(password, user.password_hash):
+            with sessions() as log_db, log_db.begin():
+                audit(log_db, username[:64], "login_failed")
             raise AccountError("wrong username or password")
         if not settings.development and password == settings.demo_password == "demo":
             raise AccountError("the default demo password is refused outside development mode")
@@ -76,6 +80,7 @@ def login(sessions: sessionmaker, settings: Settings, username: str, password: s
         expires = utcnow() + dt.timedelta(seconds=settings.token_ttl_s)
         db.execute(delete(AuthToken).where(AuthToken.expires_at < utcnow()))
         db.add(AuthToken(token_hash=token_hash(token), user_id=user.id, expires_at=expires, created_at=utcnow()))
+        audit(db, user.username, "login", role=user.role)
         return user, token, expires
 
 

@@ -28,6 +28,7 @@ from api.rasa_client import RasaClient
 from api.routes_customer import router as customer_router
 from api.routes_metrics import router as metrics_router
 from api.routes_staff import router as staff_router
+from api.sensitive_words import SensitiveWords
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
     rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s)
-    service = ChatService(settings, sessions, rasa_client, Hub(), Registry())
+    words = SensitiveWords.from_file(settings.sensitive_words_file)
+    service = ChatService(settings, sessions, rasa_client, Hub(), Registry(), words)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

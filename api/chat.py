@@ -21,12 +21,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import texts
-from api.db import Conversation, Handoff, LeaveMessage, Message, Survey, User, iso, utcnow
+from api.audit import audit
+from api.db import Conversation, Flag, Handoff, LeaveMessage, Message, Survey, User, iso, utcnow
 from api.hub import Hub
 from api.metrics import WAIT_BUCKETS, Registry
 from api.rasa_client import BotUnavailable, RasaClient
 from api.routing import AgentSlot, Waiting, dispatch, estimated_wait_s, queue_positions, skill_group_for
 from api.security import new_token, token_hash
+from api.sensitive_words import Hit, SensitiveWords
 from api.settings import Settings
 from bot.pii import find_pii, mask_pii
 
@@ -58,8 +60,9 @@ class Reply:
 
 class ChatService:
     def __init__(self, settings: Settings, sessions: sessionmaker, rasa: RasaClient, hub: Hub, metrics: Registry,
-                 now: Callable[[], dt.datetime] = utcnow) -> None:
+                 words: SensitiveWords | None = None, now: Callable[[], dt.datetime] = utcnow) -> None:
         self.settings = settings
+        self.words = words or SensitiveWords([])
         self.sessions = sessions
         self.rasa = rasa
         self.hub = hub
@@ -79,6 +82,15 @@ class ChatService:
         db.flush()
         self.metrics.inc("bridge_messages_total", sender=sender, state=conv.state)
         return message
+
+    def _flag(self, db: Session, conv_id: str | None, source: str, hits: list[Hit], text: str, blocked: bool,
+              actor: str) -> None:
+        for hit in hits:
+            db.add(Flag(conversation_id=conv_id, source=source, category=hit.category, term=hit.term,
+                        text=mask_pii(text)[:2000], blocked=blocked, created_at=self.now()))
+            audit(db, actor, "sensitive_word", conv_id, source=source, category=hit.category, term=hit.term,
+                  blocked=blocked)
+            self.metrics.inc("bridge_sensitive_hits_total", source=source, category=hit.category)
 
     def _conversation(self, db: Session, conv_id: str) -> Conversation:
         conv = db.get(Conversation, conv_id)
@@ -187,8 +199,15 @@ class ChatService:
                     shown = self._button_title(db, conv, raw) if payload is not None else raw
                     mine = self._add(db, conv, "customer", shown)
                     new: list[Message] = [mine]
+                    hits = self.words.find(raw, "input") if payload is None else []
+                    if hits:
+                        self._flag(db, conv.id, "customer", hits, raw, False, f"customer:{conv.id}")
                     if self._stage(db, conv, raw, payload is not None, new, pushes):
                         pass
+                    elif hits and conv.state == "bot":
+                        calm = texts.CALM_REPLY.get(hits[0].category, texts.CALM_DEFAULT)
+                        new.append(self._add(db, conv, "system", calm, [{"title": "转人工客服",
+                                                                         "payload": texts.HANDOFF}]))
                     elif raw == texts.LEAVE and conv.state in ("bot", "queued"):
                         conv.stage = "leave"
                         new.append(self._add(db, conv, "system", texts.LEAVE_PROMPT))
@@ -251,9 +270,17 @@ class ChatService:
                 new.append(self._add(db, conv, "system", texts.BOT_DOWN,
                                      [{"title": "转人工客服", "payload": texts.HANDOFF}]))
             else:
+                if not turn.texts and turn.handoff is None:  # e.g. the action server is down: never leave silence
+                    self.metrics.inc("bridge_bot_errors_total")
+                    new.append(self._add(db, conv, "system", texts.BOT_DOWN,
+                                         [{"title": "转人工客服", "payload": texts.HANDOFF}]))
                 for i, (reply_text, buttons) in enumerate(turn.texts):
                     last = i == len(turn.texts) - 1
                     meta = {"kb": turn.kb} if turn.kb and last else None
+                    hits = self.words.find(reply_text, "output")
+                    if hits:
+                        self._flag(db, conv.id, "bot", hits, reply_text, True, "system")
+                        reply_text, buttons = texts.BOT_BLOCKED, [{"title": "转人工客服", "payload": texts.HANDOFF}]
                     new.append(self._add(db, conv, "bot", reply_text, buttons, meta=meta))
                 if turn.handoff is not None:
                     context = dict(turn.handoff)
@@ -447,6 +474,13 @@ class ChatService:
             return last.text if last else ""
 
     async def agent_reply(self, agent: User, conv_id: str, text: str) -> dict[str, Any]:
+        hits = self.words.find(text, "output")
+        if hits:
+            with self.sessions() as db, db.begin():
+                self._owned(db, agent, conv_id)
+                self._flag(db, conv_id, "agent", hits, text, True, agent.username)
+            terms = "、".join(h.term for h in hits)
+            raise ChatError(422, f"消息包含合规禁用词（{terms}），未发送")
         async with self.lock:
             with self.sessions() as db, db.begin():
                 conv = self._owned(db, agent, conv_id)
@@ -465,6 +499,7 @@ class ChatService:
             with self.sessions() as db, db.begin():
                 conv = self._owned(db, agent, conv_id)
                 self._end_handoff(db, conv, "served")
+                audit(db, agent.username, "close_conversation", conv.id)
                 survey = Survey(conversation_id=conv.id, agent_id=conv.agent_id, created_at=self.now())
                 db.add(survey)
                 db.flush()
@@ -486,6 +521,7 @@ class ChatService:
             with self.sessions() as db, db.begin():
                 conv = self._owned(db, agent, conv_id)
                 previous = conv.agent_id
+                audit(db, agent.username, "transfer", conv.id, skill_group=skill_group, agent=target)
                 if target:
                     other = db.scalars(select(User).where(User.username == target)).first()
                     if other is None or other.role not in ("agent", "supervisor"):

@@ -143,6 +143,30 @@ class Handoff(Base):
     outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # served | left_message | abandoned
 
 
+class AuditEntry(Base):
+    """Append-only (the migration adds triggers refusing UPDATE and DELETE on SQLite)."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(80))  # a username, customer:<conversation>, or system
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    detail_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Flag(Base):
+    """A sensitive-word hit for supervisors: who said it, the category and term, the masked text."""
+    __tablename__ = "flags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(16))  # customer | bot | agent
+    category: Mapped[str] = mapped_column(String(32))
+    term: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -11,8 +11,9 @@ from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 
 from api.accounts import AccountError, login, logout, user_for_token
+from api.audit import audit
 from api.chat import ChatError, ChatService
-from api.db import CannedResponse, Conversation, LeaveMessage, User, iso, utcnow
+from api.db import AuditEntry, CannedResponse, Conversation, Flag, LeaveMessage, User, iso, utcnow
 from api.deps import AGENT_ROLES, AgentUser, ChatDep, SupervisorUser, TokenDep
 from api.routing import queue_positions
 from api.schemas import (
@@ -83,6 +84,7 @@ async def update_me(body: AgentPatch, user: AgentUser,
             row.capacity = body.capacity
         if body.skills is not None:
             row.skills_json = json.dumps(body.skills, ensure_ascii=False)
+        audit(db, row.username, "agent_settings", row.username, **body.model_dump(exclude_none=True))
         user = row
     if went_offline:
         await service.requeue_agent(user.id)
@@ -178,6 +180,7 @@ async def close_leave_message(message_id: int, user: AgentUser,
         if row is None:
             raise HTTPException(404, f"leave message {message_id} not found")
         row.status, row.closed_by = "closed", user.id
+        audit(db, user.username, "close_leave_message", str(message_id))
         return _leave_out(row)
 
 
@@ -199,6 +202,27 @@ async def overview(user: SupervisorUser, service: ChatDep) -> dict:
                        key=lambda item: -item["waiting_s"])
         return {"queue": queue, "agents": [_agent_out(service, a) for a in agents],
                 "live": [service.summary(db, c) for c in live], "leave_messages_open": int(open_messages)}
+
+
+@router.get("/supervisor/audit")
+async def audit_log(user: SupervisorUser, service: ChatDep, action: str | None = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
+    with service.sessions() as db:
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        return [{"id": a.id, "at": iso(a.at), "actor": a.actor, "action": a.action, "target": a.target,
+                 "detail": json.loads(a.detail_json) if a.detail_json else None} for a in db.scalars(query)]
+
+
+@router.get("/supervisor/flags")
+async def flags(user: SupervisorUser, service: ChatDep,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
+    with service.sessions() as db:
+        rows = db.scalars(select(Flag).order_by(Flag.id.desc()).limit(limit)).all()
+        return [{"id": f.id, "conversation_id": f.conversation_id, "source": f.source, "category": f.category,
+                 "term": f.term, "text": f.text, "blocked": f.blocked, "created_at": iso(f.created_at)}
+                for f in rows]
 
 
 @router.websocket("/agent/ws")

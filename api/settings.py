@@ -48,6 +48,8 @@ class Settings:
     default_handle_time_s: int = field(default_factory=lambda: _env_int("DEFAULT_HANDLE_TIME_S", 180))
     service_hours: str = field(default_factory=lambda: os.environ.get("SERVICE_HOURS", "00:00-00:00"))
     max_message_chars: int = field(default_factory=lambda: _env_int("MAX_MESSAGE_CHARS", 1000))
+    sensitive_words_file: Path = field(default_factory=lambda: Path(
+        os.environ.get("SENSITIVE_WORDS_FILE", ROOT / "api" / "sensitive_words.yml")))
     kb_suggestions: bool = field(default_factory=lambda: os.environ.get("AGENT_KB_SUGGESTIONS", "1") != "0")
 
     @property

@@ -35,6 +35,13 @@ SURVEY_CSAT = "请问您对本次服务满意吗？"
 SURVEY_COMMENT = "如有其他意见或建议，请直接输入（可选）。"
 SURVEY_THANKS = "感谢您的评价！如还有其他问题，可以继续问我。"
 CSAT_CHOICES = ("满意", "一般", "不满意")
+CALM_REPLY = {
+    "abuse": "非常理解您的心情，给您带来不便很抱歉。请您文明沟通，我们会尽力帮您解决问题，也可以转人工客服。",
+    "fraud_bait": "您提到的内容涉及违法违规金融活动（如买卖或出租出借银行卡、套现、刷单返利），本行不提供此类服务。"
+                  "请勿参与，谨防上当受骗；如遇诈骗请立即拨打96110反诈专线。",
+}
+CALM_DEFAULT = "您的消息包含不当内容，请您文明沟通。我们会尽力帮您解决问题，也可以转人工客服。"
+BOT_BLOCKED = "抱歉，该回复未通过合规检查，暂时无法发送。您可以换个问法，或转人工客服咨询。"
 
 WAIT_BUTTONS: list[Button] = [{"title": "继续等待", "payload": KEEP_WAITING}, {"title": "留言", "payload": LEAVE}]
 NPS_BUTTONS: list[Button] = [{"title": str(i), "payload": f'/survey_nps{{"score":{i}}}'} for i in range(11)]

@@ -1,0 +1,18 @@
+"""The audit trail: one append-only row per staff action and per compliance event."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from api.db import AuditEntry, utcnow
+from bot.pii import mask_pii
+
+
+def audit(db: Session, actor: str, action: str, target: str | None = None, **detail: Any) -> None:
+    """Add an audit row in the caller's transaction (so it commits or rolls back with the action)."""
+    text = json.dumps(detail, ensure_ascii=False, default=str) if detail else None
+    db.add(AuditEntry(at=utcnow(), actor=actor, action=action, target=target,
+                      detail_json=mask_pii(text) if text else None))
