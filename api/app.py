@@ -14,6 +14,7 @@ from typing import Any, AsyncIterator, Callable
 import yaml
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from api.accounts import seed_demo
 from api.chat import ChatService
 from api.db import CannedResponse, make_engine, make_sessionmaker
+from api.guards import install as install_guards
 from api.hub import Hub
 from api.metrics import Registry
 from api.migrate import upgrade
@@ -110,6 +112,10 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()]
         return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, status_code=422)
 
+    install_guards(app, settings.rate_ip_per_min, settings.rate_conversation_per_min, settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+                           allow_methods=["GET", "POST", "PATCH"], allow_headers=["Authorization", "Content-Type"])
     app.include_router(customer_router)
     app.include_router(staff_router)
     app.include_router(metrics_router)

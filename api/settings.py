@@ -50,6 +50,11 @@ class Settings:
     max_message_chars: int = field(default_factory=lambda: _env_int("MAX_MESSAGE_CHARS", 1000))
     sensitive_words_file: Path = field(default_factory=lambda: Path(
         os.environ.get("SENSITIVE_WORDS_FILE", ROOT / "api" / "sensitive_words.yml")))
+    rate_ip_per_min: float = field(default_factory=lambda: _env_float("RATE_LIMIT_IP_PER_MIN", 1200))
+    rate_conversation_per_min: float = field(default_factory=lambda: _env_float("RATE_LIMIT_CONVERSATION_PER_MIN", 30))
+    max_body_bytes: int = field(default_factory=lambda: _env_int("MAX_BODY_BYTES", 64 * 1024))
+    cors_origins: tuple[str, ...] = field(default_factory=lambda: tuple(
+        o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()))
     kb_suggestions: bool = field(default_factory=lambda: os.environ.get("AGENT_KB_SUGGESTIONS", "1") != "0")
 
     @property

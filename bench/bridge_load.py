@@ -150,7 +150,7 @@ def main() -> None:
 
         shutil.rmtree(workdir)
     prepare_workdir(workdir)
-    servers = Servers(workdir, {"AGENT_KB_SUGGESTIONS": "0"})
+    servers = Servers(workdir, {"AGENT_KB_SUGGESTIONS": "0", "RATE_LIMIT_IP_PER_MIN": "0"})  # all from loopback
     results: dict[str, dict[str, float]] = {}
     try:
         servers.wait_ready()
