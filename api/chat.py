@@ -221,7 +221,7 @@ class ChatService:
                     elif raw == texts.HANDOFF:
                         new += self._start_handoff(db, conv, "customer_request", None)
                     else:
-                        bot_text = raw
+                        bot_text = raw if payload is not None else mask_pii(raw)  # the bot needs no raw PII
                     reply = self._reply(db, conv, new)
                 await self._push(pushes)
             if bot_text is not None:
@@ -248,7 +248,7 @@ class ChatService:
                 await self.hub.to_all_agents(event)
 
     async def _ask_bot(self, conv_id: str, text: str, new: list[Message]) -> Reply:
-        """Send the customer's (unmasked) text to Rasa; store and return its masked replies."""
+        """Send the customer's masked text to Rasa; store and return its (masked) replies."""
         with self.sessions() as db:
             sender = self._conversation(db, conv_id).rasa_sender
         started = time.perf_counter()

@@ -110,7 +110,17 @@ def _mask_span(kind: str, value: str) -> str:
     if kind == "mobile":
         tail = compact[-11:]
         return compact[:-11] + tail[:3] + "****" + tail[-4:]
-    return "*" * len(value)
+    return SECRET_MASK  # passwords and codes: a fixed mask, so not even their length is kept
+
+
+SECRET_MASK = "******"
+
+
+def contains_masked_secret(text: str) -> bool:
+    """True when ``text`` was masked by :func:`mask_pii` and had a secret in it (a card, an ID, a password or
+    code all leave a run of 6+ ``*``; a masked mobile number leaves 4). The bridge sends the bot masked text,
+    so the bot still warns the customer who sent a secret."""
+    return SECRET_MASK in text
 
 
 def _may_contain_pii(text: str) -> bool:

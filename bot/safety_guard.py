@@ -18,7 +18,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.pii import contains_secret
+from bot.pii import contains_masked_secret, contains_secret
 
 # Phrases of the scripts behind telecom fraud (电信诈骗) that customers repeat to the bot; any of them forces the
 # anti-fraud warning. Override with `fraud_terms` in config.yml.
@@ -30,7 +30,7 @@ DEFAULT_FRAUD_TERMS = (
 
 def safety_rule(text: str, fraud_terms: Sequence[str]) -> str | None:
     """Which safety rule ``text`` triggers: ``"secret"``, ``"fraud"`` or None. Secrets win over fraud terms."""
-    if contains_secret(text):
+    if contains_secret(text) or contains_masked_secret(text):
         return "secret"
     if any(term in text for term in fraud_terms):
         return "fraud"

@@ -27,11 +27,12 @@ def test_messages_go_to_the_bot_and_come_back_in_the_response(client: TestClient
     assert rasa.calls == [(f"{c.id}-1", "你好")]
 
 
-def test_pii_is_masked_in_history_but_the_bot_gets_the_message(client: TestClient, rasa: ScriptedRasa) -> None:
+def test_pii_is_masked_in_history_and_for_the_bot(client: TestClient, rasa: ScriptedRasa) -> None:
     c = Customer(client)
-    reply = c.say("我的手机13812345678")
+    reply = c.say("我的手机13812345678，卡号6212261202011234565")
     assert "13812345678" not in str(reply) and "138****5678" in reply["messages"][0]["text"]
     assert "13812345678" not in str(c.history())
+    assert rasa.calls[-1][1] == "我的手机138****5678，卡号***************4565"  # only the last 4 digits
 
 
 def test_a_button_click_shows_its_title(client: TestClient) -> None:

@@ -39,11 +39,11 @@ def test_luhn(card: str) -> None:
         ("手机13812345678", "手机138****5678"),
         ("电话+86 138 1234 5678", "电话+86138****5678"),
         ("验证码是482913，你帮我登录一下", "验证码是******，你帮我登录一下"),
-        ("动态码：5521", "动态码：****"),
+        ("动态码：5521", "动态码：******"),
         ("我的密码是abc123", "我的密码是******"),
         ("交易密码为 901234", "交易密码为 ******"),
-        ("卡背面安全码 123", "卡背面安全码 ***"),
-        ("CVV2是456", "CVV2是***"),
+        ("卡背面安全码 123", "卡背面安全码 ******"),
+        ("CVV2是456", "CVV2是******"),
         ("尾号1234的卡丢了", "尾号1234的卡丢了"),
         ("转5万到尾号6789", "转5万到尾号6789"),
         ("2026年11月24日", "2026年11月24日"),
@@ -81,3 +81,26 @@ def test_masking_is_idempotent() -> None:
     text = "卡6212261202011234565 手机13812345678 验证码482913"
     once = mask_pii(text)
     assert mask_pii(once) == once
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("验证码是482913，你帮我登录一下", True),
+        ("我密码123456", True),
+        ("卡号6212261202011234565", True),
+        ("身份证440304199001011233", True),
+        ("CVV2是456", True),
+        ("我手机号13812345678收不到验证码", False),
+        ("尾号1234", False),
+        ("收不到验证码怎么办", False),
+    ],
+)
+def test_masked_text_still_shows_that_a_secret_was_sent(text: str, secret: bool) -> None:
+    """The bridge sends the bot masked text; the safety guard must still warn."""
+    from bot.pii import contains_masked_secret
+    from bot.safety_guard import safety_rule
+
+    masked = mask_pii(text)
+    assert contains_masked_secret(masked) is secret
+    assert (safety_rule(masked, ()) == "secret") is secret

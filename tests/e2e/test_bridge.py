@@ -92,6 +92,21 @@ def test_the_whole_handoff_journey(bot: Bot) -> None:
     assert any("余额" in m["text"] for m in reply["messages"] if m["from"] == "bot")
 
 
+def test_pii_sent_through_the_bridge_is_never_stored_or_logged(bot: Bot) -> None:
+    secrets = ["6212261202011234565", "440304199001011233", "13912345678", "Secr3tPwd"]
+    chat = Chat(bot)
+    reply = chat.say(f"我的卡号{secrets[0]}，身份证{secrets[1]}，手机{secrets[2]}，密码是{secrets[3]}")
+    assert "请勿" in str(reply)  # the bot got masked text and still warned
+    assert not any(s in str(reply) for s in secrets)
+    chat.say("量子纠缠是什么，我手机13912345678")  # a miss lands in the unanswered store
+    time.sleep(1)
+    for path in bot.data_dir.rglob("*"):
+        if path.is_file() and path.suffix not in (".gz", ".faiss", ".npz"):
+            content = path.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in content, f"{secret} found in {path}"
+
+
 def test_metrics_are_exposed(bot: Bot) -> None:
     Chat(bot).say("你好")
     text = requests.get(f"{bot.api_url}/metrics", timeout=10).text

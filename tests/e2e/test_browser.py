@@ -45,6 +45,7 @@ def browser_factory() -> Iterator:
 
 
 def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -82,9 +83,24 @@ def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
     agent.find_element(By.ID, "login-password").send_keys("e2e-demo")
     agent.find_element(By.ID, "login-submit").click()
     await_agent.until(ec.visibility_of_element_located((By.ID, "status")))
+    agent.execute_script(  # other tests may have left customers waiting before ours: room for all
+        "const c = document.getElementById('capacity'); c.value = '20';"
+        "c.dispatchEvent(new Event('change', {bubbles: true}));")
+    await_agent.until(lambda d: d.find_element(By.ID, "load").text.endswith("/ 20"))
     Select(agent.find_element(By.ID, "status")).select_by_value("online")
-    item = await_agent.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".conv-item")))
-    item.click()
+    await_agent.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".conv-item")))
+
+    def open_our_chat(d) -> bool:  # type: ignore[no-untyped-def]
+        for i in range(len(d.find_elements(By.CSS_SELECTOR, ".conv-item"))):
+            try:
+                d.find_elements(By.CSS_SELECTOR, ".conv-item")[i].click()
+                if "window.pwned" in d.find_element(By.ID, "transcript").text:
+                    return True
+            except (StaleElementReferenceException, IndexError):  # the list re-renders as chats arrive
+                return False
+        return False
+
+    await_agent.until(open_our_chat)
     await_agent.until(lambda d: "转人工" in d.find_element(By.ID, "transcript").text)
     reply = agent.find_element(By.ID, "reply")
     reply.send_keys("您好，我是人工客服，请问有什么可以帮您？")
