@@ -90,7 +90,7 @@ def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
     Select(agent.find_element(By.ID, "status")).select_by_value("online")
     await_agent.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".conv-item")))
 
-    def open_our_chat(d) -> bool:  # type: ignore[no-untyped-def]
+    def open_our_chat(d) -> bool:
         for i in range(len(d.find_elements(By.CSS_SELECTOR, ".conv-item"))):
             try:
                 d.find_elements(By.CSS_SELECTOR, ".conv-item")[i].click()
