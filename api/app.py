@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +28,7 @@ from api.hub import Hub
 from api.metrics import Registry
 from api.migrate import upgrade
 from api.rasa_client import RasaClient
+from api.retention import purge_expired
 from api.routes_customer import router as customer_router
 from api.routes_metrics import router as metrics_router
 from api.routes_staff import router as staff_router
@@ -80,10 +82,16 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async def ticker() -> None:
+            last_purge = 0.0
             while True:
                 await asyncio.sleep(5)
                 try:
                     await service.tick()
+                    if time.monotonic() - last_purge > 3600:
+                        last_purge = time.monotonic()
+                        purged = purge_expired(sessions, settings.retention_days)
+                        if purged["conversations"]:
+                            log.info("retention: erased %s", purged)
                 except Exception:  # noqa: BLE001 - keep ticking
                     log.exception("queue tick failed")
 

@@ -551,6 +551,20 @@ class ChatService:
             await self._dispatch_locked()
         return summary
 
+    async def agent_socket_closed(self, agent_id: int) -> None:
+        """An agent's console lost its WebSocket: after the grace period, if it has not reconnected, the agent
+        goes offline and their chats go back to the queue (a closed laptop must not strand customers)."""
+        await asyncio.sleep(self.settings.agent_grace_s)
+        if self.hub.agent_connected(agent_id):
+            return
+        with self.sessions() as db, db.begin():
+            agent = db.get(User, agent_id)
+            if agent is None or agent.status == "offline":
+                return
+            agent.status = "offline"
+            audit(db, agent.username, "agent_disconnected", agent.username, grace_s=self.settings.agent_grace_s)
+        await self.requeue_agent(agent_id)
+
     async def requeue_agent(self, agent_id: int) -> None:
         """An agent went offline: their chats go back to the front of the queue (original queue time)."""
         async with self.lock:

@@ -11,6 +11,7 @@ from typing import Sequence
 from api.accounts import ROLES, AccountError, create_user
 from api.db import make_engine, make_sessionmaker
 from api.migrate import upgrade
+from api.retention import delete_customer, purge_expired
 from api.settings import Settings
 
 
@@ -24,6 +25,20 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
                            args.capacity)
     print(f"created {user.role} {user.username} ({user.display_name}), skills {user.skills}, "
           f"capacity {user.capacity}")
+    return 0
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    print(purge_expired(make_sessionmaker(engine), args.days if args.days is not None else settings.retention_days))
+    return 0
+
+
+def _delete_customer(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    print(delete_customer(make_sessionmaker(engine), args.customer_id, args.actor))
     return 0
 
 
@@ -49,10 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     u.add_argument("--name", help="display name shown to customers")
     u.add_argument("--skills", default="通用", help="comma-separated: 信用卡,理财,证券,通用")
     u.add_argument("--capacity", type=int, default=3)
+    p = sub.add_parser("purge", help="erase transcripts older than RETENTION_DAYS (or --days)")
+    p.add_argument("--days", type=int)
+    d = sub.add_parser("delete-customer", help="erase everything a customer said (a deletion request)")
+    d.add_argument("customer_id")
+    d.add_argument("--actor", default="cli", help="who asked (for the audit log)")
     args = ap.parse_args(argv)
     try:
         settings = Settings()
-        return {"serve": _serve, "create-user": _create_user}[args.command](args, settings)
+        handlers = {"serve": _serve, "create-user": _create_user, "purge": _purge, "delete-customer": _delete_customer}
+        return handlers[args.command](args, settings)
     except (AccountError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from api.audit import audit
 from api.chat import ChatError, ChatService
 from api.db import AuditEntry, CannedResponse, Conversation, Flag, LeaveMessage, User, iso, utcnow
 from api.deps import AGENT_ROLES, AgentUser, ChatDep, SupervisorUser, TokenDep
+from api.retention import delete_customer
 from api.routing import queue_positions
 from api.schemas import (
     AgentMessage,
@@ -30,6 +32,7 @@ from api.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
+_background: set[asyncio.Task] = set()  # grace-period tasks, kept referenced until done
 
 
 def _agent_out(service: ChatService, user: User) -> dict[str, Any]:
@@ -215,6 +218,12 @@ async def audit_log(user: SupervisorUser, service: ChatDep, action: str | None =
                  "detail": json.loads(a.detail_json) if a.detail_json else None} for a in db.scalars(query)]
 
 
+@router.delete("/supervisor/customers/{customer_id}")
+async def delete_customer_data(customer_id: str, user: SupervisorUser, service: ChatDep) -> dict:
+    """A customer's deletion request: everything said in their conversations is erased (audited)."""
+    return delete_customer(service.sessions, customer_id, user.username)
+
+
 @router.get("/supervisor/flags")
 async def flags(user: SupervisorUser, service: ChatDep,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
@@ -243,5 +252,9 @@ async def agent_ws(websocket: WebSocket, token: str | None = None) -> None:
         service.hub.remove_agent(user.id, websocket)
         with contextlib.suppress(Exception):
             await websocket.close()
+        if not service.hub.agent_connected(user.id):
+            task = asyncio.create_task(service.agent_socket_closed(user.id))
+            _background.add(task)
+            task.add_done_callback(_background.discard)
 
 

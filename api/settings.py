@@ -47,6 +47,8 @@ class Settings:
     queue_timeout_s: int = field(default_factory=lambda: _env_int("QUEUE_TIMEOUT_S", 300))
     default_handle_time_s: int = field(default_factory=lambda: _env_int("DEFAULT_HANDLE_TIME_S", 180))
     service_hours: str = field(default_factory=lambda: os.environ.get("SERVICE_HOURS", "00:00-00:00"))
+    agent_grace_s: float = field(default_factory=lambda: _env_float("AGENT_GRACE_S", 60))
+    retention_days: int = field(default_factory=lambda: _env_int("RETENTION_DAYS", 180))
     max_message_chars: int = field(default_factory=lambda: _env_int("MAX_MESSAGE_CHARS", 1000))
     sensitive_words_file: Path = field(default_factory=lambda: Path(
         os.environ.get("SENSITIVE_WORDS_FILE", ROOT / "api" / "sensitive_words.yml")))

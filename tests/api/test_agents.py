@@ -3,6 +3,8 @@ responses, the supervisor overview, WebSocket events, and a bridge restart that 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from api.accounts import create_user
@@ -134,3 +136,24 @@ def test_outside_development_mode_no_demo_accounts(settings: Settings, rasa: Scr
             create_user(db, "wang", "demo", "agent")
         r = client.post("/api/v1/auth/login", json={"username": "wang", "password": "demo"})
         assert r.status_code == 401 and "demo" in r.json()["detail"]
+
+
+def test_an_agent_whose_console_drops_is_requeued_after_the_grace_period(tmp_path: Path, rasa: ScriptedRasa) -> None:
+    import time
+
+    settings = Settings(data_dir=tmp_path, kb_suggestions=False, agent_grace_s=0.3, demo_password="demo-pass")
+    with TestClient(create_app(settings, rasa)) as client:  # type: ignore[arg-type]
+        agent = Staff(client, "agent")
+        agent.patch_me(status="online")
+        c = Customer(client)
+        with client.websocket_connect(f"/api/v1/agent/ws?token={agent.token}"):
+            c.say("转人工")
+            assert c.history()["state"] == "agent"
+        with client.websocket_connect(f"/api/v1/agent/ws?token={agent.token}"):
+            time.sleep(0.6)  # reconnected within the grace period: nothing changes
+            assert c.history()["state"] == "agent"
+        deadline = time.monotonic() + 5
+        while c.history()["state"] != "queued" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert c.history()["state"] == "queued"
+        assert agent.get("/api/v1/agent/me")["status"] == "offline"
