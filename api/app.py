@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.accounts import seed_demo
 from api.chat import ChatService
@@ -32,12 +33,16 @@ from api.retention import purge_expired
 from api.routes_customer import router as customer_router
 from api.routes_metrics import router as metrics_router
 from api.routes_staff import router as staff_router
-from api.sensitive_words import SensitiveWords
+from api.sensitive_words import SensitiveWords, WordListError
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 CANNED = Path(__file__).resolve().parent / "canned_responses.yml"
+
+
+class BridgeStartupError(RuntimeError):
+    """The bridge cannot start (database unreadable, word list broken); the message names the file."""
 
 
 def _seed_canned(sessions: Any) -> None:
@@ -73,10 +78,17 @@ def _kb_loader(settings: Settings) -> Callable[[], Any]:
 def create_app(settings: Settings | None = None, rasa: RasaClient | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = make_engine(settings.db_url)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise BridgeStartupError(f"{settings.db_url}: cannot open or migrate the bridge database: "
+                                 f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
     sessions = make_sessionmaker(engine)
     rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s)
-    words = SensitiveWords.from_file(settings.sensitive_words_file)
+    try:
+        words = SensitiveWords.from_file(settings.sensitive_words_file)
+    except WordListError as exc:
+        raise BridgeStartupError(str(exc)) from exc
     service = ChatService(settings, sessions, rasa_client, Hub(), Registry(), words)
 
     @asynccontextmanager
@@ -114,6 +126,12 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         print(f"development mode: demo accounts agent, supervisor, trainer (password: $DEMO_PASSWORD)"
               f"{'; created ' + ', '.join(created) if created else ''}", flush=True)
     _seed_canned(sessions)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        log.error("database error on %s: %s", request.url.path, exc.__class__.__name__)
+        return JSONResponse({"detail": "the service's database is unavailable; nothing was saved, please retry"},
+                            status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -9,6 +9,7 @@ import sys
 from typing import Sequence
 
 from api.accounts import ROLES, AccountError, create_user
+from api.app import BridgeStartupError
 from api.db import make_engine, make_sessionmaker
 from api.migrate import upgrade
 from api.retention import delete_customer, purge_expired
@@ -74,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
         handlers = {"serve": _serve, "create-user": _create_user, "purge": _purge, "delete-customer": _delete_customer}
         return handlers[args.command](args, settings)
-    except (AccountError, ValueError) as exc:
+    except (AccountError, ValueError, BridgeStartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
