@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d[\d ]{11,22}[\dXx](?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{13,19}(?![0-9A-Za-z])")
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d[\d ]{11,40}[\dXx](?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{13,19}(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
 _SECRET_AFTER = (
     ("password",
@@ -75,13 +75,32 @@ def _classify_digits(raw: str) -> str | None:
     return None
 
 
+def _digit_run_matches(raw: str, offset: int) -> list[PiiMatch]:
+    """Cards and IDs in one run of digits and spaces. A space-separated run can swallow a neighbouring number
+    (卡号6222…0770 0): when the whole run is no card or ID, the widest windows of whole digit groups that are
+    one are taken instead."""
+    kind = _classify_digits(raw)
+    if kind in ("id_number", "bank_card"):
+        return [PiiMatch(kind, offset, offset + len(raw))]
+    groups = [(g.start(), g.end()) for g in re.finditer(r"[0-9Xx]+", raw)]
+    taken: list[PiiMatch] = []
+    for wanted in (("id_number", "bank_card"), ("card_like",)):  # a valid card or ID first, then lookalikes
+        for width in range(len(groups), 0, -1):
+            for i in range(len(groups) - width + 1):
+                start, end = groups[i][0], groups[i + width - 1][1]
+                if any(start < t.end - offset and t.start - offset < end for t in taken):
+                    continue
+                kind = _classify_digits(raw[start:end])
+                if kind in wanted:
+                    taken.append(PiiMatch(kind, offset + start, offset + end))
+    return taken
+
+
 def find_pii(text: str) -> list[PiiMatch]:
     """All personal data and secrets in ``text``, as non-overlapping spans sorted by start."""
     found: list[PiiMatch] = []
     for m in _DIGIT_RUN.finditer(text):
-        kind = _classify_digits(m.group())
-        if kind:
-            found.append(PiiMatch(kind, m.start(), m.end()))
+        found += _digit_run_matches(m.group(), m.start())
     for m in _MOBILE.finditer(text):
         found.append(PiiMatch("mobile", m.start(), m.end()))
     for kind, pattern in _SECRET_AFTER:

@@ -104,3 +104,11 @@ def test_masked_text_still_shows_that_a_secret_was_sent(text: str, secret: bool)
     masked = mask_pii(text)
     assert contains_masked_secret(masked) is secret
     assert (safety_rule(masked, ()) == "secret") is secret
+
+
+@pytest.mark.parametrize("text", ["卡号6222777777777777770 0", "1 6222777777777777770", "3 6222 7777 7777 7777 770 5"])
+def test_a_card_beside_another_number_is_still_masked(text: str) -> None:
+    """Found by fuzzing: a space-separated digit run swallowed the neighbouring number and escaped masking."""
+    masked = mask_pii(text)
+    assert "6222777777777777770" not in masked.replace(" ", "") and masked.rstrip().endswith(text.rstrip()[-1])
+    assert "7770" in masked
