@@ -91,7 +91,7 @@ def _digit_run_matches(raw: str, offset: int) -> list[PiiMatch]:
                 if any(start < t.end - offset and t.start - offset < end for t in taken):
                     continue
                 kind = _classify_digits(raw[start:end])
-                if kind in wanted:
+                if kind is not None and kind in wanted:
                     taken.append(PiiMatch(kind, offset + start, offset + end))
     return taken
 
