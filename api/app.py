@@ -22,19 +22,24 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.accounts import seed_demo
+from api.audit import audit
 from api.chat import ChatService
 from api.db import CannedResponse, make_engine, make_sessionmaker
 from api.guards import install as install_guards
 from api.hub import Hub
+from api.kb_files import KbFiles
 from api.metrics import Registry
 from api.migrate import upgrade
+from api.nlu_files import NluFiles
 from api.rasa_client import RasaClient
 from api.retention import purge_expired
 from api.routes_customer import router as customer_router
 from api.routes_metrics import router as metrics_router
 from api.routes_staff import router as staff_router
+from api.routes_trainer import router as trainer_router
 from api.sensitive_words import SensitiveWords, WordListError
 from api.settings import Settings
+from api.training import Trainer, TrainingPaths
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -73,6 +78,29 @@ def _kb_loader(settings: Settings) -> Callable[[], Any]:
             log.exception("KB suggestions unavailable")
             return None
     return load
+
+
+def _install_workbench(app: FastAPI, settings: Settings, sessions: Any) -> None:
+    """The trainer workbench's file editors and model trainer, on the project directory in settings."""
+    from kb_index.encoders import make_encoder
+    from kb_index.settings import KbSettings
+
+    project, kb_settings = settings.project_dir, KbSettings()
+    nlu = project / "nlu_data"
+    app.state.nlu_files = NluFiles(nlu / "nlu", project / "domain.yml", nlu / "rules.yml", nlu / "synonyms.yml",
+                                   nlu / "jieba_userdict")
+    encoder = lru_cache(maxsize=1)(lambda: make_encoder(kb_settings.encoder))
+    app.state.kb_files = KbFiles(kb_settings.faq_dir, kb_settings.kb_dir, encoder)
+
+    def on_event(action: str, target: str, detail: dict[str, Any]) -> None:
+        with sessions() as db, db.begin():
+            audit(db, str(detail.get("by") or "system"), action, target, **detail)
+
+    root = Path(__file__).resolve().parent.parent
+    data = root / "tests" / "data"
+    paths = TrainingPaths(project=project, models=settings.data_dir / "models", rasa_venv=root / ".venvs" / "rasa",
+                          heldout=data / "nlu_heldout", oos=data / "oos_heldout.txt")
+    app.state.trainer = Trainer(paths, settings.rasa_url, settings.max_accuracy_drop, settings.keep_models, on_event)
 
 
 def create_app(settings: Settings | None = None, rasa: RasaClient | None = None) -> FastAPI:
@@ -142,13 +170,19 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST", "PATCH"], allow_headers=["Authorization", "Content-Type"])
+    _install_workbench(app, settings, sessions)
     app.include_router(customer_router)
+    app.include_router(trainer_router)
     app.include_router(staff_router)
     app.include_router(metrics_router)
 
     @app.get("/", include_in_schema=False)
     async def widget() -> FileResponse:
         return FileResponse(STATIC / "widget.html")
+
+    @app.get("/trainer", include_in_schema=False)
+    async def trainer_page() -> FileResponse:
+        return FileResponse(STATIC / "trainer.html")
 
     @app.get("/console", include_in_schema=False)
     async def console() -> FileResponse:

@@ -57,6 +57,9 @@ class Settings:
     max_body_bytes: int = field(default_factory=lambda: _env_int("MAX_BODY_BYTES", 64 * 1024))
     cors_origins: tuple[str, ...] = field(default_factory=lambda: tuple(
         o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()))
+    project_dir: Path = field(default_factory=lambda: Path(os.environ.get("TRAINER_PROJECT_DIR", ROOT)))
+    max_accuracy_drop: float = field(default_factory=lambda: _env_float("MAX_ACCURACY_DROP", 0.02))
+    keep_models: int = field(default_factory=lambda: _env_int("KEEP_MODELS", 5))
     kb_suggestions: bool = field(default_factory=lambda: os.environ.get("AGENT_KB_SUGGESTIONS", "1") != "0")
 
     @property

@@ -19,7 +19,7 @@ from typing import Callable
 
 from kb_index.encoders import Encoder, make_encoder
 from kb_index.entry import KbEntry
-from kb_index.index import KbIndex, KbIndexError, current_version
+from kb_index.index import KbIndex, KbIndexError, Manifest, current_version
 from kb_index.normalize import normalise_query
 from kb_index.policy import Decision, Scored, Thresholds, decide
 
@@ -126,6 +126,10 @@ class KbService:
         if self._watcher is not None:
             self._watcher.join(timeout=5)
             self._watcher = None
+
+    def current_manifest(self) -> Manifest | None:
+        loaded = self._loaded
+        return loaded.index.manifest if loaded else None
 
     def entry(self, entry_id: str) -> KbEntry | None:
         loaded = self._loaded

@@ -53,3 +53,16 @@ def test_skill_group_from_intent_and_slots() -> None:
     assert skill_group_for("margin_trading") == "证券"
     assert skill_group_for("human_handoff", {"card_type": "信用卡"}) == "信用卡"
     assert skill_group_for(None) == "通用"
+
+
+def test_unanswered_grouping_counts_near_duplicates_once() -> None:
+    from api.unanswered_groups import Question, group_questions
+
+    qs = [Question(1, "积存金怎么买", "fallback", "2026-01-01T00:00:01"),
+          Question(2, "外汇怎么换", "fallback", "2026-01-01T00:00:02"),
+          Question(3, "积存金怎么买？", "suggest", "2026-01-01T00:00:03"),
+          Question(4, "积存金怎么购买", "negative_feedback", "2026-01-01T00:00:04")]
+    groups = group_questions(qs)
+    assert [(g.text, g.ids) for g in groups] == [("积存金怎么买", [1, 3, 4]), ("外汇怎么换", [2])]
+    assert groups[0].kinds == {"fallback": 1, "suggest": 1, "negative_feedback": 1}
+    assert groups[0].last_seen == "2026-01-01T00:00:04"
