@@ -11,8 +11,18 @@ from api.db import AuditEntry, utcnow
 from bot.pii import mask_pii
 
 
+def _masked(value: Any) -> Any:
+    """Mask the text inside a detail value (strings only: numbers such as metrics stay numbers)."""
+    if isinstance(value, str):
+        return mask_pii(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(v) for v in value]
+    return value
+
+
 def audit(db: Session, actor: str, action: str, target: str | None = None, **detail: Any) -> None:
     """Add an audit row in the caller's transaction (so it commits or rolls back with the action)."""
-    text = json.dumps(detail, ensure_ascii=False, default=str) if detail else None
-    db.add(AuditEntry(at=utcnow(), actor=actor, action=action, target=target,
-                      detail_json=mask_pii(text) if text else None))
+    text = json.dumps(_masked(detail), ensure_ascii=False, default=str) if detail else None
+    db.add(AuditEntry(at=utcnow(), actor=actor, action=action, target=target, detail_json=text))

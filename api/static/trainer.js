@@ -220,7 +220,8 @@
   function ApiError(status, detail, problems) {
     this.status = status;
     this.detail = detail;
-    this.problems = problems || [];
+    // the server puts a single problem in detail as well; do not show it twice
+    this.problems = (problems || []).filter(function (p) { return p !== detail; });
     this.message = detail;
   }
 
@@ -892,12 +893,13 @@
     clear(el.kbStatus);
     if (!st) { el.kbStatus.textContent = '索引状态未知'; return; }
     el.kbStatus.className = 'status-line' + (st.building ? ' building' : '') + (st.last_error ? ' error' : '');
-    var parts = ['索引版本 ' + (st.version != null ? st.version : '—'),
+    var loaded = st.version != null;
+    var parts = loaded ? ['索引版本 ' + st.version,
       '条目 ' + (st.entries != null ? st.entries : '—'),
-      '问法 ' + (st.questions != null ? st.questions : '—')];
+      '问法 ' + (st.questions != null ? st.questions : '—')] : ['尚未加载知识库索引'];
     el.kbStatus.appendChild(h('span', null, parts.join(' · ')));
-    el.kbStatus.appendChild(h('span', st.building ? 'status-running' : 'muted',
-      st.building ? '　正在重建索引…' : '　索引已就绪'));
+    el.kbStatus.appendChild(h('span', 'status-state ' + (st.building ? 'status-running' : 'muted'),
+      st.building ? '正在重建索引…' : (loaded ? '索引已就绪' : '保存或导入条目后将自动构建')));
     if (st.last_error) {
       el.kbStatus.appendChild(h('div', 'status-error', '上次重建失败：' + st.last_error));
     }
@@ -911,6 +913,11 @@
     el.kbImportResult.className = 'import-result';
     if (!file) { showToast('请选择要导入的文件'); return; }
     var area = el.kbImportArea.value.trim();
+    if (area && !/^[a-z][a-z0-9_]{1,40}$/.test(area)) {
+      showToast('来源名称须以小写字母开头，只含小写字母、数字和下划线（2–41 个字符）');
+      el.kbImportArea.focus();
+      return;
+    }
     var form = new FormData();
     form.append('file', file, file.name);
     var path = T + '/kb/import?dry_run=' + (dryRun ? 'true' : 'false') + (area ? '&area=' + enc(area) : '');
@@ -1236,6 +1243,8 @@
   function renderTest(res) {
     el.testResult.hidden = false;
     el.testMasked.textContent = '脱敏后文本：' + (res.text || '');
+    el.testNluError.textContent = res.nlu_error ? '意图识别服务不可用：' + res.nlu_error : '';
+    el.testNluError.hidden = !res.nlu_error;
 
     clear(el.testTokens);
     var tokens = Array.isArray(res.tokens) ? res.tokens : [];
@@ -1781,6 +1790,7 @@
     el.testSend = $('test-send');
     el.testResult = $('test-result');
     el.testMasked = $('test-masked');
+    el.testNluError = $('test-nlu-error');
     el.testTokens = $('test-tokens');
     el.testIntents = $('test-intents');
     el.testEntities = $('test-entities');
@@ -1842,7 +1852,10 @@
       clear(el.kbImportResult);
       var f = el.kbFile.files && el.kbFile.files[0];
       if (f && !el.kbImportArea.value.trim()) {
-        el.kbImportArea.value = f.name.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_\-]+/g, '_').replace(/^_+|_+$/g, '');
+        // the server accepts area names matching ^[a-z][a-z0-9_]{1,40}$
+        var guess = f.name.replace(/\.[^.]+$/, '').toLowerCase().replace(/[^a-z0-9_]+/g, '_')
+          .replace(/^[^a-z]+|_+$/g, '').slice(0, 41);
+        if (/^[a-z][a-z0-9_]{1,40}$/.test(guess)) el.kbImportArea.value = guess;
       }
     });
 

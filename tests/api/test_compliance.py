@@ -69,3 +69,14 @@ def test_a_silent_bot_still_gets_the_customer_an_answer(client: TestClient, rasa
     monkeypatch.setattr(rasa, "send", send)
     reply = Customer(client).say("水电费怎么交")
     assert reply["messages"][-1]["from"] == "system" and "转人工" in str(reply["messages"][-1]["buttons"])
+
+
+def test_audit_details_stay_valid_json_with_long_numbers_and_masked_text(client: TestClient) -> None:
+    from api.audit import audit
+
+    with client.app.state.sessions() as db, db.begin():  # type: ignore[attr-defined]
+        audit(db, "trainer", "train_and_deploy", "m1", metrics={"accuracy": 0.9744597249508841},
+              note="客户卡号6212261202011234565")
+    (entry,) = [a for a in Staff(client, "supervisor").get("/api/v1/supervisor/audit") if a["target"] == "m1"]
+    assert entry["detail"]["metrics"]["accuracy"] == 0.9744597249508841
+    assert "6212261202011234565" not in entry["detail"]["note"]

@@ -55,11 +55,18 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     data_dir = tmp_path_factory.mktemp("data")
     (data_dir / "models").mkdir()
     shutil.copy(MODEL, data_dir / "models" / "bot.tar.gz")
+    project = data_dir / "project"  # the trainer workbench edits this copy, never the repository
+    project.mkdir()
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(ROOT / name, project / name)
+    shutil.copytree(ROOT / "nlu_data", project / "nlu_data")
+    shutil.copytree(ROOT / "kb_index" / "faq", project / "faq")
     if VECTOR_CACHE.exists():  # the run script builds the KB index; cached vectors make that a few seconds
         shutil.copytree(VECTOR_CACHE, data_dir / "kb" / "cache")
     rasa_port, actions_port, bridge_port = free_port(), free_port(), free_port()
     env = {**os.environ, "DATA_DIR": str(data_dir), "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
-           "BRIDGE_PORT": str(bridge_port), "DEMO_PASSWORD": "e2e-demo"}
+           "BRIDGE_PORT": str(bridge_port), "DEMO_PASSWORD": "e2e-demo", "TRAINER_PROJECT_DIR": str(project),
+           "KB_FAQ_DIR": str(project / "faq")}
     started = time.monotonic()
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "run_services.sh")], cwd=ROOT, env=env,
