@@ -32,6 +32,7 @@ from kb_index.unanswered import UnansweredStore
 log = logging.getLogger(__name__)
 
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+OWN_REPLY = {"inform": "utter_inform_without_context"}  # intents routed here first, with their usual reply
 HANDOFF_BUTTON = {"title": "转人工客服", "payload": "/human_handoff"}
 FEEDBACK_BUTTONS = [{"title": "有帮助", "payload": "/kb_helpful"}, {"title": "没帮助", "payload": "/kb_unhelpful"}]
 _ORDINALS = {"1": 0, "一": 0, "2": 1, "二": 1, "两": 1, "3": 2, "三": 2}
@@ -138,6 +139,10 @@ class ActionKbFallback(Action):
             dispatcher.utter_message(json_message=context)
             return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_last_query", mask_pii(text)),
                     SlotSet("kb_suggestions", [s.entry_id for s in decision.suggestions])]
+        if intent not in FALLBACK_INTENTS:  # e.g. a bare 杭州 / 信用卡 outside a form: ask what they want
+            dispatcher.utter_message(response=OWN_REPLY.get(str(intent), "utter_default"))
+            dispatcher.utter_message(json_message=context)
+            return [SlotSet("kb_suggestions", None)]
         record("fallback")
         previous = float(tracker.get_slot("kb_fallback_streak") or 0)
         streak = previous + 1 if _previous_user_intent(tracker) in FALLBACK_INTENTS and previous else 1.0

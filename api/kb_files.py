@@ -85,6 +85,7 @@ class KbFiles:
             haystack = " ".join((entry.id, entry.category, entry.answer, *entry.questions)).lower()
             if not q or q in haystack:
                 found.append((area, entry))
+        found.sort(key=lambda item: item[1].updated_at or "", reverse=True)  # recently edited first (stable)
         return found[:limit]
 
     # ------------------------------------------------------------------ writing

@@ -133,3 +133,11 @@ def test_feedback_thanks_or_hands_off_and_records(store: UnansweredStore) -> Non
     assert signal["kb"]["answered_entry"] == "card-loss"
     (row,) = store.recent()
     assert (row.kind, row.text, row.best_entry) == ("negative_feedback", "卡丢了怎么办", "card-loss")
+
+
+def test_a_bare_slot_answer_outside_a_form_is_answered_from_the_kb_or_asked_about(store: UnansweredStore) -> None:
+    _, messages = run(ActionKbFallback(), tracker([("卡丢了怎么办", "inform")]))
+    assert messages[0]["text"].startswith("请立即通过")  # the KB knows it
+    _, messages = run(ActionKbFallback(), tracker([("杭州", "inform")]))
+    assert messages[0]["response"] == "utter_inform_without_context" and handoff(messages) is None
+    assert store.recent() == []  # not a miss: the customer only gave a value

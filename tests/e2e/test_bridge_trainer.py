@@ -30,7 +30,8 @@ def test_a_kb_entry_added_by_a_trainer_is_answered_without_retraining(bot: Bot) 
     trainer = staff(bot, "trainer")
     r = requests.post(f"{bot.api_url}/api/v1/trainer/kb", headers=trainer, timeout=30, json={
         "area": "trainer", "category": "保管箱", "question": "保管箱租金一年多少钱",
-        "similar": ["保险箱一年租金", "租个保险柜多少钱一年"], "answer": "保管箱租金按箱型收取，小号每年约300元起，以网点公示为准。"})
+        "similar": ["保险箱一年租金", "租个保险柜多少钱一年"],
+        "answer": "保管箱租金按箱型收取，小号每年约300元起，以网点公示为准。"})
     assert r.status_code == 201, r.text
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -52,7 +53,8 @@ def test_a_kb_entry_added_by_a_trainer_is_answered_without_retraining(bot: Bot) 
 def test_a_new_intent_is_trained_evaluated_deployed_and_can_be_rolled_back(bot: Bot) -> None:
     trainer = staff(bot, "trainer")
     r = requests.post(f"{bot.api_url}/api/v1/trainer/intents", headers=trainer, timeout=30, json={
-        "name": "gold_accumulation", "response": "积存金业务：登录手机银行App「贵金属-积存金」即可开户和买卖，1克起购。",
+        "name": "gold_accumulation",
+        "response": "积存金业务：登录手机银行App「贵金属-积存金」即可开户和买卖，1克起购。",
         "examples": ["积存金怎么开户", "我想开个积存金账户", "积存金在哪里买", "怎么买积存金", "积存金业务怎么办理",
                      "积存金最少买多少克", "想定投积存金", "积存金能随时卖吗"]})
     assert r.status_code == 201, r.text

@@ -44,6 +44,18 @@ def browser_factory() -> Iterator:
         driver.quit()
 
 
+def staff_page(make, url: str, username: str):  # type: ignore[no-untyped-def]
+    """A desktop browser on a staff page (console or workbench), logged in with the e2e demo password."""
+    from selenium.webdriver.common.by import By
+
+    page = make(1280, 900)
+    page.get(url)
+    page.find_element(By.ID, "login-username").send_keys(username)
+    page.find_element(By.ID, "login-password").send_keys("e2e-demo")
+    page.find_element(By.ID, "login-submit").click()
+    return page
+
+
 def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
@@ -76,12 +88,8 @@ def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
     wait.until(ec.visibility_of_element_located((By.ID, "queue-banner")))
     shot(customer, "2-widget-queued")
 
-    agent = browser_factory(1280, 900)
-    agent.get(bot.api_url + "/console")
+    agent = staff_page(browser_factory, bot.api_url + "/console", "agent")
     await_agent = WebDriverWait(agent, 30)
-    agent.find_element(By.ID, "login-username").send_keys("agent")
-    agent.find_element(By.ID, "login-password").send_keys("e2e-demo")
-    agent.find_element(By.ID, "login-submit").click()
     await_agent.until(ec.visibility_of_element_located((By.ID, "status")))
     agent.execute_script(  # other tests may have left customers waiting before ours: room for all
         "const c = document.getElementById('capacity'); c.value = '20';"
