@@ -44,7 +44,7 @@ def browser_factory() -> Iterator:
         driver.quit()
 
 
-def staff_page(make, url: str, username: str):  # type: ignore[no-untyped-def]
+def staff_page(make, url: str, username: str):
     """A desktop browser on a staff page (console or workbench), logged in with the e2e demo password."""
     from selenium.webdriver.common.by import By
 
