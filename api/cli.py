@@ -14,6 +14,7 @@ from api.db import make_engine, make_sessionmaker
 from api.migrate import upgrade
 from api.retention import delete_customer, purge_expired
 from api.settings import Settings
+from api.training import Job, Trainer
 
 
 def _create_user(args: argparse.Namespace, settings: Settings) -> int:
@@ -43,6 +44,45 @@ def _delete_customer(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _trainer() -> Trainer:
+    from fastapi import FastAPI
+
+    from api.app import _install_workbench
+
+    settings = Settings()
+    app = FastAPI()
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    _install_workbench(app, settings, make_sessionmaker(engine))
+    trainer: Trainer = app.state.trainer
+    return trainer
+
+
+def _wait(job: Job) -> int:
+    import time
+
+    while job.status == "running":
+        time.sleep(1)
+    for line in job.log:
+        print(line)
+    return 0 if job.status == "succeeded" else 1
+
+
+def _train(args: argparse.Namespace, settings: Settings) -> int:
+    """Train, evaluate against the model in service, deploy unless accuracy dropped (exit 1 if refused)."""
+    trainer = _trainer()
+    return _wait(trainer.train(args.actor))
+
+
+def _deploy(args: argparse.Namespace, settings: Settings) -> int:
+    trainer = _trainer()
+    if args.name == "list":
+        for model in trainer.models():
+            print(model)
+        return 0
+    return _wait(trainer.deploy(args.name, args.actor))
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -70,10 +110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     d = sub.add_parser("delete-customer", help="erase everything a customer said (a deletion request)")
     d.add_argument("customer_id")
     d.add_argument("--actor", default="cli", help="who asked (for the audit log)")
+    t = sub.add_parser("train", help="train, evaluate on the held-out set, deploy to the running Rasa if not worse")
+    t.add_argument("--actor", default="cli")
+    dp = sub.add_parser("deploy", help="deploy (or roll back to) a kept model by name; 'list' shows them")
+    dp.add_argument("name")
+    dp.add_argument("--actor", default="cli")
     args = ap.parse_args(argv)
     try:
         settings = Settings()
-        handlers = {"serve": _serve, "create-user": _create_user, "purge": _purge, "delete-customer": _delete_customer}
+        handlers = {"serve": _serve, "create-user": _create_user, "purge": _purge,
+                    "delete-customer": _delete_customer, "train": _train, "deploy": _deploy}
         return handlers[args.command](args, settings)
     except (AccountError, ValueError, BridgeStartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -246,24 +246,45 @@ class NluFiles:
                                         "steps": [{"intent": name}, {"action": f"utter_{name}"}]})
             return self._save([nlu, domain, rules])
 
+    def _named_lists(self, path: Path, key: str) -> list[dict[str, Any]]:
+        doc = self._load(path)
+        return [{"value": str(b[key]), "items": _examples_block(b.get("examples", ""))}
+                for b in doc.data.get("nlu") or [] if key in b]
+
+    def _add_to_named_list(self, path: Path, key: str, name: str, item: str, unique_across: bool) -> str:
+        """Append ``item`` to the ``key: name`` block (created if missing); refuses duplicates."""
+        with self._lock:
+            doc = self._load(path)
+            for block in doc.data.get("nlu") or []:
+                if key in block and item in _examples_block(block.get("examples", "")) and (
+                        unique_across or str(block[key]) == name):
+                    raise NluEditError([f"'{item}' is already in {key} '{block[key]}'"])
+            for block in doc.data["nlu"]:
+                if str(block.get(key)) == name:
+                    block["examples"] = LiteralScalarString(str(block["examples"]).rstrip("\n") + f"\n- {item}\n")
+                    break
+            else:
+                doc.data["nlu"].append({key: name, "examples": LiteralScalarString(f"- {item}\n")})
+            return self._save([doc])
+
     def synonyms(self) -> list[dict[str, Any]]:
-        doc = self._load(self.synonyms_file)
-        return [{"value": str(b["synonym"]), "synonyms": _examples_block(b.get("examples", ""))}
-                for b in doc.data.get("nlu") or [] if "synonym" in b]
+        return [{"value": d["value"], "synonyms": d["items"]} for d in self._named_lists(self.synonyms_file, "synonym")]
 
     def add_synonym(self, value: str, synonym: str) -> str:
         value, synonym = value.strip(), synonym.strip()
         if not value or not synonym or value == synonym:
             raise NluEditError(["give a canonical value and a different synonym"])
-        with self._lock:
-            doc = self._load(self.synonyms_file)
-            for block in doc.data.get("nlu") or []:
-                if synonym in _examples_block(block.get("examples", "")):
-                    raise NluEditError([f"'{synonym}' is already a synonym of '{block['synonym']}'"])
-            for block in doc.data["nlu"]:
-                if str(block.get("synonym")) == value:
-                    block["examples"] = LiteralScalarString(str(block["examples"]).rstrip("\n") + f"\n- {synonym}\n")
-                    break
-            else:
-                doc.data["nlu"].append({"synonym": value, "examples": LiteralScalarString(f"- {synonym}\n")})
-            return self._save([doc])
+        return self._add_to_named_list(self.synonyms_file, "synonym", value, synonym, unique_across=True)
+
+    @property
+    def lookups_file(self) -> Path:
+        return self.synonyms_file.with_name("lookups.yml")
+
+    def lookups(self) -> list[dict[str, Any]]:
+        return [{"name": d["value"], "entries": d["items"]} for d in self._named_lists(self.lookups_file, "lookup")]
+
+    def add_lookup(self, name: str, entry: str) -> str:
+        name, entry = name.strip(), entry.strip()
+        if not _INTENT_NAME.match(name) or not entry or len(entry) > 50:
+            raise NluEditError(["give a lookup table name (lower-case) and an entry of 1-50 characters"])
+        return self._add_to_named_list(self.lookups_file, "lookup", name, entry, unique_across=False)

@@ -177,6 +177,27 @@ async def add_synonym(body: SynonymIn, user: TrainerUser, request: Request, serv
     return next(s for s in _nlu(request).synonyms() if s["value"] == body.value)
 
 
+class LookupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=2, max_length=49)
+    entry: str = Field(min_length=1, max_length=50)
+
+
+@router.get("/lookups")
+async def lookups(user: TrainerUser, request: Request) -> list[dict]:
+    return _nlu(request).lookups()
+
+
+@router.post("/lookups", response_model=None)
+async def add_lookup(body: LookupIn, user: TrainerUser, request: Request, service: ChatDep) -> Any:
+    try:
+        diff = _nlu(request).add_lookup(body.name, body.entry)
+    except NluEditError as exc:
+        return _problems(exc)
+    _record(service, user.username, "add_lookup", body.name, diff)
+    return next(x for x in _nlu(request).lookups() if x["name"] == body.name)
+
+
 # ---------------------------------------------------------------------------------------------- knowledge base
 def entry_out(area: str, entry: KbEntry) -> dict[str, Any]:
     return {"id": entry.id, "area": area, "category": entry.category, "question": entry.question,

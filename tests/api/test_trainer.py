@@ -171,3 +171,17 @@ def test_no_second_training_job_while_one_runs(trainer_client: tuple[TestClient,
     assert r.status_code == 409 and job.id in r.json()["detail"]
     gate.set()
     assert client.post("/api/v1/trainer/models/nope/deploy", headers=trainer.auth).status_code in (404, 409)
+
+
+def test_synonyms_and_lookup_entries(trainer_client: tuple[TestClient, Staff], project: Path) -> None:
+    client, trainer = trainer_client
+    trainer.post("/api/v1/trainer/synonyms", {"value": "借记卡", "synonym": "借录卡"})
+    assert "借录卡" in next(s for s in trainer.get("/api/v1/trainer/synonyms") if s["value"] == "借记卡")["synonyms"]
+    r = client.post("/api/v1/trainer/synonyms", json={"value": "信用卡", "synonym": "借录卡"}, headers=trainer.auth)
+    assert r.status_code == 422 and "借录卡" in r.json()["detail"]
+    city = trainer.post("/api/v1/trainer/lookups", {"name": "city", "entry": "克拉玛依"})
+    assert "克拉玛依" in city["entries"] and "北京" in city["entries"]
+    text = (project / "nlu_data" / "lookups.yml").read_text(encoding="utf-8")
+    assert text.startswith('version: "3.1"\nnlu:\n# cities the branch finder knows')  # comments kept
+    assert client.post("/api/v1/trainer/lookups", json={"name": "city", "entry": "北京"},
+                       headers=trainer.auth).status_code == 422
