@@ -2,8 +2,9 @@
 
 Kinds: ``id_number`` (18-digit 身份证号 with a valid GB 11643 check digit and birth date, or the 15-digit
 form), ``bank_card`` (13-19 digits passing Luhn; the last 4 stay visible), ``card_like`` (16-19 digits that
-fail Luhn: a mistyped card number is still a leaked one), ``mobile`` (mainland 1[3-9]x), ``password``
-(after 密码), ``otp`` (after 验证码/动态码/校验码/短信码), ``cvv`` (after CVV/安全码).
+fail Luhn: a mistyped card number is still a leaked one), ``mobile`` (mainland 1[3-9]x), ``landline``
+(0 + area code + 7-8 digits, optional extension), ``email``, ``password`` (after 密码), ``otp`` (after
+验证码/动态码/校验码/短信码), ``cvv`` (after CVV/安全码).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d[\d ]{11,40}[\dXx](?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{13,19}(?![0-9A-Za-z])")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_LANDLINE = re.compile(r"(?<![\d-])(?P<area>0\d{2,3})[- ]?(?P<local>\d{7,8}|\d{3,4}[- ]\d{4})"
+                       r"(?:[- ]?(?:转|ext\.?)\s?\d{1,5})?(?![\d-])")
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
 _SECRET_AFTER = (
     ("password",
@@ -103,6 +107,10 @@ def find_pii(text: str) -> list[PiiMatch]:
         found += _digit_run_matches(m.group(), m.start())
     for m in _MOBILE.finditer(text):
         found.append(PiiMatch("mobile", m.start(), m.end()))
+    for m in _LANDLINE.finditer(text):
+        found.append(PiiMatch("landline", m.start(), m.end()))
+    for m in _EMAIL.finditer(text):
+        found.append(PiiMatch("email", m.start(), m.end()))
     for kind, pattern in _SECRET_AFTER:
         for m in pattern.finditer(text):
             found.append(PiiMatch(kind, m.start("v"), m.end("v")))
@@ -126,6 +134,13 @@ def _mask_span(kind: str, value: str) -> str:
         return "*" * (len(compact) - 4) + compact[-4:]
     if kind == "id_number":
         return compact[:1] + "*" * (len(compact) - 2) + compact[-1:]
+    if kind == "email":
+        local, _, domain = value.partition("@")
+        return local[:1] + "***@" + domain
+    if kind == "landline":
+        m = _LANDLINE.fullmatch(value)
+        local = re.sub(r"\D", "", m.group("local")) if m else re.sub(r"\D", "", value)[-8:]
+        return (m.group("area") if m else "0") + "-****" + local[-4:]
     if kind == "mobile":
         tail = compact[-11:]
         return compact[:-11] + tail[:3] + "****" + tail[-4:]
@@ -143,8 +158,8 @@ def contains_masked_secret(text: str) -> bool:
 
 
 def _may_contain_pii(text: str) -> bool:
-    """Cheap pre-check: every kind needs a digit, except a password typed after 密码/口令/PIN."""
-    return any(ch.isdigit() for ch in text) or any(w in text for w in ("密", "口令", "pin", "PIN"))
+    """Cheap pre-check: every kind needs a digit, except e-mail and a password typed after 密码/口令/PIN."""
+    return any(ch.isdigit() for ch in text) or "@" in text or any(w in text for w in ("密", "口令", "pin", "PIN"))
 
 
 def mask_pii(text: str) -> str:

@@ -112,3 +112,19 @@ def test_a_card_beside_another_number_is_still_masked(text: str) -> None:
     masked = mask_pii(text)
     assert "6222777777777777770" not in masked.replace(" ", "") and masked.rstrip().endswith(text.rstrip()[-1])
     assert "7770" in masked
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("邮箱zhang.san@example.com.cn请回复", "邮箱z***@example.com.cn请回复"),
+        ("座机021-12345678转123", "座机021-****5678"),
+        ("电话0755 8888 6666", "电话0755-****6666"),
+        ("0571-8765432", "0571-****5432"),
+        ("热线95588，日期2026-11-24，金额10000元", "热线95588，日期2026-11-24，金额10000元"),
+    ],
+)
+def test_email_and_landline_masking(text: str, masked: str) -> None:
+    assert mask_pii(text) == masked
+    assert mask_pii(masked) == masked
+    assert not contains_secret(text)  # personal data, not secrets: masked, but no safety warning
