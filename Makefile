@@ -24,7 +24,7 @@ KB_INDEX := $(DATA_DIR)/kb/current
 KB_INPUTS := $(wildcard kb_index/faq/*.yml) kb_index/index.py kb_index/encoders.py kb_index/normalize.py
 TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup browser run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb bench-bridge
+.PHONY: help setup browser run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb bench-bridge bench-soak
 
 help:
 	@echo "make run   - install what is missing, train if needed, start Rasa (:5005) + action server (:5055)"
@@ -92,6 +92,9 @@ bench: setup
 
 bench-bridge: setup $(MODEL) $(KB_INDEX)
 	$(APP_PY) bench/bridge_load.py
+
+bench-soak: setup $(MODEL) $(KB_INDEX)
+	$(APP_PY) bench/soak.py
 
 bench-kb: $(APP_VENV)/.installed
 	$(APP_PY) bench/kb_eval.py
