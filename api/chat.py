@@ -181,7 +181,8 @@ class ChatService:
     def _conversation_lock(self, conv_id: str) -> asyncio.Lock:
         return self._conv_locks.setdefault(conv_id, asyncio.Lock())
 
-    async def customer_message(self, conv_id: str, text: str | None, payload: str | None) -> Reply:
+    async def customer_message(self, conv_id: str, text: str | None, payload: str | None,
+                               token: str | None = None, check_token: bool = False) -> Reply:
         """Store the customer's message, then route it by state: the bridge's own steps (survey, 留言), the
         queue, the agent, or the bot. One conversation's messages are handled in order; the global lock is
         held only for state changes, never while waiting on Rasa."""
@@ -194,6 +195,9 @@ class ChatService:
             async with self.lock:
                 with self.sessions() as db, db.begin():
                     conv = self._conversation(db, conv_id)
+                    if check_token and not (token and secrets.compare_digest(conv.token_hash, token_hash(token))):
+                        raise ChatError(401, "invalid or missing conversation token")
+                    sender = conv.rasa_sender
                     if conv.state == "closed":
                         raise ChatError(409, "this conversation is closed; start a new one")
                     shown = self._button_title(db, conv, raw) if payload is not None else raw
@@ -225,7 +229,7 @@ class ChatService:
                     reply = self._reply(db, conv, new)
                 await self._push(pushes)
             if bot_text is not None:
-                reply = await self._ask_bot(conv_id, bot_text, new)
+                reply = await self._ask_bot(conv_id, bot_text, new, sender)
             if reply.state != "queued":
                 return reply
             await self.dispatch()  # a new handoff: an agent may take it at once
@@ -247,10 +251,8 @@ class ChatService:
             else:
                 await self.hub.to_all_agents(event)
 
-    async def _ask_bot(self, conv_id: str, text: str, new: list[Message]) -> Reply:
+    async def _ask_bot(self, conv_id: str, text: str, new: list[Message], sender: str) -> Reply:
         """Send the customer's masked text to Rasa; store and return its (masked) replies."""
-        with self.sessions() as db:
-            sender = self._conversation(db, conv_id).rasa_sender
         started = time.perf_counter()
         try:
             turn = await self.rasa.send(sender, text)

@@ -7,10 +7,11 @@ import math
 import re
 import threading
 import time
-from typing import Awaitable, Callable
+from typing import Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -50,28 +51,54 @@ class TokenBuckets:
             return (1 - tokens) / self.rate
 
 
-def install(app: FastAPI, ip_per_min: float, conversation_per_min: float, max_body_bytes: int) -> None:
-    by_ip = TokenBuckets(ip_per_min, burst=max(10, int(ip_per_min / 6)))
-    by_conversation = TokenBuckets(conversation_per_min, burst=10)
+class Guard:
+    """Pure ASGI middleware (no per-request Request/Response wrapping, unlike ``@app.middleware``): size
+    limit, rate limits, security headers on every HTTP response."""
 
-    def too_many(wait: float, what: str) -> JSONResponse:
-        return JSONResponse({"detail": f"too many requests from this {what}; retry in {math.ceil(wait)} s"},
-                            status_code=429, headers={"Retry-After": str(max(1, math.ceil(wait)))})
+    def __init__(self, app: ASGIApp, ip_per_min: float, conversation_per_min: float, max_body_bytes: int) -> None:
+        self.app = app
+        self.by_ip = TokenBuckets(ip_per_min, burst=max(10, int(ip_per_min / 6)))
+        self.by_conversation = TokenBuckets(conversation_per_min, burst=10)
+        self.max_body_bytes = max_body_bytes
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        path = request.url.path
-        response: Response
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
-            response = JSONResponse({"detail": f"request body larger than {max_body_bytes} bytes"}, status_code=413)
-        elif path.startswith("/api/") and (wait := by_ip.take(request.client.host if request.client else "?")):
-            response = too_many(wait, "address")
-        elif request.method == "POST" and (match := _CONVERSATION_POST.match(path)) and (
-                wait := by_conversation.take(match.group(1))):
-            response = too_many(wait, "conversation")
+    def _refusal(self, scope: Scope) -> JSONResponse | None:
+        path = scope.get("path", "")
+        length = next((v.decode() for k, v in scope.get("headers", []) if k == b"content-length"), None)
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            return JSONResponse({"detail": f"request body larger than {self.max_body_bytes} bytes"}, status_code=413)
+        client = scope.get("client")
+        if path.startswith("/api/") and (wait := self.by_ip.take(client[0] if client else "?")):
+            return _too_many(wait, "address")
+        if scope.get("method") == "POST" and (match := _CONVERSATION_POST.match(path)) and (
+                wait := self.by_conversation.take(match.group(1))):
+            return _too_many(wait, "conversation")
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in self.headers if k not in present]
+            await send(message)
+
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send_with_headers)
         else:
-            response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+            await self.app(scope, receive, send_with_headers)
+
+
+def _too_many(wait: float, what: str) -> JSONResponse:
+    return JSONResponse({"detail": f"too many requests from this {what}; retry in {math.ceil(wait)} s"},
+                        status_code=429, headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
+
+def install(app: FastAPI, ip_per_min: float, conversation_per_min: float, max_body_bytes: int) -> None:
+    app.add_middleware(Guard, ip_per_min=ip_per_min, conversation_per_min=conversation_per_min,
+                       max_body_bytes=max_body_bytes)
