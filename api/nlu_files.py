@@ -246,6 +246,31 @@ class NluFiles:
                                         "steps": [{"intent": name}, {"action": f"utter_{name}"}]})
             return self._save([nlu, domain, rules])
 
+    def delete_intent(self, name: str) -> str:
+        """Remove an intent created in the workbench (its examples, domain entry, response and answer rule).
+        The project's own intents have held-out tests and stories: they are changed by developers, not here."""
+        with self._lock:
+            target = self.nlu_dir / "trainer.yml"
+            nlu = self._load(target) if target.exists() else None
+            blocks = [b for b in (nlu.data.get("nlu") or []) if b.get("intent") == name] if nlu else []
+            if nlu is None or not blocks:
+                raise NluEditError([f"only intents created in the workbench can be deleted; '{name}' is not one"])
+            domain, rules = self._load(self.domain_file), self._load(self.rules_file)
+            ours = [r for r in rules.data["rules"]
+                    if [dict(step) for step in r.get("steps", [])] == [{"intent": name}, {"action": f"utter_{name}"}]]
+            rules_text = self._dump(_Doc(rules.path, {"rules": [r for r in rules.data["rules"] if r not in ours]}, ""))
+            stories = self.rules_file.with_name("stories.yml")
+            if f"intent: {name}\n" in rules_text or (stories.exists() and
+                                                     f"intent: {name}\n" in stories.read_text(encoding="utf-8")):
+                raise NluEditError([f"'{name}' is used by other rules or stories; remove those first"])
+            for block in blocks:
+                nlu.data["nlu"].remove(block)
+            for rule in ours:
+                rules.data["rules"].remove(rule)
+            domain.data["intents"].remove(name)
+            domain.data["responses"].pop(f"utter_{name}", None)
+            return self._save([nlu, domain, rules])
+
     def _named_lists(self, path: Path, key: str) -> list[dict[str, Any]]:
         doc = self._load(path)
         return [{"value": str(b[key]), "items": _examples_block(b.get("examples", ""))}

@@ -126,6 +126,16 @@ async def create_intent(body: NewIntent, user: TrainerUser, request: Request, se
     return _nlu(request).intent(body.name)
 
 
+@router.delete("/intents/{name}", response_model=None)
+async def delete_intent(name: str, user: TrainerUser, request: Request, service: ChatDep) -> Any:
+    try:
+        diff = _nlu(request).delete_intent(name)
+    except NluEditError as exc:
+        return _problems(exc)
+    _record(service, user.username, "delete_intent", name, diff)
+    return {"deleted": name}
+
+
 @router.post("/intents/{name}/examples", status_code=201, response_model=None)
 async def add_example(name: str, body: TextIn, user: TrainerUser, request: Request, service: ChatDep) -> Any:
     try:

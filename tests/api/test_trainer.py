@@ -185,3 +185,19 @@ def test_synonyms_and_lookup_entries(trainer_client: tuple[TestClient, Staff], p
     assert text.startswith('version: "3.1"\nnlu:\n# cities the branch finder knows')  # comments kept
     assert client.post("/api/v1/trainer/lookups", json={"name": "city", "entry": "北京"},
                        headers=trainer.auth).status_code == 422
+
+
+def test_intents_created_in_the_workbench_can_be_deleted_and_no_others(trainer_client: tuple[TestClient, Staff],
+                                                                         project: Path) -> None:
+    client, trainer = trainer_client
+    domain_before = (project / "domain.yml").read_text(encoding="utf-8")
+    rules_before = (project / "nlu_data" / "rules.yml").read_text(encoding="utf-8")
+    trainer.post("/api/v1/trainer/intents", {"name": "gold_account", "examples": ["积存金怎么开户", "黄金账户怎么开"],
+                                             "response": "积存金可在手机银行开户。"}, status=201)
+    r = client.request("DELETE", "/api/v1/trainer/intents/gold_account", headers=trainer.auth)
+    assert r.status_code == 200 and r.json() == {"deleted": "gold_account"}
+    assert (project / "domain.yml").read_text(encoding="utf-8") == domain_before
+    assert (project / "nlu_data" / "rules.yml").read_text(encoding="utf-8") == rules_before
+    assert "gold_account" not in {i["name"] for i in trainer.get("/api/v1/trainer/intents")}
+    r = client.request("DELETE", "/api/v1/trainer/intents/card_report_loss", headers=trainer.auth)
+    assert r.status_code == 422 and "workbench" in r.json()["detail"]
