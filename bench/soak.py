@@ -150,12 +150,16 @@ def main() -> None:
             samples = [rss_mb(pid)]
             print(f"phase 2: 20 customers for {args.soak_minutes:g} min, bridge RSS sampled every 10 s ...", flush=True)
             end = time.monotonic() + args.soak_minutes * 60
-            runner = threading.Thread(target=phase, args=(url, messages, 20, 1, args.soak_minutes * 60))
+            result: list[tuple[Load, int, int]] = []
+            runner = threading.Thread(target=lambda: result.append(
+                phase(url, messages, 20, 1, args.soak_minutes * 60)))
             runner.start()
             while time.monotonic() < end:
                 time.sleep(10)
                 samples.append(rss_mb(pid))
             runner.join()
+            soak = result[0][0]
+            print(f"phase 2: {len(soak.latencies)} messages, {soak.errors} errors, bridge pid {pid}")
             warm = samples[min(3, len(samples) - 1)]
             print(f"bridge RSS: start {samples[0]:.0f} MB, end {samples[-1]:.0f} MB, max {max(samples):.0f} MB, "
                   f"growth {samples[-1] - samples[0]:+.0f} MB over {args.soak_minutes:g} min "
