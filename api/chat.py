@@ -15,7 +15,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,6 +47,11 @@ class ChatError(Exception):
 def message_out(m: Message) -> dict[str, Any]:
     return {"id": m.id, "from": m.sender, "text": m.text, "buttons": m.buttons, "created_at": iso(m.created_at),
             "agent_name": m.agent_name}
+
+
+def waiting_of(queued: Sequence[Conversation]) -> list[Waiting]:
+    """Queued conversations as the router sees them."""
+    return [Waiting(c.id, c.skill_group or "通用", c.queued_at or c.created_at) for c in queued]
 
 
 @dataclass
@@ -107,11 +112,11 @@ class ChatService:
             return None, None
         waiting = self._waiting(db)
         position = queue_positions(waiting).get(conv.id, len(waiting))
-        return position, self._estimate(db, conv.skill_group or "通用", position)
+        estimate = self._estimator(db)
+        return position, estimate(conv.skill_group or "通用", position)
 
     def _waiting(self, db: Session) -> list[Waiting]:
-        rows = db.scalars(select(Conversation).where(Conversation.state == "queued")).all()
-        return [Waiting(c.id, c.skill_group or "通用", c.queued_at or c.created_at) for c in rows]
+        return waiting_of(db.scalars(select(Conversation).where(Conversation.state == "queued")).all())
 
     def _agents(self, db: Session) -> list[tuple[User, int]]:
         loads = dict(db.execute(select(Conversation.agent_id, func.count()).where(Conversation.state == "agent")
@@ -119,14 +124,18 @@ class ChatService:
         users = db.scalars(select(User).where(User.role.in_(("agent", "supervisor")))).all()
         return [(u, int(loads.get(u.id, 0))) for u in users]
 
-    def _estimate(self, db: Session, group: str, position: int) -> int:
-        capacity = sum(u.capacity for u, _ in self._agents(db)
-                       if u.status == "online" and (group in u.skills or "通用" in u.skills))
+    def _estimator(self, db: Session) -> Callable[[str, int], int]:
+        """Wait estimates for (skill group, position), reading agents and recent handle times once."""
+        online = [u for u, _ in self._agents(db) if u.status == "online"]
         recent = db.scalars(select(Handoff).where(Handoff.closed_at.is_not(None), Handoff.assigned_at.is_not(None))
                             .order_by(Handoff.id.desc()).limit(50)).all()
         handle = [(h.closed_at - h.assigned_at).total_seconds() for h in recent if h.closed_at and h.assigned_at]
         avg = sum(handle) / len(handle) if handle else self.settings.default_handle_time_s
-        return estimated_wait_s(position, capacity, avg)
+
+        def estimate(group: str, position: int) -> int:
+            capacity = sum(u.capacity for u in online if group in u.skills or "通用" in u.skills)
+            return estimated_wait_s(position, capacity, avg)
+        return estimate
 
     def _reply(self, db: Session, conv: Conversation, messages: list[Message]) -> Reply:
         position, wait = self._queue_info(db, conv)
@@ -407,11 +416,11 @@ class ChatService:
                 events.append(("agent", agent_id, {"type": "assigned", "conversation": self.summary(db, conv)}))
             remaining = self._waiting(db)
             positions = queue_positions(remaining)
+            estimate = self._estimator(db)  # once per dispatch, not once per waiting customer
             for item in remaining:
-                conv = self._conversation(db, item.id)
-                wait = self._estimate(db, item.skill_group, positions[item.id])
                 events.append(("customer", item.id, {"type": "queue", "position": positions[item.id],
-                                                     "estimated_wait_s": wait}))
+                                                     "estimated_wait_s": estimate(item.skill_group,
+                                                                                  positions[item.id])}))
             queue_length = len(remaining)
         for target, key, event in events:
             if target == "customer":

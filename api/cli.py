@@ -8,6 +8,8 @@ import os
 import sys
 from typing import Sequence
 
+from sqlalchemy.orm import sessionmaker
+
 from api.accounts import ROLES, AccountError, create_user
 from api.app import BridgeStartupError
 from api.db import make_engine, make_sessionmaker
@@ -17,11 +19,15 @@ from api.settings import Settings
 from api.training import Job, Trainer
 
 
-def _create_user(args: argparse.Namespace, settings: Settings) -> int:
-    password = os.environ.get("NEW_USER_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
+def _sessions(settings: Settings) -> sessionmaker:
+    """The bridge database, migrated to the newest schema."""
     engine = make_engine(settings.db_url)
     upgrade(engine)
-    sessions = make_sessionmaker(engine)
+    return make_sessionmaker(engine)
+
+def _create_user(args: argparse.Namespace, settings: Settings) -> int:
+    password = os.environ.get("NEW_USER_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
+    sessions = _sessions(settings)
     with sessions() as db, db.begin():
         user = create_user(db, args.username, password, args.role, args.name, args.skills.split(","),
                            args.capacity)
@@ -31,29 +37,22 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:
-    engine = make_engine(settings.db_url)
-    upgrade(engine)
-    print(purge_expired(make_sessionmaker(engine), args.days if args.days is not None else settings.retention_days))
+    print(purge_expired(_sessions(settings), args.days if args.days is not None else settings.retention_days))
     return 0
 
 
 def _delete_customer(args: argparse.Namespace, settings: Settings) -> int:
-    engine = make_engine(settings.db_url)
-    upgrade(engine)
-    print(delete_customer(make_sessionmaker(engine), args.customer_id, args.actor))
+    print(delete_customer(_sessions(settings), args.customer_id, args.actor))
     return 0
 
 
-def _trainer() -> Trainer:
+def _trainer(settings: Settings) -> Trainer:
     from fastapi import FastAPI
 
     from api.app import _install_workbench
 
-    settings = Settings()
     app = FastAPI()
-    engine = make_engine(settings.db_url)
-    upgrade(engine)
-    _install_workbench(app, settings, make_sessionmaker(engine))
+    _install_workbench(app, settings, _sessions(settings))
     trainer: Trainer = app.state.trainer
     return trainer
 
@@ -70,12 +69,12 @@ def _wait(job: Job) -> int:
 
 def _train(args: argparse.Namespace, settings: Settings) -> int:
     """Train, evaluate against the model in service, deploy unless accuracy dropped (exit 1 if refused)."""
-    trainer = _trainer()
+    trainer = _trainer(settings)
     return _wait(trainer.train(args.actor))
 
 
 def _deploy(args: argparse.Namespace, settings: Settings) -> int:
-    trainer = _trainer()
+    trainer = _trainer(settings)
     if args.name == "list":
         for model in trainer.models():
             print(model)

@@ -127,7 +127,7 @@ class KbFiles:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
             try:
-                load_folder_with(self.faq_dir, path, Path(tmp))  # the whole KB must still load
+                load_folder(self.faq_dir, replaced=(path, Path(tmp)))  # the whole KB must still load
             except KbSourceError as exc:
                 os.unlink(tmp)
                 raise KbEditError(str(exc)) from exc
@@ -163,23 +163,6 @@ class KbFiles:
         while (self.building or self._pending.is_set() or self._build_lock.locked()) and dt.datetime.now() < deadline:
             threading.Event().wait(0.05)
         return not self.building
-
-
-def load_folder_with(folder: Path, replaced: Path, candidate: Path) -> None:
-    """Load the KB folder as if ``replaced`` had ``candidate``'s content (validates before the rename)."""
-    from kb_index.sources import load_file
-
-    seen: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.yml")):
-        source = candidate if path == replaced else path
-        for entry in load_file(source):
-            if entry.id in seen:
-                raise KbSourceError(f"{path}: duplicate id '{entry.id}' (also in {seen[entry.id]})")
-            seen[entry.id] = path
-    if not replaced.exists():
-        for entry in load_file(candidate):
-            if entry.id in seen:
-                raise KbSourceError(f"{replaced}: duplicate id '{entry.id}' (also in {seen[entry.id]})")
 
 
 def retired(entry: KbEntry, today: dt.date | None = None) -> bool:

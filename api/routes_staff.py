@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 
 from api.accounts import AccountError, login, logout, user_for_token
 from api.audit import audit
-from api.chat import ChatError, ChatService
+from api.chat import ChatError, ChatService, waiting_of
 from api.db import AuditEntry, CannedResponse, Conversation, Flag, LeaveMessage, User, iso, utcnow
 from api.deps import AGENT_ROLES, AgentUser, ChatDep, SupervisorUser, TokenDep
 from api.retention import delete_customer
@@ -35,12 +35,16 @@ router = APIRouter(prefix="/api/v1", tags=["staff"])
 _background: set[asyncio.Task] = set()  # grace-period tasks, kept referenced until done
 
 
-def _agent_out(service: ChatService, user: User) -> dict[str, Any]:
+def _agent_out(user: User, load: int) -> dict[str, Any]:
+    return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "status": user.status, "capacity": user.capacity, "skills": user.skills, "load": load}
+
+
+def _me_out(service: ChatService, user: User) -> dict[str, Any]:
     with service.sessions() as db:
         load = db.scalar(select(func.count()).select_from(Conversation)
                          .where(Conversation.state == "agent", Conversation.agent_id == user.id)) or 0
-    return {"username": user.username, "display_name": user.display_name, "role": user.role,
-            "status": user.status, "capacity": user.capacity, "skills": user.skills, "load": int(load)}
+    return _agent_out(user, int(load))
 
 
 async def _call(coro: Any) -> Any:
@@ -70,7 +74,7 @@ async def do_logout(request: Request, token: TokenDep) -> Response:
 
 @router.get("/agent/me", response_model=AgentOut)
 async def me(user: AgentUser, service: ChatDep) -> dict:
-    return _agent_out(service, user)
+    return _me_out(service, user)
 
 
 @router.patch("/agent/me", response_model=AgentOut)
@@ -93,7 +97,7 @@ async def update_me(body: AgentPatch, user: AgentUser,
         await service.requeue_agent(user.id)
     else:
         await service.dispatch()
-    return _agent_out(service, user)
+    return _me_out(service, user)
 
 
 @router.get("/agent/conversations")
@@ -192,18 +196,17 @@ async def overview(user: SupervisorUser, service: ChatDep) -> dict:
     now = utcnow()
     with service.sessions() as db:
         queued = db.scalars(select(Conversation).where(Conversation.state == "queued")).all()
-        waiting = service._waiting(db)
-        positions = queue_positions(waiting)
+        positions = queue_positions(waiting_of(queued))
         live = db.scalars(select(Conversation).where(Conversation.state == "agent")
                           .order_by(Conversation.assigned_at)).all()
-        agents = db.scalars(select(User).where(User.role.in_(AGENT_ROLES)).order_by(User.username)).all()
+        agents = sorted(service._agents(db), key=lambda pair: pair[0].username)  # one query for every load
         open_messages = db.scalar(select(func.count()).select_from(LeaveMessage)
                                   .where(LeaveMessage.status == "open")) or 0
         queue = sorted(({"conversation_id": c.id, "skill_group": c.skill_group, "handoff_reason": c.handoff_reason,
                          "waiting_s": int((now - (c.queued_at or now)).total_seconds()),
                          "position": positions.get(c.id)} for c in queued),
                        key=lambda item: -item["waiting_s"])
-        return {"queue": queue, "agents": [_agent_out(service, a) for a in agents],
+        return {"queue": queue, "agents": [_agent_out(a, load) for a, load in agents],
                 "live": [service.summary(db, c) for c in live], "leave_messages_open": int(open_messages)}
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Callable, Literal
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, UploadFile
@@ -102,6 +102,20 @@ def _record(service: ChatDep, actor: str, action: str, target: str | None, diff:
         audit(db, actor, action, target, diff=diff, **detail)
 
 
+def _edit(service: ChatDep, user: User, action: str, target: str, edit: Callable[[], str],
+          missing: str = "", **detail: Any) -> JSONResponse | None:
+    """Run one NLU file edit and audit its diff; a 422 response listing the problems when it is refused
+    (a KeyError from the edit is a 404 with ``missing``)."""
+    try:
+        diff = edit()
+    except KeyError as exc:
+        raise HTTPException(404, missing or f"no intent named {target}") from exc
+    except NluEditError as exc:
+        return _problems(exc)
+    _record(service, user.username, action, target, diff, **detail)
+    return None
+
+
 # ---------------------------------------------------------------------------------------------- intents
 @router.get("/intents")
 async def intents(user: TrainerUser, request: Request) -> list[dict]:
@@ -118,58 +132,35 @@ async def intent(name: str, user: TrainerUser, request: Request) -> dict:
 
 @router.post("/intents", status_code=201, response_model=None)
 async def create_intent(body: NewIntent, user: TrainerUser, request: Request, service: ChatDep) -> Any:
-    try:
-        diff = _nlu(request).create_intent(body.name, body.examples, body.response)
-    except NluEditError as exc:
-        return _problems(exc)
-    _record(service, user.username, "create_intent", body.name, diff)
-    return _nlu(request).intent(body.name)
+    refused = _edit(service, user, "create_intent", body.name,
+                    lambda: _nlu(request).create_intent(body.name, body.examples, body.response))
+    return refused or _nlu(request).intent(body.name)
 
 
 @router.delete("/intents/{name}", response_model=None)
 async def delete_intent(name: str, user: TrainerUser, request: Request, service: ChatDep) -> Any:
-    try:
-        diff = _nlu(request).delete_intent(name)
-    except NluEditError as exc:
-        return _problems(exc)
-    _record(service, user.username, "delete_intent", name, diff)
-    return {"deleted": name}
+    refused = _edit(service, user, "delete_intent", name, lambda: _nlu(request).delete_intent(name))
+    return refused or {"deleted": name}
 
 
 @router.post("/intents/{name}/examples", status_code=201, response_model=None)
 async def add_example(name: str, body: TextIn, user: TrainerUser, request: Request, service: ChatDep) -> Any:
-    try:
-        diff = _nlu(request).add_example(name, body.text)
-    except KeyError as exc:
-        raise HTTPException(404, f"no intent named {name}") from exc
-    except NluEditError as exc:
-        return _problems(exc)
-    _record(service, user.username, "add_example", name, diff)
-    return _nlu(request).intent(name)
+    refused = _edit(service, user, "add_example", name, lambda: _nlu(request).add_example(name, body.text))
+    return refused or _nlu(request).intent(name)
 
 
 @router.delete("/intents/{name}/examples", response_model=None)
 async def delete_example(name: str, body: TextIn, user: TrainerUser, request: Request, service: ChatDep) -> Any:
-    try:
-        diff = _nlu(request).delete_example(name, body.text)
-    except KeyError as exc:
-        raise HTTPException(404, f"intent {name} has no example '{body.text}'") from exc
-    except NluEditError as exc:
-        return _problems(exc)
-    _record(service, user.username, "delete_example", name, diff)
-    return _nlu(request).intent(name)
+    refused = _edit(service, user, "delete_example", name, lambda: _nlu(request).delete_example(name, body.text),
+                    missing=f"intent {name} has no example '{body.text}'")
+    return refused or _nlu(request).intent(name)
 
 
 @router.put("/intents/{name}/response", response_model=None)
 async def set_response(name: str, body: TextIn, user: TrainerUser, request: Request, service: ChatDep) -> Any:
-    try:
-        diff = _nlu(request).set_response(name, body.text)
-    except KeyError as exc:
-        raise HTTPException(404, f"intent {name} has no utter_{name} response") from exc
-    except NluEditError as exc:
-        return _problems(exc)
-    _record(service, user.username, "set_response", name, diff)
-    return _nlu(request).intent(name)
+    refused = _edit(service, user, "set_response", name, lambda: _nlu(request).set_response(name, body.text),
+                    missing=f"intent {name} has no utter_{name} response")
+    return refused or _nlu(request).intent(name)
 
 
 @router.get("/synonyms")
@@ -179,12 +170,9 @@ async def synonyms(user: TrainerUser, request: Request) -> list[dict]:
 
 @router.post("/synonyms", response_model=None)
 async def add_synonym(body: SynonymIn, user: TrainerUser, request: Request, service: ChatDep) -> Any:
-    try:
-        diff = _nlu(request).add_synonym(body.value, body.synonym)
-    except NluEditError as exc:
-        return _problems(exc)
-    _record(service, user.username, "add_synonym", body.value, diff)
-    return next(s for s in _nlu(request).synonyms() if s["value"] == body.value)
+    refused = _edit(service, user, "add_synonym", body.value,
+                    lambda: _nlu(request).add_synonym(body.value, body.synonym))
+    return refused or next(s for s in _nlu(request).synonyms() if s["value"] == body.value)
 
 
 class LookupIn(BaseModel):
@@ -200,12 +188,8 @@ async def lookups(user: TrainerUser, request: Request) -> list[dict]:
 
 @router.post("/lookups", response_model=None)
 async def add_lookup(body: LookupIn, user: TrainerUser, request: Request, service: ChatDep) -> Any:
-    try:
-        diff = _nlu(request).add_lookup(body.name, body.entry)
-    except NluEditError as exc:
-        return _problems(exc)
-    _record(service, user.username, "add_lookup", body.name, diff)
-    return next(x for x in _nlu(request).lookups() if x["name"] == body.name)
+    refused = _edit(service, user, "add_lookup", body.name, lambda: _nlu(request).add_lookup(body.name, body.entry))
+    return refused or next(x for x in _nlu(request).lookups() if x["name"] == body.name)
 
 
 # ---------------------------------------------------------------------------------------------- knowledge base
@@ -371,13 +355,11 @@ async def resolve(body: ResolveIn, user: TrainerUser, request: Request, service:
     if body.action == "add_example":
         if not body.intent:
             raise HTTPException(422, "add_example needs an intent")
-        try:
-            diff = _nlu(request).add_example(body.intent, text)
-        except KeyError as exc:
-            raise HTTPException(404, f"no intent named {body.intent}") from exc
-        except NluEditError as exc:
-            return _problems(exc)
-        _record(service, user.username, "add_example", body.intent, diff, source="unanswered")
+        intent = body.intent
+        refused = _edit(service, user, "add_example", intent, lambda: _nlu(request).add_example(intent, text),
+                        source="unanswered")
+        if refused:
+            return refused
     elif body.action == "add_similar":
         if not body.entry_id:
             raise HTTPException(422, "add_similar needs an entry_id")

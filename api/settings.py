@@ -7,23 +7,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb_index.settings import env_number
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    try:
-        return int(value) if value else default
-    except ValueError as exc:
-        raise ValueError(f"environment variable {name}={value!r} is not an integer") from exc
+    return int(env_number(name, default, int))
 
 
 def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    try:
-        return float(value) if value else default
-    except ValueError as exc:
-        raise ValueError(f"environment variable {name}={value!r} is not a number") from exc
+    return env_number(name, default)
 
 
 def _hours(value: str) -> tuple[dt.time, dt.time]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
-from harness import BENCH_DIR, ENV, RASA_VENV, ROOT, Servers, heldout_messages, percentile  # noqa: E402
+from harness import BENCH_DIR, ENV, RASA_VENV, ROOT, Servers, heldout_messages, percentile, run_threads  # noqa: E402
 
 
 def _replace(pipeline: list[dict[str, Any]], name_part: str, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -160,12 +160,7 @@ def concurrent(url: str, messages: list[str], clients: int, seconds: float) -> d
             i += clients
 
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
+    elapsed = run_threads(threads)
     return {"msg_per_s": len(latencies) / elapsed, "p95_ms": percentile(latencies, 0.95), "errors": errors[0]}
 
 

@@ -26,7 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from harness import BENCH_DIR, Servers, heldout_messages, percentile, prepare_workdir
+from harness import BENCH_DIR, Servers, heldout_messages, percentile, prepare_workdir, run_threads
 
 CONVERSATION_LENGTH = 5
 HANDOFF_INTENTS = ("human_handoff", "complaint", "fraud_alert", "out_of_scope", "kb_unhelpful",
@@ -112,12 +112,7 @@ def run(target: str, url: str, messages: list[str], clients: int, seconds: float
     deadline = time.monotonic() + seconds
     threads = [threading.Thread(target=worker, args=(url, messages, k, clients, deadline, load))
                for k in range(clients)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
+    elapsed = run_threads(threads)
     stats = {"p50_ms": statistics.median(load.latencies) if load.latencies else 0.0,
              "p99_ms": percentile(load.latencies, 0.99), "msg_per_s": len(load.latencies) / elapsed,
              "errors": float(load.errors), "messages": float(len(load.latencies))}

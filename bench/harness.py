@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Iterable
@@ -78,6 +79,16 @@ class Servers:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def run_threads(threads: list[threading.Thread]) -> float:
+    """Start every thread, wait for all; the wall-clock seconds it took."""
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - started
 
 
 def percentile(values: list[float], q: float) -> float:

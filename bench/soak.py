@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge_load import HANDOFF_INTENTS, Connection, Load, check_database
-from harness import BENCH_DIR, ENV, ROOT, Servers, heldout_messages, percentile, prepare_workdir
+from harness import BENCH_DIR, ENV, ROOT, Servers, heldout_messages, percentile, prepare_workdir, run_threads
 
 PASSWORD = "soak-pass-1"
 
@@ -107,10 +107,7 @@ def phase(url: str, messages: list[str], customers: int, agents: int, seconds: f
     deadline = time.monotonic() + seconds
     threads = [threading.Thread(target=customer, args=(url, messages, k, deadline, load, handoffs))
                for k in range(customers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(threads)
     time.sleep(3)  # let agents finish what is routed to them
     stop.set()
     for t in staff:

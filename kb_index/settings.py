@@ -13,12 +13,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env_float(name: str, default: float) -> float:
+def env_number(name: str, default: float, kind: type = float) -> float:
+    """``$name`` as a number of ``kind`` (float or int), or ``default`` when unset; a clear error when not one
+    (shared with the bridge's settings)."""
     value = os.environ.get(name)
     try:
-        return float(value) if value else default
+        return kind(value) if value else default
     except ValueError as exc:
-        raise ValueError(f"environment variable {name}={value!r} is not a number") from exc
+        what = "an integer" if kind is int else "a number"
+        raise ValueError(f"environment variable {name}={value!r} is not {what}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    return env_number(name, default)
 
 
 @dataclass(frozen=True)

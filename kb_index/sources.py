@@ -25,12 +25,17 @@ def load_file(path: Path) -> list[KbEntry]:
     return entries
 
 
-def load_folder(folder: Path) -> list[KbEntry]:
-    """All entries of every ``*.yml`` file in ``folder``; ids must be unique across files."""
+def load_folder(folder: Path, replaced: tuple[Path, Path] | None = None) -> list[KbEntry]:
+    """All entries of every ``*.yml`` file in ``folder``; ids must be unique across files.
+
+    ``replaced=(path, candidate)`` reads ``candidate`` in place of ``path`` (which may not exist yet): how an
+    edit is validated against the whole KB before it is renamed into place."""
     entries: list[KbEntry] = []
     seen: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.yml")):
-        for entry in load_file(path):
+    paths = set(folder.glob("*.yml")) | ({replaced[0]} if replaced else set())
+    for path in sorted(paths):
+        source = replaced[1] if replaced and path == replaced[0] else path
+        for entry in load_file(source):
             if entry.id in seen:
                 raise KbSourceError(f"{path}: duplicate id '{entry.id}' (also in {seen[entry.id]})")
             seen[entry.id] = path
