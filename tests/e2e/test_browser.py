@@ -44,6 +44,16 @@ def browser_factory() -> Iterator:
         driver.quit()
 
 
+def patient_wait(driver, seconds: float):
+    """A wait that retries while the page re-renders: the console and workbench rebuild their lists as
+    chats and edits arrive, so an element found a moment ago can be stale (or gone) at the next poll."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds, ignored_exceptions=(NoSuchElementException,
+                                                              StaleElementReferenceException))
+
+
 def staff_page(make, url: str, username: str):
     """A desktop browser on a staff page (console or workbench), logged in with the e2e demo password."""
     from selenium.webdriver.common.by import By
@@ -57,14 +67,13 @@ def staff_page(make, url: str, username: str):
 
 
 def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
-    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     customer = browser_factory()
     customer.get(bot.api_url + "/")
-    wait = WebDriverWait(customer, 30)
+    wait = patient_wait(customer, 30)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.from-bot"))
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -89,23 +98,22 @@ def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
     shot(customer, "2-widget-queued")
 
     agent = staff_page(browser_factory, bot.api_url + "/console", "agent")
-    await_agent = WebDriverWait(agent, 30)
+    await_agent = patient_wait(agent, 30)
     await_agent.until(ec.visibility_of_element_located((By.ID, "status")))
     agent.execute_script(  # other tests may have left customers waiting before ours: room for all
         "const c = document.getElementById('capacity'); c.value = '20';"
         "c.dispatchEvent(new Event('change', {bubbles: true}));")
     await_agent.until(lambda d: d.find_element(By.ID, "load").text.endswith("/ 20"))
     Select(agent.find_element(By.ID, "status")).select_by_value("online")
-    await_agent.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".conv-item")))
 
-    def open_our_chat(d) -> bool:
+    def open_our_chat(d) -> bool:  # a stale item (the list re-renders as chats arrive) retries at the next poll
         for i in range(len(d.find_elements(By.CSS_SELECTOR, ".conv-item"))):
-            try:
-                d.find_elements(By.CSS_SELECTOR, ".conv-item")[i].click()
-                if "window.pwned" in d.find_element(By.ID, "transcript").text:
-                    return True
-            except (StaleElementReferenceException, IndexError):  # the list re-renders as chats arrive
+            items = d.find_elements(By.CSS_SELECTOR, ".conv-item")
+            if i >= len(items):
                 return False
+            items[i].click()
+            if "window.pwned" in d.find_element(By.ID, "transcript").text:
+                return True
         return False
 
     await_agent.until(open_our_chat)

@@ -6,20 +6,18 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import Bot
-from tests.e2e.test_browser import ARTIFACTS, browser_factory, staff_page  # noqa: F401 - the fixture
+from tests.e2e.test_browser import ARTIFACTS, browser_factory, patient_wait, staff_page  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow
 
 
 def test_trainer_edits_reach_the_customer(bot: Bot, browser_factory) -> None:  # noqa: F811
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = staff_page(browser_factory, bot.api_url + "/trainer", "trainer")
-    wait = WebDriverWait(page, 60)
+    wait = patient_wait(page, 60)
     wait.until(ec.visibility_of_element_located((By.ID, "tab-kb"))).click()
 
     page.find_element(By.ID, "kb-new").click()
@@ -41,12 +39,9 @@ def test_trainer_edits_reach_the_customer(bot: Bot, browser_factory) -> None:  #
         "保管箱租用：本人携带身份证到开办网点申请，签约并缴纳租金和保证金后即可使用。")
     page.find_element(By.ID, "new-intent-create").click()
 
-    def open_intent(d) -> bool:  # the list re-renders after the create: retry a stale click
-        try:
-            d.find_element(By.CSS_SELECTOR, ".intent-item[data-name='safe_deposit_box']").click()
-            return "保管箱怎么租" in d.find_element(By.ID, "example-list").text
-        except (NoSuchElementException, StaleElementReferenceException):
-            return False
+    def open_intent(d) -> bool:  # the list re-renders after the create: patient_wait retries a stale click
+        d.find_element(By.CSS_SELECTOR, ".intent-item[data-name='safe_deposit_box']").click()
+        return "保管箱怎么租" in d.find_element(By.ID, "example-list").text
 
     wait.until(open_intent)
     page.find_element(By.ID, "example-input").send_keys("我要租一个银行保险柜")
@@ -56,7 +51,7 @@ def test_trainer_edits_reach_the_customer(bot: Bot, browser_factory) -> None:  #
 
     page.find_element(By.ID, "tab-train").click()
     page.find_element(By.ID, "train-start").click()
-    WebDriverWait(page, 600).until(lambda d: "成功" in d.find_element(By.ID, "job-status").text
+    patient_wait(page, 600).until(lambda d: "成功" in d.find_element(By.ID, "job-status").text
                                    or "失败" in d.find_element(By.ID, "job-status").text
                                    or "已拒绝" in d.find_element(By.ID, "job-status").text)
     page.save_screenshot(str(ARTIFACTS / "8-trainer-deployed.png"))
@@ -64,7 +59,7 @@ def test_trainer_edits_reach_the_customer(bot: Bot, browser_factory) -> None:  #
 
     customer = browser_factory()
     customer.get(bot.api_url + "/")
-    chat = WebDriverWait(customer, 30)
+    chat = patient_wait(customer, 30)
     chat.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.from-bot"))
     for question, answer in (("我要租一个银行保险柜", "保管箱租用"), ("外币现钞兑换需要预约吗", "提前1个工作日")):
         bots = len(customer.find_elements(By.CSS_SELECTOR, "#messages .msg.from-bot"))
