@@ -90,7 +90,7 @@ def _install_workbench(app: FastAPI, settings: Settings, sessions: Any) -> None:
     app.state.nlu_files = NluFiles(nlu / "nlu", project / "domain.yml", nlu / "rules.yml", nlu / "synonyms.yml",
                                    nlu / "jieba_userdict")
     encoder = lru_cache(maxsize=1)(lambda: make_encoder(kb_settings.encoder))
-    app.state.kb_files = KbFiles(kb_settings.faq_dir, kb_settings.kb_dir, encoder)
+    app.state.kb_files = KbFiles(kb_settings, encoder)
 
     def on_event(action: str, target: str, detail: dict[str, Any]) -> None:
         with sessions() as db, db.begin():

@@ -24,6 +24,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from kb_index.encoders import Encoder
 from kb_index.entry import KbEntry, KbSourceError, entry_from_mapping, entry_to_mapping
 from kb_index.index import Manifest, build
+from kb_index.settings import KbSettings
 from kb_index.sources import load_folder
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,9 @@ def _literal(value: Any) -> Any:
 
 
 class KbFiles:
-    def __init__(self, faq_dir: Path, kb_dir: Path, encoder: Callable[[], Encoder]) -> None:
-        self.faq_dir, self.kb_dir = faq_dir, kb_dir
+    def __init__(self, settings: KbSettings, encoder: Callable[[], Encoder]) -> None:
+        self.settings = settings
+        self.faq_dir, self.kb_dir = settings.faq_dir, settings.kb_dir
         self._encoder = encoder
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
@@ -150,7 +152,8 @@ class KbFiles:
                 self._pending.clear()
                 self.building = True
                 try:
-                    self.last_manifest = build(load_folder(self.faq_dir), self._encoder(), self.kb_dir)
+                    self.last_manifest = build(load_folder(self.faq_dir), self._encoder(), self.kb_dir,
+                                               self.settings.index_type, self.settings.answer_signal)
                     self.last_error = None
                 except Exception as exc:  # noqa: BLE001 - reported on the status endpoint, old index keeps serving
                     log.exception("KB rebuild failed")

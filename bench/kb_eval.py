@@ -7,7 +7,10 @@
    rebuild after editing one entry;
 3. a synthetic 100k-question index (flat and HNSW): encode + search p50/p99 with the real query encoder.
 
-    .venvs/app/bin/python bench/kb_eval.py [--scorers use,e5,e5-sym,tfidf] [--skip-builds] [--skip-100k]
+    .venvs/app/bin/python bench/kb_eval.py [--scorers use,e5,tfidf,e5-sym,e5-sym+answers] [--skip-builds] [--skip-100k]
+
+A scorer is an encoder spec (questions only), ``<encoder>+answers`` (with the answer-aware re-ranking of
+KB_ANSWER_WEIGHT / KB_ANSWER_CHARS), or ``tfidf``.
 
 Evaluation indexes are cached under var/kb-eval (a first e5 build of the bank KB takes ~2 minutes).
 """
@@ -45,6 +48,10 @@ SETS = {
 }
 
 
+def default_scorer(settings: KbSettings) -> str:
+    return settings.encoder + ("+answers" if settings.answer_signal.active else "")
+
+
 def quality_table(scorers: list[str], settings: KbSettings) -> None:
     ood = read_lines(EVAL / "ood_dev.txt")
     print("| set | scorer | top-1 | top-3 | top-5 | MRR | OOD answered | in-domain answered | p50 ms | p99 ms |")
@@ -54,29 +61,37 @@ def quality_table(scorers: list[str], settings: KbSettings) -> None:
             if spec == "tfidf":
                 search = lexical_search(EVAL / kb)
             else:
-                encoder = make_encoder(spec)
-                search = dense_search(index_for(EVAL / kb, encoder, settings.data_dir / "kb-eval"), encoder)
+                encoder = make_encoder(spec.removesuffix("+answers"))
+                answers = settings.answer_signal if spec.endswith("+answers") else None
+                search = dense_search(index_for(EVAL / kb, encoder, settings.data_dir / "kb-eval", answers=answers),
+                                      encoder)
             r = evaluate(search, read_queries(EVAL / queries), ood, settings.answer_threshold)
-            default = " (default)" if spec == settings.encoder else ""
+            default = " (default)" if spec == default_scorer(settings) else ""
             print(f"| {name} | {spec}{default} | {r.top1:.3f} | {r.top3:.3f} | {r.top5:.3f} | {r.mrr:.3f} | "
                   f"{r.ood_answer_rate:.3f} | {r.in_domain_answer_rate:.3f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} |",
                   flush=True)
 
 
-def build_times(encoder: Encoder) -> None:
+def build_times(encoder: Encoder, settings: KbSettings) -> None:
+    """First build from an empty cache, then a rebuild after editing one entry's answer and adding a similar
+    question: questions only, and with the answer vectors, side by side."""
     entries = import_file(EVAL / "bank_faq_kb.tsv", require_answer=False)
-    with tempfile.TemporaryDirectory() as tmp:
-        kb_dir = Path(tmp)
-        first = build(entries, encoder, kb_dir)
-        edited = list(entries)
-        edited[0] = dataclasses.replace(edited[0], answer=edited[0].answer + "（已更新）",
-                                        similar=(*edited[0].similar, edited[0].question + "呢"))
-        started = time.monotonic()
-        again = build(edited, encoder, kb_dir)
-        wall = time.monotonic() - started
-    print(f"\nbank KB index ({first.questions} questions, {encoder.name}): first build {first.build_seconds:.1f} s "
-          f"({first.encoded_questions} encoded); rebuild after editing one entry {wall:.2f} s "
-          f"({again.encoded_questions} encoded)", flush=True)
+    edited = list(entries)
+    edited[0] = dataclasses.replace(edited[0], answer=edited[0].answer + "（已更新）",
+                                    similar=(*edited[0].similar, edited[0].question + "呢"))
+    print(f"\nbank KB index builds ({encoder.name}):")
+    print("| build | first build s | encoded questions / answers | rebuild after one edit s | re-encoded |")
+    print("|---|---|---|---|---|")
+    signal = settings.answer_signal
+    for label, answers in (("questions only", None),
+                           (f"+answers (weight {signal.weight:g}, first {signal.chars} chars)", signal)):
+        with tempfile.TemporaryDirectory() as tmp:
+            first = build(entries, encoder, Path(tmp), answers=answers)
+            started = time.monotonic()
+            again = build(edited, encoder, Path(tmp), answers=answers)
+            wall = time.monotonic() - started
+        print(f"| {label} | {first.build_seconds:.1f} | {first.encoded_questions} / {first.encoded_answers} | "
+              f"{wall:.2f} | {again.encoded_questions} / {again.encoded_answers} |", flush=True)
 
 
 def synthetic_100k(encoder: Encoder, settings: KbSettings, n: int = 100_000) -> None:
@@ -105,7 +120,7 @@ def synthetic_100k(encoder: Encoder, settings: KbSettings, n: int = 100_000) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scorers", default="use,e5,tfidf,e5-sym")
+    ap.add_argument("--scorers", default="use,e5,tfidf,e5-sym,e5-sym+answers")
     ap.add_argument("--skip-builds", action="store_true", help="skip the first-build / incremental timing")
     ap.add_argument("--skip-100k", action="store_true", help="skip the synthetic 100k-question index")
     args = ap.parse_args()
@@ -115,7 +130,7 @@ def main() -> None:
     quality_table(args.scorers.split(","), settings)
     encoder = make_encoder(settings.encoder)
     if not args.skip_builds:
-        build_times(encoder)
+        build_times(encoder, settings)
     if not args.skip_100k:
         synthetic_100k(encoder, settings)
 

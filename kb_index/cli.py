@@ -15,13 +15,14 @@ from kb_index.importer import KbImportError, import_file, write_source
 from kb_index.index import KbIndex, KbIndexError, build
 from kb_index.normalize import normalise_query
 from kb_index.policy import Scored, Thresholds, decide
+from kb_index.ranking import AnswerSignal
 from kb_index.settings import KbSettings
 from kb_index.sources import load_file, load_folder
 
 
 def _build(args: argparse.Namespace, settings: KbSettings) -> int:
     manifest = build(load_folder(settings.faq_dir), make_encoder(args.encoder or settings.encoder), settings.kb_dir,
-                     args.index_type or settings.index_type)
+                     args.index_type or settings.index_type, settings.answer_signal)
     print(json.dumps(manifest.__dict__, ensure_ascii=False))
     return 0
 
@@ -57,7 +58,10 @@ def _eval(args: argparse.Namespace, settings: KbSettings) -> int:
         search = lexical_search(Path(args.kb))
     else:
         encoder = make_encoder(spec)
-        index = index_for(Path(args.kb), encoder, settings.data_dir / "kb-eval", args.index_type or settings.index_type)
+        answers = settings.answer_signal if args.answer_weight is None else AnswerSignal(args.answer_weight,
+                                                                                          settings.answer_chars)
+        index = index_for(Path(args.kb), encoder, settings.data_dir / "kb-eval", args.index_type or settings.index_type,
+                          answers)
         search = dense_search(index, encoder)
     ood = read_lines(Path(args.ood)) if args.ood else []
     result = evaluate(search, read_queries(Path(args.queries)), ood,
@@ -86,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     e.add_argument("--encoder", help="e5 | e5-sym | use | st:<model> | tfidf (the lexical baseline)")
     e.add_argument("--index-type", choices=["flat", "hnsw", "ivf"])
     e.add_argument("--answer-threshold", type=float)
+    e.add_argument("--answer-weight", type=float,
+                   help="answer-aware re-ranking weight (default: KB_ANSWER_WEIGHT or 0.2; 0 turns it off)")
     args = ap.parse_args(argv)
     settings = KbSettings()
     handlers = {"build": _build, "search": _search, "import": _import, "eval": _eval}

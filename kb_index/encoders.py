@@ -6,7 +6,9 @@
 * ``st:<name or path>`` - any sentence-transformers model (a local directory, or a name a user with model-hub
   access has cached); e.g. ``st:/models/bge-small-zh``
 
-Every ``encode_*`` returns float32 rows with unit L2 norm, so inner product = cosine.
+Every ``encode_*`` returns float32 rows with unit L2 norm, so inner product = cosine. ``encode_answers``
+encodes answer text as documents for the answer-aware re-ranking (``kb_index.ranking.rerank_with_answers``):
+a query is compared with a question as a paraphrase, and with an answer as a query with its passage.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class Encoder(Protocol):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_answers(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -52,6 +56,9 @@ class E5Encoder:
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return unit_rows(self._model.passage(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+
+    def encode_answers(self, texts: Sequence[str]) -> np.ndarray:
+        return E5Encoder.encode_passages(self, texts)  # passage: prefix, also under e5-sym
 
 
 class E5SymmetricEncoder(E5Encoder):
@@ -80,6 +87,7 @@ class UseEncoder:
         return unit_rows(self._model.encode(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
 
     encode_passages = encode_queries
+    encode_answers = encode_queries
 
 
 class SentenceTransformerEncoder:
@@ -112,6 +120,8 @@ class SentenceTransformerEncoder:
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self.passage_prefix)
+
+    encode_answers = encode_passages
 
 
 def make_encoder(spec: str) -> Encoder:

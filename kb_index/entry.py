@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 MAX_TEXT_CHARS = 2000
+NO_ANSWER = "（无答案：仅用于检索评测）"  # the answer of imported evaluation rows that carry none (BQ clusters)
 
 
 class KbSourceError(ValueError):
@@ -35,6 +36,10 @@ class KbEntry:
     updated_at: str = ""
     updated_by: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_answer(self) -> bool:
+        return self.answer not in ("", NO_ANSWER)
 
     @property
     def questions(self) -> tuple[str, ...]:

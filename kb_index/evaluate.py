@@ -18,6 +18,7 @@ from kb_index.importer import import_file
 from kb_index.index import KbIndex, KbIndexError, build, question_table
 from kb_index.lexical import CharTfidfScorer
 from kb_index.normalize import normalise_query
+from kb_index.ranking import AnswerSignal
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,17 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else 0.0
 
 
-def index_for(kb_path: Path, encoder: Encoder, work_dir: Path, index_type: str = "flat") -> KbIndex:
+def index_for(kb_path: Path, encoder: Encoder, work_dir: Path, index_type: str = "flat",
+              answers: AnswerSignal | None = None) -> KbIndex:
     """Build (or reuse) an index of an evaluation KB file under ``work_dir``."""
     digest = hashlib.sha1(kb_path.read_bytes()).hexdigest()[:12]
-    kb_dir = work_dir / f"{kb_path.stem}-{digest}-{encoder.name.replace('/', '_').replace(':', '_')}-{index_type}"
+    signal = f"-answers{answers.weight:g}x{answers.chars}" if answers and answers.active else ""
+    kb_dir = work_dir / (f"{kb_path.stem}-{digest}-{encoder.name.replace('/', '_').replace(':', '_')}"
+                         f"-{index_type}{signal}")
     try:
         return KbIndex.load_current(kb_dir)
     except KbIndexError:  # not built yet, or damaged: rebuild
-        build(import_file(kb_path, require_answer=False), encoder, kb_dir, index_type)
+        build(import_file(kb_path, require_answer=False), encoder, kb_dir, index_type, answers)
         return KbIndex.load_current(kb_dir)
 
 

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from kb_index.entry import KbEntry, KbSourceError, entry_from_mapping, entry_to_mapping
+from kb_index.entry import NO_ANSWER, KbEntry, KbSourceError, entry_from_mapping, entry_to_mapping
 
 REQUIRED_COLUMNS = ("id", "question", "answer")
 
@@ -85,7 +85,6 @@ def _clean(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-NO_ANSWER = "（无答案：仅用于检索评测）"
 
 
 def entries_from_rows(path: Path, rows: Iterable[dict[str, Any]], today: dt.date | None = None,

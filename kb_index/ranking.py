@@ -1,6 +1,9 @@
 """Ranking (pure numpy): question scores -> entry scores, score fusion, top-k.
 
-An entry scores by its best-matching question. Fusion standardises each scorer's scores over the same
+An entry scores by its best-matching question. Answer-aware re-ranking then orders the candidate entries by
+that score plus a weighted query-answer similarity, which separates near-duplicate questions with different
+answers (手机银行 vs 电话银行 查询公积金); each candidate keeps its question score as the confidence the answer
+policy reads, so the thresholds keep their meaning. Fusion standardises each scorer's scores over the same
 candidate set (z-scores) before a weighted sum, so scorers with different ranges can be combined.
 """
 
@@ -38,6 +41,32 @@ def best_question_per_entry(question_ids: Sequence[int], scores: Sequence[float]
         if entry not in best or score > best[entry].score:
             best[entry] = Candidate(entry, int(qid), float(score))
     return sorted(best.values(), key=lambda c: (-c.score, c.entry))
+
+
+@dataclass(frozen=True)
+class AnswerSignal:
+    """Answer-aware re-ranking: ``weight`` x cosine(query, answer), the answer cut to its first ``chars``
+    characters before encoding (weight 0 turns it off)."""
+
+    weight: float
+    chars: int
+
+    def __post_init__(self) -> None:
+        if self.weight < 0 or self.chars < 1:
+            raise ValueError(f"answer signal needs weight >= 0 and chars >= 1, got {self.weight}, {self.chars}")
+
+    @property
+    def active(self) -> bool:
+        return self.weight > 0
+
+
+def rerank_with_answers(candidates: Sequence[Candidate], answer_scores: Sequence[float],
+                        weight: float) -> list[Candidate]:
+    """``candidates`` ordered by score + weight x answer score (ties: question score, then entry index)."""
+    if len(candidates) != len(answer_scores):
+        raise ValueError("one answer score per candidate")
+    keyed = [(c.score + weight * float(a), c) for c, a in zip(candidates, answer_scores, strict=True)]
+    return [c for _, c in sorted(keyed, key=lambda kc: (-kc[0], -kc[1].score, kc[1].entry))]
 
 
 def zscores(values: np.ndarray) -> np.ndarray:

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb_index.ranking import AnswerSignal
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,6 +38,13 @@ class KbSettings:
     index_type: str = field(default_factory=lambda: os.environ.get("KB_INDEX_TYPE", "flat"))
     answer_threshold: float = field(default_factory=lambda: _env_float("KB_ANSWER_THRESHOLD", 0.93))
     suggest_threshold: float = field(default_factory=lambda: _env_float("KB_SUGGEST_THRESHOLD", 0.90))
+    # answer-aware re-ranking (README "Knowledge base"): weight chosen on bank_faq leave-one-out queries, 0 = off
+    answer_weight: float = field(default_factory=lambda: _env_float("KB_ANSWER_WEIGHT", 0.2))
+    answer_chars: int = field(default_factory=lambda: int(env_number("KB_ANSWER_CHARS", 32, int)))
+
+    @property
+    def answer_signal(self) -> AnswerSignal:
+        return AnswerSignal(self.answer_weight, self.answer_chars)
 
     @property
     def kb_dir(self) -> Path:

@@ -16,6 +16,7 @@ class HashingEncoder:
 
     def __init__(self) -> None:
         self.encoded: list[str] = []
+        self.encoded_answers: list[str] = []
 
     def _one(self, text: str) -> np.ndarray:
         vector = np.zeros(self.dim, np.float32)
@@ -30,3 +31,14 @@ class HashingEncoder:
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         self.encoded += list(texts)
         return self.encode_queries(texts)
+
+    def encode_answers(self, texts: Sequence[str]) -> np.ndarray:
+        self.encoded_answers += list(texts)
+        return self.encode_queries(texts)
+
+
+class WideHashingEncoder(HashingEncoder):
+    """The same with 1024 dims: few bigram collisions, for tests that compare close texts."""
+
+    name = "hash1024"
+    dim = 1024

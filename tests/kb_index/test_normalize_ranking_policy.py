@@ -5,7 +5,15 @@ import pytest
 
 from kb_index.normalize import normalise_query
 from kb_index.policy import Action, Scored, Thresholds, decide
-from kb_index.ranking import best_question_per_entry, brute_force_top_k, fuse, zscores
+from kb_index.ranking import (
+    AnswerSignal,
+    Candidate,
+    best_question_per_entry,
+    brute_force_top_k,
+    fuse,
+    rerank_with_answers,
+    zscores,
+)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +59,32 @@ THRESHOLDS = Thresholds(answer=0.8, suggest=0.6)
 
 def _scored(*scores: float) -> list[Scored]:
     return [Scored(f"e{i}", f"问题{i}", s) for i, s in enumerate(scores)]
+
+
+def test_answer_rerank_orders_by_question_plus_weighted_answer_score() -> None:
+    found = [Candidate(0, 10, 0.95), Candidate(1, 11, 0.94), Candidate(2, 12, 0.80)]
+    reranked = rerank_with_answers(found, [0.50, 0.60, 0.99], weight=0.2)
+    # 0.95+0.10=1.05 < 0.94+0.12=1.06; 0.80+0.198=0.998 stays last
+    assert [c.entry for c in reranked] == [1, 0, 2]
+    assert [c.score for c in reranked] == [0.94, 0.95, 0.80]  # the confidence stays the question score
+    assert [c.entry for c in rerank_with_answers(found, [0.5, 0.6, 0.99], weight=0.0)] == [0, 1, 2]
+
+
+def test_answer_rerank_ties_fall_back_to_question_score_then_entry() -> None:
+    found = [Candidate(5, 1, 0.90), Candidate(3, 2, 0.90), Candidate(4, 3, 0.95)]
+    # fused: 5 -> 1.00, 3 -> 1.00, 4 -> 1.00 (0.95 + 0.05): 4 first by question score, then 3 before 5
+    reranked = rerank_with_answers(found, [0.5, 0.5, 0.25], weight=0.2)
+    assert [c.entry for c in reranked] == [4, 3, 5]
+
+
+def test_answer_rerank_and_signal_reject_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="one answer score per candidate"):
+        rerank_with_answers([Candidate(0, 0, 1.0)], [], 0.2)
+    with pytest.raises(ValueError, match="weight >= 0 and chars >= 1"):
+        AnswerSignal(-0.1, 32)
+    with pytest.raises(ValueError, match="weight >= 0 and chars >= 1"):
+        AnswerSignal(0.2, 0)
+    assert AnswerSignal(0.2, 32).active and not AnswerSignal(0.0, 32).active
 
 
 def test_answer_above_the_answer_threshold() -> None:
