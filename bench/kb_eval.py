@@ -77,7 +77,7 @@ def build_times(encoder: Encoder, settings: KbSettings) -> None:
     question: questions only, and with the answer vectors, side by side."""
     entries = import_file(EVAL / "bank_faq_kb.tsv", require_answer=False)
     edited = list(entries)
-    edited[0] = dataclasses.replace(edited[0], answer=edited[0].answer + "（已更新）",
+    edited[0] = dataclasses.replace(edited[0], answer="（已更新）" + edited[0].answer,
                                     similar=(*edited[0].similar, edited[0].question + "呢"))
     print(f"\nbank KB index builds ({encoder.name}):")
     print("| build | first build s | encoded questions / answers | rebuild after one edit s | re-encoded |")
