@@ -34,6 +34,16 @@ def test_chinese_encoders_put_paraphrases_closer_than_other_questions(spec: str,
     assert scores[0] > scores[1]
 
 
+def test_e5_sym_encodes_answers_as_passages_and_matches_the_right_one() -> None:
+    sym, plain = make_encoder("e5-sym"), make_encoder("e5")
+    answers = ["登录手机银行，在首页点击公积金查询", "拨打电话银行热线，按语音提示查询公积金"]
+    vectors = sym.encode_answers(answers)
+    assert np.allclose(vectors, plain.encode_passages(answers), atol=1e-6)  # passage: prefix under e5-sym too
+    assert not np.allclose(vectors, sym.encode_queries(answers), atol=1e-3)
+    scores = vectors @ sym.encode_queries(["手机银行上怎么查公积金", "打电话怎么查公积金"]).T
+    assert scores[0, 0] > scores[1, 0] and scores[1, 1] > scores[0, 1]
+
+
 def test_unknown_encoder() -> None:
     with pytest.raises(ValueError, match="unknown encoder"):
         make_encoder("bge")
@@ -58,6 +68,7 @@ def test_cli_build_then_search(kb_env: Path, capsys: pytest.CaptureFixture[str])
     assert main(["build"]) == 0
     manifest = json.loads(capsys.readouterr().out)
     assert manifest["entries"] == 2 and manifest["encoder"] == "use"
+    assert (manifest["answer_weight"], manifest["answer_chars"], manifest["encoded_answers"]) == (0.2, 32, 2)
     assert main(["search", "我的银行卡不见了"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[1].split()[1] == "c1"
@@ -100,6 +111,9 @@ def test_cli_eval_prints_one_json_line(kb_env: Path, capsys: pytest.CaptureFixtu
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(result) >= {"n", "top1", "top3", "top5", "mrr", "ood_answer_rate", "p50_ms", "p99_ms"}
     assert result["n"] == 2 and result["top1"] == 1.0
+    assert main(["eval", "--kb", str(kb), "--queries", str(queries), "--answer-weight", "0"]) == 0
+    built = sorted(p.name for p in (kb_env / "data" / "kb-eval").iterdir())
+    assert len(built) == 2 and built[0].endswith("-use-flat") and built[1].endswith("-use-flat-answers0.2x32")
 
 
 def test_cli_eval_bad_queries_file_names_file_and_row(kb_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
