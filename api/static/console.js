@@ -54,26 +54,10 @@
 
   /* ---------- helpers ---------- */
 
-  function h(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function clear(node) { node.textContent = ''; }
-
-  function pad2(n) { return (n < 10 ? '0' : '') + n; }
-
-  function formatTime(iso) {
-    if (!iso) return '';
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) return '';
-    var now = new Date();
-    var hm = pad2(d.getHours()) + ':' + pad2(d.getMinutes());
-    if (d.toDateString() === now.toDateString()) return hm;
-    return (d.getMonth() + 1) + '月' + d.getDate() + '日 ' + hm;
-  }
+  var h = BankCS.h;
+  var clear = BankCS.clear;
+  var pad2 = BankCS.pad2;
+  var formatTime = BankCS.formatTime;
 
   function formatDuration(seconds) {
     var s = Math.max(0, Math.round(Number(seconds) || 0));
@@ -102,14 +86,7 @@
     return t.length > max ? t.slice(0, max) + '…' : t;
   }
 
-  function debounce(fn, ms) {
-    var timer = null;
-    return function () {
-      var args = arguments;
-      clearTimeout(timer);
-      timer = setTimeout(function () { fn.apply(null, args); }, ms);
-    };
-  }
+  var debounce = BankCS.debounce;
 
   function showToast(text, kind) {
     el.toast.textContent = text || '操作失败，请稍后重试';
@@ -126,48 +103,12 @@
 
   /* ---------- HTTP ---------- */
 
-  function ApiError(status, detail) {
-    this.status = status;
-    this.detail = detail;
-    this.message = detail;
-  }
-
-  function detailText(body, status) {
-    var d = body && body.detail;
-    if (typeof d === 'string' && d) return d;
-    if (Array.isArray(d) && d.length) {
-      return d.map(function (x) { return (x && x.msg) ? x.msg : String(x); }).join('；');
-    }
-    if (status === 0) return '网络异常，请检查网络连接';
-    return '请求失败（' + status + '）';
-  }
-
-  /* opts.login: the login call itself (no token, no auto-logout on 401). */
-  function api(method, path, body, opts) {
-    opts = opts || {};
-    var headers = { 'Accept': 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (!opts.login && auth) headers['Authorization'] = 'Bearer ' + auth.token;
-    var init = { method: method, headers: headers, cache: 'no-store' };
-    if (body !== undefined) init.body = JSON.stringify(body);
-    return fetch(API + path, init).then(function (res) {
-      return readResponse(res, opts);
-    }, function () {
-      throw new ApiError(0, detailText(null, 0));
-    });
-  }
-
-  function readResponse(res, opts) {
-    if (res.status === 204) return null;
-    var isJson = (res.headers.get('content-type') || '').indexOf('json') !== -1;
-    var parsed = isJson ? res.json().catch(function () { return null; }) : Promise.resolve(null);
-    return parsed.then(function (data) {
-      if (res.ok) return data;
-      var err = new ApiError(res.status, detailText(data, res.status));
-      if (res.status === 401 && !opts.login && auth) sessionExpired();
-      throw err;
-    });
-  }
+  /* opts.anonymous: the login call itself (no token, no auto-logout on 401). */
+  var api = BankCS.apiClient({
+    base: API,
+    token: function () { return auth && auth.token; },
+    onUnauthorized: function () { if (auth) sessionExpired(); }
+  });
 
   function convPath(id, suffix) {
     return '/agent/conversations/' + encodeURIComponent(id) + (suffix || '');
@@ -175,54 +116,8 @@
 
   /* ---------- auth ---------- */
 
-  function loadAuth() {
-    try {
-      var data = JSON.parse(sessionStorage.getItem(AUTH_KEY) || 'null');
-      if (!data || !data.token) return null;
-      if (data.expires_at && new Date(data.expires_at).getTime() < Date.now()) return null;
-      return data;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function saveAuth() {
-    try { sessionStorage.setItem(AUTH_KEY, JSON.stringify(auth)); } catch (e) { /* ignore */ }
-  }
-
-  function onLoginSubmit(e) {
-    e.preventDefault();
-    var username = el.loginUsername.value.trim();
-    var password = el.loginPassword.value;
-    if (!username || !password) {
-      showLoginError('请输入用户名和密码');
-      return;
-    }
-    showLoginError('');
-    el.loginSubmit.disabled = true;
-    el.loginSubmit.textContent = '登录中…';
-    api('POST', '/auth/login', { username: username, password: password }, { login: true })
-      .then(function (data) {
-        auth = {
-          token: data.token, role: data.role, username: data.username,
-          display_name: data.display_name, expires_at: data.expires_at
-        };
-        saveAuth();
-        el.loginPassword.value = '';
-        enterApp();
-      }, function (err) {
-        showLoginError(err.detail);
-      })
-      .then(function () {
-        el.loginSubmit.disabled = false;
-        el.loginSubmit.textContent = '登录';
-      });
-  }
-
-  function showLoginError(text) {
-    el.loginError.textContent = text || '';
-    el.loginError.hidden = !text;
-  }
+  var savedLogin = BankCS.savedLogin(AUTH_KEY);
+  var login = null;               // BankCS.loginForm, wired in init
 
   function logout() {
     if (auth) api('POST', '/auth/logout').catch(function () { /* token may already be gone */ });
@@ -235,14 +130,14 @@
 
   function leaveApp(message) {
     auth = null;
-    try { sessionStorage.removeItem(AUTH_KEY); } catch (e) { /* ignore */ }
+    savedLogin.forget();
     disconnectWs();
     stopSupervisorPolling();
     resetWorkbench();
     el.workbench.hidden = true;
     el.trainerView.hidden = true;
     el.loginView.hidden = false;
-    showLoginError(message);
+    login.showError(message);
     el.loginUsername.focus();
   }
 
@@ -1109,7 +1004,7 @@
   }
 
   function bindEvents() {
-    el.loginForm.addEventListener('submit', onLoginSubmit);
+    el.loginForm.addEventListener('submit', login.submit);
     el.logout.addEventListener('click', logout);
     el.trainerLogout.addEventListener('click', logout);
     el.tabChats.addEventListener('click', function () { switchTab('chats'); });
@@ -1134,9 +1029,15 @@
 
   function init() {
     cacheElements();
+    login = BankCS.loginForm({
+      fields: { username: el.loginUsername, password: el.loginPassword, submit: el.loginSubmit, error: el.loginError },
+      api: api,
+      saved: savedLogin,
+      onLogin: function (signedIn) { auth = signedIn; enterApp(); }
+    });
     bindEvents();
     clearSelection();
-    auth = loadAuth();
+    auth = savedLogin.load();
     if (auth) enterApp();
     else leaveApp('');
   }

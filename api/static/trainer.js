@@ -65,12 +65,10 @@
 
   /* ---------- helpers ---------- */
 
-  function h(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  var h = BankCS.h;
+  var clear = BankCS.clear;
+  var pad2 = BankCS.pad2;
+  var debounce = BankCS.debounce;
 
   function button(text, className, title) {
     var b = h('button', className || 'btn btn-small', text);
@@ -78,10 +76,6 @@
     if (title) b.title = title;
     return b;
   }
-
-  function clear(node) { node.textContent = ''; }
-
-  function pad2(n) { return (n < 10 ? '0' : '') + n; }
 
   function parseDate(iso) {
     if (!iso) return null;
@@ -125,15 +119,6 @@
   function lines(text) {
     return String(text || '').split(/\r?\n/).map(function (s) { return s.trim(); })
       .filter(function (s) { return s.length > 0; });
-  }
-
-  function debounce(fn, ms) {
-    var timer = null;
-    return function () {
-      var args = arguments;
-      clearTimeout(timer);
-      timer = setTimeout(function () { fn.apply(null, args); }, ms);
-    };
   }
 
   function emptyRow(tbody, cols, text) {
@@ -217,87 +202,25 @@
 
   /* ---------- HTTP ---------- */
 
-  function ApiError(status, detail, problems) {
-    this.status = status;
-    this.detail = detail;
-    // the server puts a single problem in detail as well; do not show it twice
-    this.problems = (problems || []).filter(function (p) { return p !== detail; });
-    this.message = detail;
-  }
-
-  function detailText(body, status) {
-    var d = body && body.detail;
-    if (typeof d === 'string' && d) return d;
-    if (Array.isArray(d) && d.length) {
-      return d.map(function (x) {
-        if (x && x.msg) {
-          var loc = Array.isArray(x.loc) ? x.loc.filter(function (p) { return p !== 'body'; }).join('.') : '';
-          return (loc ? loc + '：' : '') + x.msg;
-        }
-        return String(x);
-      }).join('；');
+  /* opts.anonymous: the login call itself (no token, no auto-logout on 401). body may be a FormData. */
+  var api = BankCS.apiClient({
+    base: API,
+    token: function () { return auth && auth.token; },
+    onUnauthorized: function () { if (auth) sessionExpired(); },
+    statusText: {
+      403: '无权执行该操作（仅限训练师）',
+      404: '对象不存在或已被删除',
+      409: '操作冲突，请稍后重试',
+      413: '文件过大'
     }
-    if (status === 0) return '网络异常，请检查网络连接';
-    if (status === 403) return '无权执行该操作（仅限训练师）';
-    if (status === 404) return '对象不存在或已被删除';
-    if (status === 409) return '操作冲突，请稍后重试';
-    if (status === 413) return '文件过大';
-    return '请求失败（' + status + '）';
-  }
-
-  function problemsOf(body) {
-    var p = body && body.problems;
-    if (!Array.isArray(p)) return [];
-    return p.map(function (x) { return typeof x === 'string' ? x : JSON.stringify(x); });
-  }
-
-  /* opts.login: the login call itself (no token, no auto-logout on 401).
-   * body may be a FormData (multipart upload). */
-  function api(method, path, body, opts) {
-    opts = opts || {};
-    var headers = { 'Accept': 'application/json' };
-    var isForm = typeof FormData !== 'undefined' && body instanceof FormData;
-    if (body !== undefined && !isForm) headers['Content-Type'] = 'application/json';
-    if (!opts.login && auth) headers['Authorization'] = 'Bearer ' + auth.token;
-    var init = { method: method, headers: headers, cache: 'no-store' };
-    if (body !== undefined) init.body = isForm ? body : JSON.stringify(body);
-    return fetch(API + path, init).then(function (res) {
-      return readResponse(res, opts);
-    }, function () {
-      throw new ApiError(0, detailText(null, 0));
-    });
-  }
-
-  function readResponse(res, opts) {
-    if (res.status === 204) return null;
-    var isJson = (res.headers.get('content-type') || '').indexOf('json') !== -1;
-    var parsed = isJson ? res.json().catch(function () { return null; }) : Promise.resolve(null);
-    return parsed.then(function (data) {
-      if (res.ok) return data;
-      var err = new ApiError(res.status, detailText(data, res.status), problemsOf(data));
-      if (res.status === 401 && !opts.login && auth) sessionExpired();
-      throw err;
-    });
-  }
+  });
 
   function enc(s) { return encodeURIComponent(String(s)); }
 
   /* ---------- auth ---------- */
 
-  function loadAuth() {
-    try {
-      var data = JSON.parse(sessionStorage.getItem(AUTH_KEY) || 'null');
-      if (!data || !data.token) return null;
-      if (data.expires_at && new Date(data.expires_at).getTime() < Date.now()) return null;
-      return data;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function saveAuth() {
-    try { sessionStorage.setItem(AUTH_KEY, JSON.stringify(auth)); } catch (e) { /* ignore */ }
-  }
+  var savedLogin = BankCS.savedLogin(AUTH_KEY);
+  var login = null;               // BankCS.loginForm, wired in init
 
   function store(key, value) {
     try {
@@ -308,40 +231,6 @@
 
   function recall(key) {
     try { return sessionStorage.getItem(key); } catch (e) { return null; }
-  }
-
-  function onLoginSubmit(e) {
-    e.preventDefault();
-    var username = el.loginUsername.value.trim();
-    var password = el.loginPassword.value;
-    if (!username || !password) {
-      showLoginError('请输入用户名和密码');
-      return;
-    }
-    showLoginError('');
-    el.loginSubmit.disabled = true;
-    el.loginSubmit.textContent = '登录中…';
-    api('POST', '/auth/login', { username: username, password: password }, { login: true })
-      .then(function (data) {
-        auth = {
-          token: data.token, role: data.role, username: data.username,
-          display_name: data.display_name, expires_at: data.expires_at
-        };
-        saveAuth();
-        el.loginPassword.value = '';
-        enterApp();
-      }, function (err) {
-        showLoginError(err.status === 401 ? (err.detail || '用户名或密码错误') : err.detail);
-      })
-      .then(function () {
-        el.loginSubmit.disabled = false;
-        el.loginSubmit.textContent = '登录';
-      });
-  }
-
-  function showLoginError(text) {
-    el.loginError.textContent = text || '';
-    el.loginError.hidden = !text;
   }
 
   function logout() {
@@ -356,14 +245,14 @@
 
   function leaveApp(message) {
     auth = null;
-    try { sessionStorage.removeItem(AUTH_KEY); } catch (e) { /* ignore */ }
+    savedLogin.forget();
     stopJobPolling();
     stopKbStatusPolling();
     resetWorkbench();
     el.workbench.hidden = true;
     el.deniedView.hidden = true;
     el.loginView.hidden = false;
-    showLoginError(message);
+    login.showError(message);
     el.loginUsername.focus();
   }
 
@@ -1810,7 +1699,7 @@
   }
 
   function bindEvents() {
-    el.loginForm.addEventListener('submit', onLoginSubmit);
+    el.loginForm.addEventListener('submit', login.submit);
     el.logout.addEventListener('click', logout);
     el.deniedLogout.addEventListener('click', logout);
     el.toast.addEventListener('click', function () { el.toast.hidden = true; });
@@ -1878,9 +1767,15 @@
 
   function init() {
     cacheElements();
+    login = BankCS.loginForm({
+      fields: { username: el.loginUsername, password: el.loginPassword, submit: el.loginSubmit, error: el.loginError },
+      api: api,
+      saved: savedLogin,
+      onLogin: function (signedIn) { auth = signedIn; enterApp(); }
+    });
     bindEvents();
     newKbEntry();
-    auth = loadAuth();
+    auth = savedLogin.load();
     if (auth) enterApp();
     else leaveApp('');
   }

@@ -48,12 +48,7 @@
 
   /* ---------- small DOM helpers ---------- */
 
-  function h(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  var h = BankCS.h;
 
   function isNearBottom() {
     var box = el.messages;
@@ -64,14 +59,7 @@
     el.messages.scrollTop = el.messages.scrollHeight;
   }
 
-  function formatTime(iso) {
-    if (!iso) return '';
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) return '';
-    return pad2(d.getHours()) + ':' + pad2(d.getMinutes());
-  }
-
-  function pad2(n) { return (n < 10 ? '0' : '') + n; }
+  function formatTime(iso) { return BankCS.formatTime(iso, true); }
 
   /* ---------- toast ---------- */
 
@@ -84,42 +72,8 @@
 
   /* ---------- HTTP ---------- */
 
-  function ApiError(status, detail) {
-    this.status = status;
-    this.detail = detail;
-    this.message = detail;
-  }
-
-  function detailText(body, status) {
-    var d = body && body.detail;
-    if (typeof d === 'string' && d) return d;
-    if (Array.isArray(d) && d.length) {
-      return d.map(function (x) { return (x && x.msg) ? x.msg : String(x); }).join('；');
-    }
-    if (status === 0) return '网络异常，请检查网络后重试';
-    return '请求失败（' + status + '），请稍后重试';
-  }
-
-  function api(method, path, body, withAuth) {
-    var headers = { 'Accept': 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (withAuth !== false && conv.token) headers['Authorization'] = 'Bearer ' + conv.token;
-    var init = { method: method, headers: headers, cache: 'no-store' };
-    if (body !== undefined) init.body = JSON.stringify(body);
-    return fetch(API + path, init).then(readResponse, function () {
-      throw new ApiError(0, detailText(null, 0));
-    });
-  }
-
-  function readResponse(res) {
-    if (res.status === 204) return null;
-    var isJson = (res.headers.get('content-type') || '').indexOf('json') !== -1;
-    var parsed = isJson ? res.json().catch(function () { return null; }) : Promise.resolve(null);
-    return parsed.then(function (data) {
-      if (!res.ok) throw new ApiError(res.status, detailText(data, res.status));
-      return data;
-    });
-  }
+  /* opts.anonymous: no conversation token (creating the conversation). */
+  var api = BankCS.apiClient({ base: API, token: function () { return conv.token; } });
 
   function convPath(suffix) {
     return '/conversations/' + encodeURIComponent(conv.id) + suffix;
@@ -174,7 +128,7 @@
   function createConversation() {
     var mySession = session;
     removeRetryNotice();
-    return api('POST', '/conversations', { channel: 'web' }, false).then(function (data) {
+    return api('POST', '/conversations', { channel: 'web' }, { anonymous: true }).then(function (data) {
       if (mySession !== session) return;
       conv.id = data.id;
       conv.token = data.token;
