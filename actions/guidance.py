@@ -1,36 +1,12 @@
 """Answers that depend on form slots: card-loss steps, branch visit guidance, transfer-limit change steps.
 
-Pure text builders take an :class:`Institution` (the facts configured once in ``domain.yml`` slots) so no
-name, hotline or opening hours is written here.
+Pure text builders take an :class:`Institution` (kb_index.institution: the facts configured once in
+``domain.yml`` slots) so no name, hotline or opening hours is written here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
-
-INSTITUTION_SLOTS = ("org_name", "hotline", "app_name", "branch_hours", "service_hours")
-
-
-@dataclass(frozen=True)
-class Institution:
-    org_name: str
-    hotline: str
-    app_name: str
-    branch_hours: str
-    service_hours: str
-
-    @classmethod
-    def from_slots(cls, slots: Mapping[str, Any]) -> Institution:
-        return cls(**{name: str(slots.get(name) or "") for name in INSTITUTION_SLOTS})
-
-
-def fill_institution(text: str, org: Institution) -> str:
-    """Replace ``{app_name}``-style placeholders (as KB answers use them) with the institution's facts; other
-    braces are left alone."""
-    for name in INSTITUTION_SLOTS:
-        text = text.replace("{" + name + "}", getattr(org, name))
-    return text
+from kb_index.institution import Institution
 
 
 def card_loss_steps(card_type: str, last4: str, org: Institution) -> str:

@@ -19,10 +19,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.guidance import Institution, fill_institution
 from actions.handoff import handoff_payload
 from bot.pii import mask_pii
 from kb_index.entry import KbEntry
+from kb_index.institution import Institution, fill_institution
 from kb_index.policy import Action as KbAction
 from kb_index.policy import Thresholds
 from kb_index.service import KbService, Lookup
@@ -138,20 +138,21 @@ class ActionKbFallback(Action):
             dispatcher.utter_message(response="utter_kb_did_you_mean", buttons=[*buttons, HANDOFF_BUTTON])
             dispatcher.utter_message(json_message=context)
             return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_last_query", mask_pii(text)),
-                    SlotSet("kb_suggestions", [s.entry_id for s in decision.suggestions])]
+                    SlotSet("kb_suggestions", [s.entry_id for s in decision.suggestions]),
+                    SlotSet("kb_last_entry", None)]
         if intent not in FALLBACK_INTENTS:  # e.g. a bare 杭州 / 信用卡 outside a form: ask what they want
             dispatcher.utter_message(response=OWN_REPLY.get(str(intent), "utter_default"))
             dispatcher.utter_message(json_message=context)
-            return [SlotSet("kb_suggestions", None)]
+            return [SlotSet("kb_suggestions", None), SlotSet("kb_last_entry", None)]
         record("fallback")
         previous = float(tracker.get_slot("kb_fallback_streak") or 0)
         streak = previous + 1 if _previous_user_intent(tracker) in FALLBACK_INTENTS and previous else 1.0
         if streak >= 2:
             _handoff(dispatcher, tracker, "repeated_fallback", "utter_kb_still_not_understood", context)
-            return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_suggestions", None)]
+            return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_suggestions", None), SlotSet("kb_last_entry", None)]
         dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_default")
         dispatcher.utter_message(json_message=context)
-        return [SlotSet("kb_fallback_streak", streak), SlotSet("kb_suggestions", None)]
+        return [SlotSet("kb_fallback_streak", streak), SlotSet("kb_suggestions", None), SlotSet("kb_last_entry", None)]
 
 
 def chosen_entry_id(tracker: Tracker) -> str | None:
@@ -184,6 +185,25 @@ class ActionKbSelect(Action):
                 SlotSet("kb_fallback_streak", 0.0)]
 
 
+PLAIN_YES_NO = ("affirm", "deny")  # right after a KB reply (rules.yml): 有/是的 or 没有/不是
+
+
+def _yes_no_without_an_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
+                              yes: bool) -> List[Dict[str, Any]]:
+    """A plain yes or no to a KB reply that was not an answer: to 您是不是想问, 是的 picks the only suggestion
+    (or asks which one) and 不是 apologises with a human offered; after an apology it is just acknowledged."""
+    suggestions = tracker.get_slot("kb_suggestions") or []
+    if suggestions and yes:
+        entry = kb_service().entry(str(suggestions[0])) if len(suggestions) == 1 else None
+        if entry is None:
+            dispatcher.utter_message(response="utter_kb_pick_one")
+            return []
+        send_answer(dispatcher, tracker, entry)
+        return [SlotSet("kb_last_entry", entry.id), SlotSet("kb_suggestions", None)]
+    dispatcher.utter_message(response="utter_default" if suggestions else "utter_anything_else")
+    return [SlotSet("kb_suggestions", None)]
+
+
 class ActionKbFeedback(Action):
     def name(self) -> str:
         return "action_kb_feedback"
@@ -193,7 +213,9 @@ class ActionKbFeedback(Action):
     ) -> List[Dict[str, Any]]:
         intent, _ = _intent(tracker)
         entry_id = tracker.get_slot("kb_last_entry")
-        if intent == "kb_helpful":
+        if intent in PLAIN_YES_NO and not entry_id:
+            return _yes_no_without_an_answer(dispatcher, tracker, intent == "affirm")
+        if intent in ("kb_helpful", "affirm"):
             dispatcher.utter_message(response="utter_kb_thanks")
             return [SlotSet("kb_last_entry", None), SlotSet("kb_last_query", None)]
         question = tracker.get_slot("kb_last_query") or (tracker.latest_message or {}).get("text") or ""

@@ -40,6 +40,7 @@ from api.routes_trainer import router as trainer_router
 from api.sensitive_words import SensitiveWords, WordListError
 from api.settings import Settings
 from api.training import Trainer, TrainingPaths
+from kb_index.institution import Institution
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -55,6 +56,24 @@ def _seed_canned(sessions: Any) -> None:
         if db.scalars(select(CannedResponse)).first() is None:
             for item in yaml.safe_load(CANNED.read_text(encoding="utf-8")):
                 db.add(CannedResponse(title=item["title"], text=item["text"], skill_group=item["skill_group"]))
+
+
+def _institution_loader(domain: Path) -> Callable[[], Institution | None]:
+    """The institution facts of ``domain.yml`` (re-read when the file changes), for filling KB answers' placeholders
+    in agents' suggestions; None (logged) while the file is unreadable."""
+    cache: dict[float, Institution] = {}
+
+    def load() -> Institution | None:
+        try:
+            mtime = domain.stat().st_mtime
+            if mtime not in cache:
+                cache.clear()
+                cache[mtime] = Institution.from_domain(domain)
+            return cache[mtime]
+        except (OSError, ValueError) as exc:
+            log.error("institution facts unavailable: %s", exc)
+            return None
+    return load
 
 
 def _kb_loader(settings: Settings) -> Callable[[], Any]:
@@ -149,6 +168,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     app.state.sessions = sessions
     app.state.chat = service
     app.state.kb = _kb_loader(settings)
+    app.state.institution = _institution_loader(settings.project_dir / "domain.yml")
     created = seed_demo(sessions, settings)
     if settings.development:
         print(f"development mode: demo accounts agent, supervisor, trainer (password: $DEMO_PASSWORD)"

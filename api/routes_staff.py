@@ -30,6 +30,7 @@ from api.schemas import (
     MessageOut,
     TransferIn,
 )
+from kb_index.institution import fill_institution
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 _background: set[asyncio.Task] = set()  # grace-period tasks, kept referenced until done
@@ -160,7 +161,9 @@ async def kb_suggestions(request: Request, user: AgentUser, service: ChatDep, co
     if kb is None or not text.strip():
         return []
     found = kb.lookup(text, k=3)
-    return [{"entry_id": h.entry.id, "question": h.entry.question, "answer": h.entry.answer,
+    org = request.app.state.institution()
+    return [{"entry_id": h.entry.id, "question": h.entry.question,
+             "answer": fill_institution(h.entry.answer, org) if org else h.entry.answer,
              "score": round(h.score, 4)} for h in found.hits]
 
 

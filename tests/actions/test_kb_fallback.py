@@ -141,3 +141,38 @@ def test_a_bare_slot_answer_outside_a_form_is_answered_from_the_kb_or_asked_abou
     _, messages = run(ActionKbFallback(), tracker([("杭州", "inform")]))
     assert messages[0]["response"] == "utter_inform_without_context" and handoff(messages) is None
     assert store.recent() == []  # not a miss: the customer only gave a value
+
+
+def test_a_plain_yes_or_no_after_an_answer_is_feedback_on_it(store: UnansweredStore) -> None:
+    slots = {"kb_last_entry": "card-loss", "kb_last_query": "卡丢了怎么办"}
+    _, messages = run(ActionKbFeedback(), tracker([("卡丢了怎么办", "nlu_fallback"), ("有", "affirm")], slots=slots))
+    assert messages[0]["response"] == "utter_kb_thanks" and store.recent() == []
+    _, messages = run(ActionKbFeedback(), tracker([("卡丢了怎么办", "nlu_fallback"), ("没有", "deny")], slots=slots))
+    signal = handoff(messages)
+    assert signal is not None and signal["reason"] == "negative_feedback"
+    assert [row.kind for row in store.recent()] == ["negative_feedback"]
+
+
+def test_a_plain_yes_or_no_after_suggestions_picks_declines_or_asks(store: UnansweredStore) -> None:
+    _, messages = run(ActionKbFeedback(), tracker([("是的", "affirm")], slots={"kb_suggestions": ["limit-app"]}))
+    assert messages[0]["text"] == "手机银行单笔限额5万元。"  # the only suggestion is answered
+    assert messages[1]["response"] == "utter_kb_ask_feedback"
+    two = {"kb_suggestions": ["limit-app", "limit-atm"]}
+    _, messages = run(ActionKbFeedback(), tracker([("是的", "affirm")], slots=two))
+    assert [m["response"] for m in messages] == ["utter_kb_pick_one"]
+    slots, messages = run(ActionKbFeedback(), tracker([("都不是", "deny")], slots=two))
+    assert messages[0]["response"] == "utter_default" and slots == {"kb_suggestions": None}
+    assert handoff(messages) is None and store.recent() == []
+
+
+def test_a_plain_no_after_an_apology_is_acknowledged(store: UnansweredStore) -> None:
+    _, messages = run(ActionKbFeedback(), tracker([("不用了", "deny")]))
+    assert [m["response"] for m in messages] == ["utter_anything_else"] and store.recent() == []
+
+
+def test_only_an_answer_leaves_an_entry_to_give_feedback_on(store: UnansweredStore) -> None:
+    stale = {"kb_last_entry": "card-loss"}
+    slots, _ = run(ActionKbFallback(), tracker([("转账限额", "nlu_fallback")], slots=stale))
+    assert slots["kb_last_entry"] is None and slots["kb_suggestions"]  # a suggestion, not an answer
+    slots, _ = run(ActionKbFallback(), tracker([("量子纠缠", "nlu_fallback")], slots=stale))
+    assert slots["kb_last_entry"] is None

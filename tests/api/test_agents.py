@@ -11,7 +11,15 @@ from api.accounts import create_user
 from api.app import create_app
 from api.db import make_engine, make_sessionmaker
 from api.settings import Settings
+from kb_index.entry import KbEntry
+from kb_index.index import build
+from kb_index.institution import Institution
+from kb_index.policy import Thresholds
+from kb_index.service import KbService
 from tests.api.conftest import Customer, ScriptedRasa, Staff
+from tests.kb_index.fakes import HashingEncoder
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_login_roles_and_tokens(client: TestClient) -> None:
@@ -157,3 +165,16 @@ def test_an_agent_whose_console_drops_is_requeued_after_the_grace_period(tmp_pat
             time.sleep(0.1)
         assert c.history()["state"] == "queued"
         assert agent.get("/api/v1/agent/me")["status"] == "offline"
+
+
+def test_kb_suggestions_fill_the_institution_facts(client: TestClient, tmp_path: Path) -> None:
+    """What an agent inserts into a reply must never show a raw {hotline} placeholder."""
+    entry = KbEntry("card-loss", "银行卡丢了怎么挂失", "请立即通过{app_name}或拨打{hotline}挂失。", similar=("卡丢了",))
+    build([entry], HashingEncoder(), tmp_path / "kb")
+    service = KbService(tmp_path / "kb", Thresholds(answer=0.95, suggest=0.6), lambda spec: HashingEncoder())
+    service.reload_if_changed()
+    client.app.state.kb = lambda: service  # type: ignore[attr-defined]
+    (found,) = Staff(client, "agent").get("/api/v1/agent/kb-suggestions", q="卡丢了")
+    org = Institution.from_domain(ROOT / "domain.yml")
+    assert found["entry_id"] == "card-loss" and found["score"] == 1.0
+    assert found["answer"] == f"请立即通过{org.app_name}或拨打{org.hotline}挂失。" and "{" not in found["answer"]
