@@ -30,7 +30,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
-from harness import BENCH_DIR, ENV, RASA_VENV, ROOT, Servers, heldout_messages, percentile, run_threads  # noqa: E402
+from harness import (  # noqa: E402
+    BENCH_DIR,
+    ENV,
+    RASA_VENV,
+    ROOT,
+    Servers,
+    copy_kb_index,
+    heldout_messages,
+    percentile,
+    run_threads,
+)
 
 
 def _replace(pipeline: list[dict[str, Any]], name_part: str, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -174,6 +184,7 @@ def run_variant(name: str, args: argparse.Namespace, messages: list[str]) -> dic
     print(f"[{name}] starting servers ...", flush=True)
     for old in (workdir / "rasa").glob("tracker.db*"):
         old.unlink()  # every run starts from an empty conversation store
+    copy_kb_index(workdir)
     servers = Servers(workdir)
     try:
         status_s, first_reply_s = servers.wait_ready()

@@ -32,11 +32,22 @@ def free_port() -> int:
 
 
 def prepare_workdir(workdir: Path) -> None:
-    """A data directory with the trained model and the KB vector cache (the run script builds the index)."""
+    """A data directory with the trained model and the KB index built by `make`."""
     (workdir / "models").mkdir(parents=True, exist_ok=True)
     shutil.copy(DATA / "models" / "bot.tar.gz", workdir / "models" / "bot.tar.gz")
-    if (DATA / "kb" / "cache").exists() and not (workdir / "kb" / "cache").exists():
-        shutil.copytree(DATA / "kb" / "cache", workdir / "kb" / "cache")
+    copy_kb_index(workdir)
+
+
+def copy_kb_index(workdir: Path) -> None:
+    """The KB index built by `make` (versions, ``current``, vector cache), replacing any older copy, so start-up
+    times measure the servers, not an index build; without one the run script builds it."""
+    for part in ("cache", "versions", "current"):
+        source, target = DATA / "kb" / part, workdir / "kb" / part
+        if source.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(source, target)
+        elif source.exists():
+            shutil.copy(source, target)
 
 
 class Servers:
