@@ -1,6 +1,6 @@
 /* Shared by the chat widget, the agent console and the trainer workbench: DOM helpers, time formatting, the
- * JSON API client and the saved staff login. Plain JS, no dependencies; loaded before each page's own script
- * and exposed as window.BankCS. Text is only ever set with textContent. */
+ * JSON API client and the staff session (saved login, login form, sign-out, expiry). Plain JS, no
+ * dependencies; loaded before each page's own script and exposed as window.BankCS. Text is only ever set with textContent. */
 (function () {
   'use strict';
 
@@ -128,52 +128,99 @@
     };
   }
 
-  /* The staff login form: options.fields {username, password, submit, error} (elements), options.api (an
-   * apiClient), options.saved (a savedLogin), options.onLogin(auth) once signed in. Returns
-   * {submit: the form's submit handler, showError(text)}. */
-  function loginForm(options) {
-    var f = options.fields;
-
+  /* The staff login form: fields {username, password, submit, error} (elements), api (an apiClient), saved (a
+   * savedLogin), onLogin(auth) once signed in. Returns {submit: the form's submit handler, showError(text)}. */
+  function loginForm(fields, api, saved, onLogin) {
     function showError(text) {
-      f.error.textContent = text || '';
-      f.error.hidden = !text;
+      fields.error.textContent = text || '';
+      fields.error.hidden = !text;
     }
 
     function submit(e) {
       e.preventDefault();
-      var username = f.username.value.trim();
-      var password = f.password.value;
+      var username = fields.username.value.trim();
+      var password = fields.password.value;
       if (!username || !password) {
         showError('请输入用户名和密码');
         return;
       }
       showError('');
-      f.submit.disabled = true;
-      f.submit.textContent = '登录中…';
-      options.api('POST', '/auth/login', { username: username, password: password }, { anonymous: true })
+      fields.submit.disabled = true;
+      fields.submit.textContent = '登录中…';
+      api('POST', '/auth/login', { username: username, password: password }, { anonymous: true })
         .then(function (data) {
           var auth = {
             token: data.token, role: data.role, username: data.username,
             display_name: data.display_name, expires_at: data.expires_at
           };
-          options.saved.save(auth);
-          f.password.value = '';
-          options.onLogin(auth);
+          saved.save(auth);
+          fields.password.value = '';
+          onLogin(auth);
         }, function (err) {
           showError(err.status === 401 ? (err.detail || '用户名或密码错误') : err.detail);
         })
         .then(function () {
-          f.submit.disabled = false;
-          f.submit.textContent = '登录';
+          fields.submit.disabled = false;
+          fields.submit.textContent = '登录';
         });
     }
 
     return { submit: submit, showError: showError };
   }
 
+  /* The signed-in staff member of a console or workbench page: the login kept for the tab, the API client
+   * that sends their token, the login form, sign-out and session expiry (a 401 goes back to the form).
+   *   options.key, options.base, options.statusText   as for savedLogin / apiClient
+   *   options.onEnter(auth)   show the page for this member (the login view is already hidden)
+   *   options.onLeave()       stop timers and sockets, reset and hide the page (the login view is shown after)
+   * start(view) wires the login view {view, form, username, password, submit, error} and resumes a saved login. */
+  function staffSession(options) {
+    var saved = savedLogin(options.key);
+    var auth = null;
+    var login = null;
+    var view = null;
+    var api = apiClient({
+      base: options.base,
+      token: function () { return auth && auth.token; },
+      onUnauthorized: function () { if (auth) leave('登录已过期，请重新登录'); },
+      statusText: options.statusText
+    });
+
+    function enter(signedIn) {
+      auth = signedIn;
+      view.view.hidden = true;
+      options.onEnter(auth);
+    }
+
+    function leave(message) {
+      auth = null;
+      saved.forget();
+      options.onLeave();
+      view.view.hidden = false;
+      login.showError(message);
+      view.username.focus();
+    }
+
+    return {
+      api: api,
+      auth: function () { return auth; },
+      logout: function () {
+        if (auth) api('POST', '/auth/logout').catch(function () { /* token may already be gone */ });
+        leave('');
+      },
+      start: function (loginView) {
+        view = loginView;
+        login = loginForm(view, api, saved, enter);
+        view.form.addEventListener('submit', login.submit);
+        var resumed = saved.load();
+        if (resumed) enter(resumed);
+        else leave('');
+      }
+    };
+  }
+
   window.BankCS = {
     h: h, clear: clear, pad2: pad2, formatTime: formatTime, debounce: debounce,
-    ApiError: ApiError, detailText: detailText, apiClient: apiClient, savedLogin: savedLogin,
-    loginForm: loginForm
+    ApiError: ApiError, detailText: detailText, apiClient: apiClient, staffSession: staffSession
   };
 })();

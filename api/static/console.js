@@ -30,7 +30,6 @@
   var FROM_LABELS = { customer: '客户', bot: '机器人', agent: '坐席', system: '系统' };
 
   var el = {};
-  var auth = null;             // {token, role, username, display_name, expires_at}
   var me = null;               // Agent
   var convs = new Map();       // id -> ConversationSummary
   var unread = new Map();      // id -> count
@@ -103,12 +102,9 @@
 
   /* ---------- HTTP ---------- */
 
-  /* opts.anonymous: the login call itself (no token, no auto-logout on 401). */
-  var api = BankCS.apiClient({
-    base: API,
-    token: function () { return auth && auth.token; },
-    onUnauthorized: function () { if (auth) sessionExpired(); }
-  });
+  /* The signed-in member (session.auth()), their API client, sign-in, sign-out and expiry. */
+  var session = BankCS.staffSession({ key: AUTH_KEY, base: API, onEnter: enterApp, onLeave: leaveApp });
+  var api = session.api;
 
   function convPath(id, suffix) {
     return '/agent/conversations/' + encodeURIComponent(id) + (suffix || '');
@@ -116,33 +112,15 @@
 
   /* ---------- auth ---------- */
 
-  var savedLogin = BankCS.savedLogin(AUTH_KEY);
-  var login = null;               // BankCS.loginForm, wired in init
-
-  function logout() {
-    if (auth) api('POST', '/auth/logout').catch(function () { /* token may already be gone */ });
-    leaveApp('');
-  }
-
-  function sessionExpired() {
-    leaveApp('登录已过期，请重新登录');
-  }
-
-  function leaveApp(message) {
-    auth = null;
-    savedLogin.forget();
+  function leaveApp() {
     disconnectWs();
     stopSupervisorPolling();
     resetWorkbench();
     el.workbench.hidden = true;
     el.trainerView.hidden = true;
-    el.loginView.hidden = false;
-    login.showError(message);
-    el.loginUsername.focus();
   }
 
-  function enterApp() {
-    el.loginView.hidden = true;
+  function enterApp(auth) {
     if (auth.role === 'trainer') {
       el.trainerView.hidden = false;
       el.workbench.hidden = true;
@@ -755,6 +733,7 @@
 
   function startSupervisorPolling() {
     stopSupervisorPolling();
+    var auth = session.auth();
     if (!auth || auth.role !== 'supervisor') return;
     pollOverview();
   }
@@ -766,11 +745,11 @@
 
   function pollOverview() {
     api('GET', '/supervisor/overview').then(function (data) {
-      if (activeTab !== 'supervisor' || !auth) return;
+      if (activeTab !== 'supervisor' || !session.auth()) return;
       renderOverview(data || {});
       supervisorTimer = setTimeout(pollOverview, SUPERVISOR_POLL_MS);
     }, function (err) {
-      if (activeTab !== 'supervisor' || !auth) return;
+      if (activeTab !== 'supervisor' || !session.auth()) return;
       toastError(err);
       if (err.status !== 401 && err.status !== 403) {
         supervisorTimer = setTimeout(pollOverview, SUPERVISOR_POLL_MS);
@@ -826,7 +805,7 @@
 
   function wsUrl() {
     var proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    return proto + '//' + location.host + API + '/agent/ws?token=' + encodeURIComponent(auth.token);
+    return proto + '//' + location.host + API + '/agent/ws?token=' + encodeURIComponent(session.auth().token);
   }
 
   function setConn(ok, text) {
@@ -836,7 +815,7 @@
   }
 
   function connectWs() {
-    if (!auth) return;
+    if (!session.auth()) return;
     wsWanted = true;
     clearTimeout(reconnectTimer);
     closeSocket();
@@ -876,18 +855,18 @@
 
   /* Checks the token first so an expired session goes back to the login form instead of looping. */
   function reconnect() {
-    if (!wsWanted || !auth) return;
+    if (!wsWanted || !session.auth()) return;
     api('GET', '/agent/me').then(function (agent) {
       applyMe(agent);
-      if (wsWanted && auth) connectWs();
+      if (wsWanted && session.auth()) connectWs();
     }, function (err) {
-      if (err.status === 401 || !wsWanted || !auth) return;
+      if (err.status === 401 || !wsWanted || !session.auth()) return;
       onSocketLost();
     });
   }
 
   function reconnectNow() {
-    if (!wsWanted || ws || !auth) return;
+    if (!wsWanted || ws || !session.auth()) return;
     backoffMs = BACKOFF_START_MS;
     clearTimeout(reconnectTimer);
     reconnect();
@@ -1004,9 +983,8 @@
   }
 
   function bindEvents() {
-    el.loginForm.addEventListener('submit', login.submit);
-    el.logout.addEventListener('click', logout);
-    el.trainerLogout.addEventListener('click', logout);
+    el.logout.addEventListener('click', session.logout);
+    el.trainerLogout.addEventListener('click', session.logout);
     el.tabChats.addEventListener('click', function () { switchTab('chats'); });
     el.tabLeave.addEventListener('click', function () { switchTab('leave'); });
     el.tabSupervisor.addEventListener('click', function () { switchTab('supervisor'); });
@@ -1029,17 +1007,10 @@
 
   function init() {
     cacheElements();
-    login = BankCS.loginForm({
-      fields: { username: el.loginUsername, password: el.loginPassword, submit: el.loginSubmit, error: el.loginError },
-      api: api,
-      saved: savedLogin,
-      onLogin: function (signedIn) { auth = signedIn; enterApp(); }
-    });
     bindEvents();
     clearSelection();
-    auth = savedLogin.load();
-    if (auth) enterApp();
-    else leaveApp('');
+    session.start({ view: el.loginView, form: el.loginForm, username: el.loginUsername,
+                    password: el.loginPassword, submit: el.loginSubmit, error: el.loginError });
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);

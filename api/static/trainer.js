@@ -33,7 +33,6 @@
   var TAB_NAMES = ['intents', 'kb', 'unanswered', 'test', 'train', 'audit'];
 
   var el = {};
-  var auth = null;               // {token, role, username, display_name, expires_at}
   var activeTab = 'intents';
   var toastTimer = null;
 
@@ -202,25 +201,25 @@
 
   /* ---------- HTTP ---------- */
 
-  /* opts.anonymous: the login call itself (no token, no auto-logout on 401). body may be a FormData. */
-  var api = BankCS.apiClient({
+  /* The signed-in trainer (session.auth()), their API client (body may be a FormData), sign-in, sign-out and
+   * expiry. */
+  var session = BankCS.staffSession({
+    key: AUTH_KEY,
     base: API,
-    token: function () { return auth && auth.token; },
-    onUnauthorized: function () { if (auth) sessionExpired(); },
     statusText: {
       403: '无权执行该操作（仅限训练师）',
       404: '对象不存在或已被删除',
       409: '操作冲突，请稍后重试',
       413: '文件过大'
-    }
+    },
+    onEnter: enterApp,
+    onLeave: leaveApp
   });
+  var api = session.api;
 
   function enc(s) { return encodeURIComponent(String(s)); }
 
   /* ---------- auth ---------- */
-
-  var savedLogin = BankCS.savedLogin(AUTH_KEY);
-  var login = null;               // BankCS.loginForm, wired in init
 
   function store(key, value) {
     try {
@@ -234,30 +233,19 @@
   }
 
   function logout() {
-    if (auth) api('POST', '/auth/logout').catch(function () { /* token may already be gone */ });
     store(JOB_KEY, null);
-    leaveApp('');
+    session.logout();
   }
 
-  function sessionExpired() {
-    leaveApp('登录已过期，请重新登录');
-  }
-
-  function leaveApp(message) {
-    auth = null;
-    savedLogin.forget();
+  function leaveApp() {
     stopJobPolling();
     stopKbStatusPolling();
     resetWorkbench();
     el.workbench.hidden = true;
     el.deniedView.hidden = true;
-    el.loginView.hidden = false;
-    login.showError(message);
-    el.loginUsername.focus();
   }
 
-  function enterApp() {
-    el.loginView.hidden = true;
+  function enterApp(auth) {
     if (auth.role !== 'trainer') {
       el.deniedNote.textContent = '当前账号（' + (auth.display_name || auth.username || '') + '，' +
         (ROLE_LABELS[auth.role] || auth.role || '未知角色') + '）无权使用训练师工作台，该页面仅供训练师使用。';
@@ -763,7 +751,7 @@
       renderKbStatus(st);
       var again = st && st.building;
       if (!again && kbStatusExtra > 0) { kbStatusExtra -= 1; again = true; }
-      if (again && auth && activeTab === 'kb') {
+      if (again && session.auth() && activeTab === 'kb') {
         kbStatusTimer = setTimeout(function () { pollKbStatus(0); }, KB_STATUS_POLL_MS);
       } else if (!again) {
         kbStatusExtra = 0;
@@ -771,7 +759,7 @@
     }, function (err) {
       el.kbStatus.textContent = '索引状态获取失败：' + err.detail;
       el.kbStatus.className = 'status-line error';
-      if (err.status !== 401 && auth && activeTab === 'kb' && kbStatusExtra > 0) {
+      if (err.status !== 401 && session.auth() && activeTab === 'kb' && kbStatusExtra > 0) {
         kbStatusExtra -= 1;
         kbStatusTimer = setTimeout(function () { pollKbStatus(0); }, KB_STATUS_POLL_MS);
       }
@@ -1699,7 +1687,6 @@
   }
 
   function bindEvents() {
-    el.loginForm.addEventListener('submit', login.submit);
     el.logout.addEventListener('click', logout);
     el.deniedLogout.addEventListener('click', logout);
     el.toast.addEventListener('click', function () { el.toast.hidden = true; });
@@ -1767,17 +1754,10 @@
 
   function init() {
     cacheElements();
-    login = BankCS.loginForm({
-      fields: { username: el.loginUsername, password: el.loginPassword, submit: el.loginSubmit, error: el.loginError },
-      api: api,
-      saved: savedLogin,
-      onLogin: function (signedIn) { auth = signedIn; enterApp(); }
-    });
     bindEvents();
     newKbEntry();
-    auth = savedLogin.load();
-    if (auth) enterApp();
-    else leaveApp('');
+    session.start({ view: el.loginView, form: el.loginForm, username: el.loginUsername,
+                    password: el.loginPassword, submit: el.loginSubmit, error: el.loginError });
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
