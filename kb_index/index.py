@@ -145,7 +145,7 @@ def question_table(entries: Sequence[KbEntry]) -> list[tuple[int, str]]:
     return table
 
 
-def answer_text(entry: KbEntry, chars: int) -> str:
+def answer_snippet(entry: KbEntry, chars: int) -> str:
     """What is encoded of an entry's answer: its normalised start (the standard question when it has none)."""
     return (normalise_query(entry.answer)[:chars] if entry.has_answer else "") or normalise_query(entry.question)
 
@@ -170,7 +170,7 @@ def build(entries: Sequence[KbEntry], encoder: Encoder, kb_dir: Path, index_type
     signal = answers if answers and answers.active and any(e.has_answer for e in entries) else None
     answer_vectors, encoded_answers = (
         VectorCache(stem.with_name(stem.name + "-answers.npz")).encode_and_save(
-            encoder, [answer_text(e, signal.chars) for e in entries], encoder.encode_answers)
+            encoder, [answer_snippet(e, signal.chars) for e in entries], encoder.encode_answers)
         if signal else (None, 0))
     version = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
     target = kb_dir / "versions" / version

@@ -11,7 +11,7 @@ import pytest
 
 from kb_index.encoders import unit_rows
 from kb_index.entry import NO_ANSWER, KbEntry
-from kb_index.index import KbIndex, KbIndexError, answer_text, build, current_version, make_faiss_index
+from kb_index.index import KbIndex, KbIndexError, answer_snippet, build, current_version, make_faiss_index
 from kb_index.ranking import AnswerSignal, brute_force_top_k
 from tests.kb_index.fakes import HashingEncoder, WideHashingEncoder
 
@@ -143,7 +143,7 @@ def test_answer_vectors_are_cached_and_checked(tmp_path: Path) -> None:
     edited = [dataclasses.replace(TWINS[0], answer="请拨打客服热线95500查询公积金。"), *TWINS[1:]]
     encoder = HashingEncoder()
     again = build(edited, encoder, tmp_path, answers=ANSWERS)
-    assert encoder.encoded_answers == [answer_text(edited[0], 32)] and again.encoded_answers == 1
+    assert encoder.encoded_answers == [answer_snippet(edited[0], 32)] and again.encoded_answers == 1
     assert encoder.encoded == []  # no question changed
     answers_file = tmp_path / "versions" / again.version / "answers.npy"
     np.save(answers_file, np.zeros((2, 64), np.float32))
@@ -156,8 +156,8 @@ def test_answer_vectors_are_cached_and_checked(tmp_path: Path) -> None:
 
 def test_answer_text_is_the_normalised_start_of_the_answer() -> None:
     entry = KbEntry("x", "登陆不了怎么办", "請先確認帳號：ABC", similar=())
-    assert answer_text(entry, 6) == "请先确认账号"
-    assert answer_text(dataclasses.replace(entry, answer=""), 6) == "登录不了怎么办"
+    assert answer_snippet(entry, 6) == "请先确认账号"
+    assert answer_snippet(dataclasses.replace(entry, answer=""), 6) == "登录不了怎么办"
 
 
 def test_a_kb_without_answers_or_a_zero_weight_builds_question_only(tmp_path: Path) -> None:
