@@ -22,7 +22,7 @@ APP_PY := $(APP_VENV)/bin/python
 MODEL := $(DATA_DIR)/models/bot.tar.gz
 KB_INDEX := $(DATA_DIR)/kb/current
 KB_INPUTS := $(wildcard kb_index/faq/*.yml) kb_index/index.py kb_index/encoders.py kb_index/normalize.py
-TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+TRAINING_INPUTS := config.yml domain.yml $(wildcard common/pii.py common/zh_*.py) $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
 .PHONY: help setup browser run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb bench-bridge bench-soak
 
@@ -80,7 +80,7 @@ actions: $(APP_VENV)/.installed
 # ---- quality
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .
-	$(APP_VENV)/bin/mypy actions api bench kb_index tests/actions tests/api tests/e2e tests/kb_index
+	$(APP_VENV)/bin/mypy actions api bench common kb_index tests/actions tests/common tests/api tests/e2e tests/kb_index
 	$(APP_VENV)/bin/mypy --python-executable $(RASA_PY) --python-version 3.10 bot tests/bot
 
 test: setup browser $(MODEL) $(KB_INDEX) lint

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.guidance import branch_guidance, card_loss_steps, transfer_limit_guidance
-from kb_index.institution import Institution
+from common.institution import Institution
 
 
 def _institution(tracker: Tracker) -> Institution:

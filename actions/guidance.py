@@ -1,12 +1,12 @@
 """Answers that depend on form slots: card-loss steps, branch visit guidance, transfer-limit change steps.
 
-Pure text builders take an :class:`Institution` (kb_index.institution: the facts configured once in
+Pure text builders take an :class:`Institution` (common.institution: the facts configured once in
 ``domain.yml`` slots) so no name, hotline or opening hours is written here.
 """
 
 from __future__ import annotations
 
-from kb_index.institution import Institution
+from common.institution import Institution
 
 
 def card_loss_steps(card_type: str, last4: str, org: Institution) -> str:

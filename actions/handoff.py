@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from kb_index.institution import INSTITUTION_SLOTS
+from common.institution import INSTITUTION_SLOTS
 
 REASON_BY_INTENT = {
     "human_handoff": "customer_request",

@@ -20,9 +20,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.handoff import handoff_payload
-from bot.pii import mask_pii
+from common.pii import mask_pii
 from kb_index.entry import KbEntry
-from kb_index.institution import Institution, fill_institution
+from common.institution import Institution, fill_institution
 from kb_index.policy import Action as KbAction
 from kb_index.policy import Thresholds
 from kb_index.service import KbService, Lookup

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.pii import find_pii
-from bot.zh_numbers import parse_amount
+from common.pii import find_pii
+from common.zh_numbers import parse_amount
 
 CARD_TYPES = {
     "借记卡": ("借记卡", "储蓄卡", "借计卡", "储蓄", "借记", "工资卡", "社保卡"),

@@ -40,7 +40,7 @@ from api.routes_trainer import router as trainer_router
 from api.sensitive_words import SensitiveWords, WordListError
 from api.settings import Settings
 from api.training import Trainer, TrainingPaths
-from kb_index.institution import Institution
+from common.institution import Institution
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"

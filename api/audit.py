@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.db import AuditEntry, utcnow
-from bot.pii import mask_pii
+from common.pii import mask_pii
 
 
 def _masked(value: Any) -> Any:

@@ -3,7 +3,7 @@
 Every state change and queue dispatch runs under one asyncio lock, so two requests cannot assign the same
 conversation twice or overfill an agent. Everything is written to the database before any WebSocket push, so
 a bridge restart loses nothing: queued conversations, assignments and transcripts are all rows.
-Text is masked (bot.pii) before it is stored, pushed or logged.
+Text is masked (common.pii) before it is stored, pushed or logged.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from api.routing import AgentSlot, Waiting, dispatch, estimated_wait_s, queue_po
 from api.security import new_token, token_hash
 from api.sensitive_words import Hit, SensitiveWords
 from api.settings import Settings
-from bot.pii import find_pii, mask_pii
+from common.pii import find_pii, mask_pii
 
 log = logging.getLogger(__name__)
 

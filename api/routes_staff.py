@@ -30,7 +30,7 @@ from api.schemas import (
     MessageOut,
     TransferIn,
 )
-from kb_index.institution import fill_institution
+from common.institution import fill_institution
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 _background: set[asyncio.Task] = set()  # grace-period tasks, kept referenced until done

@@ -23,7 +23,7 @@ from api.kb_files import KbEditError, KbFiles, retired
 from api.nlu_files import NluEditError, NluFiles
 from api.training import Trainer
 from api.unanswered_groups import Question, group_questions
-from bot.pii import mask_pii
+from common.pii import mask_pii
 from kb_index.entry import KbEntry, KbSourceError, entry_from_mapping
 from kb_index.importer import KbImportError, import_file, write_source
 

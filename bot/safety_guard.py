@@ -1,6 +1,6 @@
 """Rasa NLU component that overrides the classifier for messages that must get a safety reply.
 
-* A message carrying a secret (password, verification code, full card or ID number, CVV; see :mod:`bot.pii`)
+* A message carrying a secret (password, verification code, full card or ID number, CVV; see :mod:`common.pii`)
   becomes intent ``share_sensitive_info`` and loses its entities, so no slot ever holds the secret.
 * A message naming a known fraud script (安全账户, 涉嫌洗钱, ...) becomes intent ``fraud_alert``.
 
@@ -18,7 +18,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.pii import contains_masked_secret, contains_secret
+from common.pii import contains_masked_secret, contains_secret
 
 # Phrases of the scripts behind telecom fraud (电信诈骗) that customers repeat to the bot; any of them forces the
 # anti-fraud warning. Override with `fraud_terms` in config.yml.

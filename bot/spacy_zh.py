@@ -15,8 +15,8 @@ import spacy
 from spacy.language import Language
 from spacy.pipeline import EntityRuler
 
-from bot.zh_dates import resolve_date
-from bot.zh_numbers import NUMERAL_CHARS, parse_amount
+from common.zh_dates import resolve_date
+from common.zh_numbers import NUMERAL_CHARS, parse_amount
 
 _NUM_TOKEN = rf"^[{NUMERAL_CHARS}]+(块钱|块|元|圆|万元|万)?$|^\d+(\.\d+)?[wWkK]$"
 _UNIT_TOKEN = r"^(元|块|块钱|圆|万|万元|千|千元|百|亿|钱|人民币)$"

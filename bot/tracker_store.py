@@ -1,6 +1,6 @@
 """Rasa tracker store that never persists personal data, on SQLite (default) or any SQL database.
 
-* Every event is stored with PII masked (:func:`bot.pii.mask_pii` on every string: the customer's text, the
+* Every event is stored with PII masked (:func:`common.pii.mask_pii` on every string: the customer's text, the
   parse data, slot values such as a card number typed into a form). The conversation in memory keeps the
   raw text for the turn being processed; what is read back later is the masked copy.
 * On SQLite it keeps a small pool of connections open (SQLAlchemy 1.4 opens and closes one per session for a
@@ -20,7 +20,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.pii import mask_pii
+from common.pii import mask_pii
 
 # identifiers and names that are never personal data and must stay byte-for-byte
 _KEEP_KEYS = frozenset({"event", "name", "timestamp", "message_id", "sender_id", "input_channel", "policy"})

@@ -12,7 +12,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.pii import mask_pii
+from common.pii import mask_pii
 from kb_index.normalize import normalise_query
 
 KINDS = ("fallback", "suggest", "negative_feedback", "low_confidence")

@@ -13,7 +13,7 @@ from api.db import make_engine, make_sessionmaker
 from api.settings import Settings
 from kb_index.entry import KbEntry
 from kb_index.index import build
-from kb_index.institution import Institution
+from common.institution import Institution
 from kb_index.policy import Thresholds
 from kb_index.service import KbService
 from tests.api.conftest import Customer, ScriptedRasa, Staff

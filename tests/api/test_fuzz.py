@@ -14,7 +14,7 @@ from schemathesis.checks import not_a_server_error
 from api.app import create_app
 from api.settings import Settings
 from api.texts import parse_payload
-from bot.pii import contains_secret, luhn_valid, mask_pii
+from common.pii import contains_secret, luhn_valid, mask_pii
 from tests.api.conftest import ScriptedRasa
 
 APP = create_app(Settings(data_dir=Path(tempfile.mkdtemp(prefix="fuzz-")), kb_suggestions=False,

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.zh_numbers import parse_amount, parse_number
+from common.zh_numbers import parse_amount, parse_number
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_index.institution import Institution, fill_institution
+from common.institution import Institution, fill_institution
 
 ROOT = Path(__file__).resolve().parents[2]
 

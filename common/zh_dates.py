@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.zh_numbers import parse_number
+from common.zh_numbers import parse_number
 
 _DAY_OFFSETS = {
     "今天": 0, "今日": 0, "当天": 0, "明天": 1, "明日": 1, "次日": 1, "后天": 2, "大后天": 3,

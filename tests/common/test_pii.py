@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.pii import cn_id_valid, contains_secret, find_pii, luhn_valid, mask_pii
+from common.pii import cn_id_valid, contains_secret, find_pii, luhn_valid, mask_pii
 
 VALID_IDS = ["440304199001011233", "310115198512314564", "510107197806150027", "11010519491231002X", "110105491231002"]
 INVALID_IDS = ["440304199001011234", "11010519491231002Y", "440304199013011233", "440304209901011231", "12345"]
@@ -81,29 +81,6 @@ def test_masking_is_idempotent() -> None:
     text = "卡6212261202011234565 手机13812345678 验证码482913"
     once = mask_pii(text)
     assert mask_pii(once) == once
-
-
-@pytest.mark.parametrize(
-    "text, secret",
-    [
-        ("验证码是482913，你帮我登录一下", True),
-        ("我密码123456", True),
-        ("卡号6212261202011234565", True),
-        ("身份证440304199001011233", True),
-        ("CVV2是456", True),
-        ("我手机号13812345678收不到验证码", False),
-        ("尾号1234", False),
-        ("收不到验证码怎么办", False),
-    ],
-)
-def test_masked_text_still_shows_that_a_secret_was_sent(text: str, secret: bool) -> None:
-    """The bridge sends the bot masked text; the safety guard must still warn."""
-    from bot.pii import contains_masked_secret
-    from bot.safety_guard import safety_rule
-
-    masked = mask_pii(text)
-    assert contains_masked_secret(masked) is secret
-    assert (safety_rule(masked, ()) == "secret") is secret
 
 
 @pytest.mark.parametrize("text", ["卡号6222777777777777770 0", "1 6222777777777777770", "3 6222 7777 7777 7777 770 5"])

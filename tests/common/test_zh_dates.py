@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from bot.zh_dates import resolve_date
+from common.zh_dates import resolve_date
 
 TUESDAY = dt.date(2026, 11, 24)
 
