@@ -20,12 +20,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.handoff import handoff_payload
+from common.institution import Institution, fill_institution
 from common.pii import mask_pii
 from kb_index.entry import KbEntry
-from common.institution import Institution, fill_institution
 from kb_index.policy import Action as KbAction
-from kb_index.policy import Thresholds
-from kb_index.service import KbService, Lookup
+from kb_index.service import KbService, Lookup, open_service
 from kb_index.settings import KbSettings
 from kb_index.unanswered import UnansweredStore
 
@@ -42,14 +41,7 @@ _ORDINAL = re.compile(r"第?\s*([123一二两三])\s*(?:个|条|项|种)?")
 @lru_cache(maxsize=1)
 def kb_service() -> KbService:
     """The process-wide KB service, watching for new index versions."""
-    settings = KbSettings()
-    service = KbService(settings.kb_dir, Thresholds(settings.answer_threshold, settings.suggest_threshold))
-    service.reload_if_changed()
-    if service.version is None:
-        log.warning("no KB index in service yet (%s); KB fallback answers with an apology until one is built",
-                    service.last_error)
-    service.start_watching()
-    return service
+    return open_service(KbSettings())
 
 
 @lru_cache(maxsize=1)

@@ -21,25 +21,25 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.accounts import seed_demo
-from api.audit import audit
+from api.staff.accounts import seed_demo
+from api.compliance.audit import audit
 from api.chat import ChatService
-from api.db import CannedResponse, make_engine, make_sessionmaker
-from api.guards import install as install_guards
-from api.hub import Hub
-from api.kb_files import KbFiles
-from api.metrics import Registry
-from api.migrate import upgrade
-from api.nlu_files import NluFiles
+from api.store.models import CannedResponse, make_engine, make_sessionmaker
+from api.compliance.guards import install as install_guards
+from api.conversation.hub import Hub
+from api.workbench.kb_files import KbFiles
+from api.reports.prometheus import Registry
+from api.store.migrate import upgrade
+from api.workbench.nlu_files import NluFiles
 from api.rasa_client import RasaClient
-from api.retention import purge_expired
+from api.compliance.retention import purge_expired
 from api.routes_customer import router as customer_router
 from api.routes_metrics import router as metrics_router
 from api.routes_staff import router as staff_router
 from api.routes_trainer import router as trainer_router
-from api.sensitive_words import SensitiveWords, WordListError
+from api.compliance.sensitive_words import SensitiveWords, WordListError
 from api.settings import Settings
-from api.training import Trainer, TrainingPaths
+from api.workbench.training import Trainer, TrainingPaths
 from common.institution import Institution
 
 log = logging.getLogger(__name__)
@@ -83,16 +83,10 @@ def _kb_loader(settings: Settings) -> Callable[[], Any]:
         if not settings.kb_suggestions:
             return None
         try:
-            from kb_index.policy import Thresholds
-            from kb_index.service import KbService
+            from kb_index.service import open_service
             from kb_index.settings import KbSettings
 
-            kb_settings = KbSettings()
-            service = KbService(kb_settings.kb_dir, Thresholds(kb_settings.answer_threshold,
-                                                               kb_settings.suggest_threshold))
-            service.reload_if_changed()
-            service.start_watching(interval_s=2.0)
-            return service
+            return open_service(KbSettings(), watch_interval_s=2.0)
         except Exception:  # noqa: BLE001 - suggestions are an aid; the console works without them
             log.exception("KB suggestions unavailable")
             return None

@@ -22,6 +22,7 @@ from kb_index.entry import KbEntry
 from kb_index.index import KbIndex, KbIndexError, Manifest, current_version
 from kb_index.normalize import normalise_query
 from kb_index.policy import Decision, Scored, Thresholds, decide
+from kb_index.settings import KbSettings
 
 log = logging.getLogger(__name__)
 
@@ -151,3 +152,16 @@ class KbService:
         hits = hits[:k]
         decision = decide([Scored(h.entry.id, h.entry.question, h.score) for h in hits], self.thresholds)
         return Lookup(decision, tuple(hits), loaded.index.manifest.version)
+
+
+def open_service(settings: KbSettings, watch_interval_s: float = 1.0) -> KbService:
+    """The KB service as every serving process runs it (the action server's fallback, the bridge's agent
+    suggestions): the index version in service under ``settings.kb_dir``, the configured thresholds, watching for
+    new versions. A missing index is logged, not fatal: the service answers with nothing until one is built."""
+    service = KbService(settings.kb_dir, Thresholds(settings.answer_threshold, settings.suggest_threshold))
+    service.reload_if_changed()
+    if service.version is None:
+        log.warning("no KB index in service yet (%s); KB lookups find nothing until one is built",
+                    service.last_error)
+    service.start_watching(interval_s=watch_interval_s)
+    return service
