@@ -2,7 +2,18 @@
 
 import pytest
 
-from common.pii import cn_id_valid, contains_secret, find_pii, luhn_valid, mask_pii
+from common.pii import (
+    ContextMasked,
+    asks_for_code,
+    cn_id_valid,
+    contains_secret,
+    find_pii,
+    luhn_valid,
+    mask_data,
+    mask_escaped,
+    mask_pii,
+    mask_with_context,
+)
 
 VALID_IDS = ["440304199001011233", "310115198512314564", "510107197806150027", "11010519491231002X", "110105491231002"]
 INVALID_IDS = ["440304199001011234", "11010519491231002Y", "440304199013011233", "440304209901011231", "12345"]
@@ -105,3 +116,63 @@ def test_email_and_landline_masking(text: str, masked: str) -> None:
     assert mask_pii(text) == masked
     assert mask_pii(masked) == masked
     assert not contains_secret(text)  # personal data, not secrets: masked, but no safety warning
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("身份证４４０３０４１９９００１０１１２３３", "身份证4****************3"),  # full-width
+        ("手机１３８１２３４５６７８", "手机138****5678"),
+        ("ID440304199001011233", "ID4****************3"),  # no letter boundary
+        ("card6212261202011234565", "card***************4565"),
+        ("卡号6212-2612-0201-1234-565", "卡号***************4565"),
+        ("卡号6212.2612.0201.1234.565", "卡号***************4565"),
+        ("卡号6212\u30002612\u30000201\u30001234\u3000565", "卡号***************4565"),
+        ("手机138\u200b1234\u200b5678", "手机138****5678"),
+        ("身份证 440304 19900101 1233", "身份证 4****************3"),
+        ("身份证11010519491231002 X", "身份证1****************X"),
+        ("密码 123456", "密码 ******"),
+        ("验证码 : 482913", "验证码 : ******"),
+        ("验证码　482913", "验证码　******"),
+        ("密\u200b码\u200b123456", "密\u200b码\u200b******"),
+        ("PIN 1234 56", "PIN ******"),
+        ("电话+86 138-1234-5678", "电话+86138****5678"),
+        ("热线95588，400-820-8888，日期2026-11-24 10000元", "热线95588，400-820-8888，日期2026-11-24 10000元"),
+        ("2026.11.24-2026.12.24", "2026.11.24-2026.12.24"),
+    ],
+)
+def test_masking_normalises_first(text: str, masked: str) -> None:
+    assert mask_pii(text) == masked
+    assert mask_pii(masked) == masked
+
+
+def test_a_card_split_across_two_messages_is_masked_in_both() -> None:
+    result = mask_with_context("567890128", ["你好", "卡号是6222021234"])
+    assert result == ContextMasked("*****0128", ("你好", "卡号是**********"))
+    three = mask_with_context("7890 128", ["6222 0212", "3456"])
+    assert "".join((*three.recent, three.text)).replace(" ", "") == "***************0128"
+
+
+def test_a_code_after_the_keyword_in_the_previous_message_or_after_the_bot_asked_is_masked() -> None:
+    assert mask_with_context("482913", ["我的验证码是"]).text == "******"
+    assert mask_with_context("482913", ["好的"], bot_asked_for_code=True).text == "******"
+    assert mask_with_context("482913", ["好的"]).text == "482913"  # a bare number is no code on its own
+    assert mask_with_context("尾号1234", ["好的"], bot_asked_for_code=True).text == "尾号1234"
+    assert asks_for_code("请告诉我您收到的短信验证码") and not asks_for_code("请问还有什么可以帮您")
+
+
+def test_without_context_it_is_mask_pii() -> None:
+    text = "卡号6222021234567890128，手机13812345678"
+    assert mask_with_context(text) == ContextMasked(mask_pii(text), ())
+
+
+def test_escaped_payloads_and_numbers_in_data_are_masked() -> None:
+    escaped = '/inform{"card": "\\u0036\\u0032\\u0032\\u0032021234567890128"}'
+    assert "0128" in mask_escaped(escaped) and "6222021234567890128" not in mask_escaped(escaped)
+    assert mask_escaped('/greet{"x": "\\u4f60\\u597d"}') == '/greet{"x": "\\u4f60\\u597d"}'  # nothing to mask
+    data = {"card": 6222021234567890128, "6222021234567890128": "k", "ok": 1.5, "flag": True,
+            "list": ["手机13812345678", 12], "float_card": 6222021234567890128.0}
+    masked = mask_data(data)
+    assert masked["card"] == "***************0128" and "***************0128" in masked
+    assert masked["ok"] == 1.5 and masked["flag"] is True and masked["list"] == ["手机138****5678", 12]
+    assert "6222021234567890128" not in str(masked)
