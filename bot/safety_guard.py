@@ -3,6 +3,11 @@
 * A message carrying a secret (password, verification code, full card or ID number, CVV; see :mod:`common.pii`)
   becomes intent ``share_sensitive_info`` and loses its entities, so no slot ever holds the secret.
 * A message naming a known fraud script (安全账户, 涉嫌洗钱, ...) becomes intent ``fraud_alert``.
+* A message matching a compliance pattern (:mod:`bot.compliance_rules`: 出租银行卡, 包装贷款, 跳过风险测评,
+  哪只基金好, 保本吗 ...) gets that compliance intent, unless the classifier already chose a safety or compliance
+  intent, a complaint or a human (an investment scam told as a story stays ``fraud_alert``; 我要投诉 stays a
+  complaint). The patterns back the classifier on the phrasings that leave no doubt, so these categories get
+  their fixed answer every time, never a business answer or the KB's guess.
 
 It runs after the FallbackClassifier so a low-confidence message with a secret still gets the warning.
 """
@@ -18,14 +23,30 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.compliance_rules import COMPLIANCE_INTENTS, compliance_intent
 from common.pii import contains_masked_secret, contains_secret
 
 # Phrases of the scripts behind telecom fraud (电信诈骗) that customers repeat to the bot; any of them forces the
 # anti-fraud warning. Override with `fraud_terms` in config.yml.
 DEFAULT_FRAUD_TERMS = (
     "安全账户", "安全帐户", "涉嫌洗钱", "洗钱案", "涉嫌犯罪", "配合调查", "资金清查", "资金核查", "屏幕共享",
-    "共享屏幕", "刷单", "百万保障", "注销校园贷", "解冻费", "公检法",
+    "共享屏幕", "屏幕分享", "分享屏幕", "刷单", "百万保障", "注销校园贷", "解冻费", "公检法", "冒充客服", "假客服",
 )
+
+
+# intents a compliance pattern never overrides: the classifier's own safety/compliance call, or an explicit
+# complaint or request for a human. Renting out cards and loan scams are kinds of fraud with a more specific
+# answer, so their patterns may replace the general fraud_alert; the investment categories may not (an
+# investment scam told as a story, 老师带单稳赚, stays a fraud warning).
+KEEP_INTENTS = frozenset({"share_sensitive_info", "complaint", "human_handoff"}) | COMPLIANCE_INTENTS
+FRAUD_SUBKINDS = frozenset({"card_account_rental", "loan_scam"})
+
+
+def keeps_classifier_intent(current: str | None, compliance: str) -> bool:
+    """Whether the classifier's ``current`` intent stands against the compliance pattern's ``compliance``."""
+    if current in KEEP_INTENTS:
+        return True
+    return current == "fraud_alert" and compliance not in FRAUD_SUBKINDS
 
 
 def safety_rule(text: str, fraud_terms: Sequence[str]) -> str | None:
@@ -68,8 +89,13 @@ class SafetyGuard(GraphComponent):
             text = message.get(TEXT) or ""
             rule = safety_rule(text, self._fraud_terms)
             if rule is None:
-                continue
-            name = self._intent_for[rule]
+                compliance = compliance_intent(text)
+                current = (message.get(INTENT) or {}).get("name")
+                if compliance is None or keeps_classifier_intent(current, compliance):
+                    continue
+                name = compliance
+            else:
+                name = self._intent_for[rule]
             intent = {"name": name, "confidence": 1.0}
             ranking = [intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
             message.set(INTENT, intent, add_to_output=True)

@@ -1,0 +1,164 @@
+"""Which compliance answer a message needs, by rule (pure; used by :class:`bot.safety_guard.SafetyGuard`).
+
+The compliance categories must be answered with their fixed wording every time, so the classifier is backed by
+narrow patterns over the phrasings that leave no doubt (出租银行卡, 包装贷款, 跳过风险测评, 哪只基金好, 明天大盘
+涨不涨). The patterns are written to stay clear of the business questions next to them — how to buy a fund, when
+the market opens, what R1-R5 mean, how long an overdue record stays, a card left in a taxi (出租车) — and
+``tests/bot/test_compliance_rules.py`` runs them over every training and held-out example of other intents.
+
+Traditional characters are folded to simplified ones for the characters these patterns use (and only for
+matching), so 出租銀行卡 and 徵信修復 are caught too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Pattern
+
+# traditional -> simplified, for the characters the patterns below contain (matching only)
+_FOLD = str.maketrans(
+    "測評風險帳賬戶銀證徵貸漲會買賣嗎隻薦盤為麼錢騙詐幫別個這還給讓過賺虧債價級產財穩擔號電話務資護復養額費凍結"
+    "轉進選勢後見點開關們對說問題場優專營動態經類規違處罰報網絡碼測試齊團體驗實際麗訊標準絕圍將鐵縣區鄉書學習導裝",
+    "测评风险账账户银证征贷涨会买卖吗只荐盘为么钱骗诈帮别个这还给让过赚亏债价级产财稳担号电话务资护复养额费冻结"
+    "转进选势后见点开关们对说问题场优专营动态经类规违处罚报网络码测试齐团体验实际丽讯标准绝围将铁县区乡书学习导装",
+)
+
+_ANY = r"[^。！!？?\n]"  # within one clause or sentence
+_GAP = r"[^。！!？?\n钱款]"  # ... and not about money taken from a card (卡里的钱借给朋友)
+
+
+def _alt(words: str) -> str:
+    """A non-capturing alternation of space-separated regex pieces."""
+    return "(?:" + "|".join(words.split()) + ")"
+
+
+def _gap(n: int, chars: str = _ANY) -> str:
+    return f"{chars}{{0,{n}}}"
+
+
+# named cards and accounts may be a few characters from the verb; a bare 卡 only right next to it
+_NAMED = _alt("银行卡 储蓄卡 借记卡 信用卡 银行账户 对公账户 公司账户 个人账户 支付账户 账户 身份证 "
+              "U盾 u盾 手机卡 电话卡 微信号 微信账号 支付宝账号 支付宝账户")
+_CARD = "(?:" + _NAMED + "|卡)"
+_RENT_OUT = r"出租(?!车|房|屋|司机)"  # 出租车 is a taxi: a card left in one is a loss, not a rental
+_HELPED = r"(?:帮|替)" + _alt("人 别人 他人 他 她 朋友 老板 网友 陌生人 公司")
+
+CARD_ACCOUNT_RENTAL: tuple[Pattern[str], ...] = (
+    re.compile(_alt(_RENT_OUT + r" 出借(?!人) 出售 收购 租借 转借 转卖 倒卖 高价收 回收 有偿出借 有偿出租")
+               + _gap(6, _GAP) + "?" + _NAMED),
+    re.compile(_alt(_RENT_OUT + " 出借 出售 收购 买卖 倒卖 租 卖") + "卡"),
+    re.compile(_CARD + _gap(4, _GAP) + "?"
+               + _alt("借给 租给 卖给 " + _RENT_OUT + " 出借 出售 租出去 借出去 给别人用 给他人用")),
+    re.compile(_CARD + _alt("能 可以 可不可以 能不能") + "?" + _alt("卖掉 卖了 卖吗 能卖 卖钱 换钱")),
+    re.compile(r"(?<![出买])(?:卖|租)(?![出车房屋])" + _gap(2) + _NAMED),
+    re.compile(r"(?:借|租)(?:我|你|他|她)的?" + _CARD),
+    re.compile(_alt("高价收 专业收 长期收 大量收 回收 收二手 有人收") + "(?:二手)?" + _NAMED),
+    re.compile(_alt("跑分 帮信罪 断卡 卡农 收款再转 收钱再转")),
+    re.compile(_HELPED + _gap(4)
+               + _alt("刷流水 刷银行流水 走账 走帐 过(?:一下|个)?账 过帐 代收代付 转账拿提成 拿提成")),
+    re.compile(_alt("有人 找我 让我 叫我") + _gap(4) + "刷(?:银行)?流水"),
+)
+
+_FEES = _alt("保证金 保正金 手续费 解冻费 解冻金 验资 押金 会员费 服务费 工本费")
+_LOAN = _alt("贷款 放款 下款 借款 提额 额度 网贷")
+LOAN_SCAM: tuple[Pattern[str], ...] = (
+    re.compile("包装" + _gap(4) + _alt("贷款 资料 流水 征信")),
+    re.compile(_alt("贷款包装 包过 包下款 包放款 保下款 百分百下款 无视征信")),
+    re.compile("不看征信" + _gap(4) + _alt("秒批 下款 放款 贷") + "|黑户" + _gap(4) + _alt("贷 下款 借到")),
+    re.compile(_alt("征信修复 修复征信 洗白征信 征信洗白 征信铲单 铲单")),
+    re.compile(_alt("花钱 交钱 付钱") + _gap(8) + _alt("修复 消除 洗白 删除 抹掉")),
+    re.compile(_alt("洗白 抹掉") + _gap(6) + _alt("征信 逾期 记录")),
+    re.compile(_alt("找人 有人 公司 中介 花钱 交钱 付钱") + _gap(14) + _alt("修复 消掉 清除 抹掉 洗白 删掉")),
+    re.compile(_alt("验资款 解冻金")),
+    re.compile(_LOAN + _gap(12) + _alt("先 提前") + "?" + _alt("交 付 转") + _gap(4) + _FEES),
+    re.compile(_alt("先 提前") + _alt("交 付 转") + _gap(6) + _FEES + _gap(8) + _alt("放款 下款 贷款 提额 借款")),
+    re.compile(_alt("做假 假的? 伪造") + _gap(4) + _alt("流水 收入证明") + _gap(8) + "贷"),
+    re.compile("刷流水" + _gap(8) + _alt("贷 借钱 借款") + "|" + _alt("贷 借钱 借款") + _gap(16) + "刷流水"),
+)
+
+_ASSESSMENT = "(?:风险)?" + _alt("测评 评估 问卷")
+_HIGH = _alt("进取 激进 成长 C4 C5 c4 c5")
+SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
+    re.compile(_alt("跳过 绕过 不做 免做 不用做 不测") + _gap(4) + _ASSESSMENT),
+    re.compile(_alt("代做 代测 代填 替我做 帮我做 帮她做 帮他做 帮忙做 帮我测 帮我填 别人帮忙做 别人做")
+               + _gap(4) + _ASSESSMENT),
+    re.compile("帮我" + _alt("爸 妈 爸妈 父母") + _gap(2) + "做" + _gap(4) + _ASSESSMENT),
+    re.compile(_alt("测评 评估") + _gap(4) + _alt("让 叫 找") + "?"
+               + _alt("别人 家人 客户经理 朋友 老公 老婆 儿子 女儿") + _gap(2) + _alt("代做 帮忙 帮我做 做")),
+    re.compile(_alt("测评 评估 问卷") + _gap(8) + _alt("跳过 绕过 代做 代填 代测 替我做 帮我做 帮她做 帮他做")),
+    re.compile(_alt("保守 谨慎 稳健 C1 C2 c1 c2") + "型?" + _gap(10) + _alt("买 购买") + _gap(6)
+               + _alt("R4 R5 r4 r5 高风险 股票型 激进 进取")),
+    re.compile(_alt("风险 等级 承受能力 测评") + _gap(6) + _alt("不匹配 超出 超过") + _gap(12)
+               + _alt("能 可以 还能 强行 强制") + _gap(2) + _alt("买 购买 卖给我 办")),
+    re.compile("不匹配" + _gap(6) + _alt("买 购买")),
+    re.compile(_alt("测评 测成 评估") + _gap(10) + _alt("改成 改为 升到 调高 弄高 提高 测成 变成") + _gap(2)
+               + "(?:" + _HIGH + "|高)"),
+    re.compile(_alt("升到 提升到 改成 测个 测成 测出") + _gap(2) + "(?:" + _HIGH + "|高等级|高级别)"),
+)
+
+_INVEST = _alt("股票 个股 股价 大盘 股市 A股 a股 港股 美股 指数 基金 ETF etf 板块 行情 这只 这支 "
+               "那只 黄金 金价 可转债 牛市 熊市 白马股 龙头股 概念股")
+_PREDICT = _alt("涨不涨 跌不跌 会涨 会跌 能涨 还能涨 还会跌 还要跌 涨吗 跌吗 会不会涨 会不会跌 为什么跌 "
+                "为啥跌 为什么涨 为啥涨 为什么大跌 为啥大跌 怎么又跌 咋又跌 还能追 能追吗 见底 抄底 后市 "
+                "走势如何 值不值得买 值得买吗 值得长期持有 要不要割 要不要卖 要不要补仓 该不该买 该不该卖")
+INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
+    re.compile(_alt("荐股 牛股") + "|推荐" + _gap(6) + _alt("股票 只股 支股 个股 基金 ETF etf 板块")),
+    re.compile(_alt("股票 基金 ETF etf 板块") + _gap(3) + "推荐" + _alt("一下 几 一 个 吗 么 呢 $")),
+    re.compile(_INVEST + _gap(10) + "?" + _PREDICT),
+    re.compile(r"哪(?:一)?(?:只|支|个|款)?" + _alt("股票 股 基金 ETF etf 板块 指数基金 可转债") + _gap(6)
+               + _alt("好 值得 收益高 收益最高 能涨 赚钱 划算 靠谱 稳")),
+    re.compile(_alt("买 选 定投") + _alt("哪只 哪支 哪个 哪些 什么") + _alt("股票 股 基金 ETF etf 板块 指数")
+               + _alt("好 呢 吗 比较好 合适 划算 赚钱 $")),
+    re.compile(_alt("还能追吗 能不能追 还能上车吗 要不要割肉 该不该割肉 割肉还是 抄底 内幕消息 内部消息 "
+                    "目标价 利好吗 利空吗 是利好 是利空 牛市来了 熊市来了 行情怎么样 走势怎么样 后市怎么样")),
+    re.compile(_INVEST + _gap(6) + _alt("为什么 为啥 咋 怎么又 怎么老是 怎么一直") + _gap(4) + _alt("跌 涨 绿 红")),
+    re.compile(_alt("股(?![龄东权份息本价市]) 板块 涨停 这只 这支") + _gap(4)
+               + _alt("还能买吗 还能买不 现在能买吗 能不能买 还有机会吗")),
+    re.compile(_alt("适合 要不要 该不该 能不能 可以") + _alt("加仓 减仓 补仓 割肉 清仓 止损 抄底 上车")),
+    re.compile(_INVEST + _gap(12) + _alt("买 选") + "哪" + _alt("个 只 支 一个") + _alt("好 比较好 划算")),
+    re.compile(_alt("买 选 挑 定投") + "哪" + _alt("只 支")),
+    re.compile(_alt("分析 判断 点评 诊断") + _gap(6) + _alt("股票 个股 这只股 基金 板块 大盘")),
+    re.compile(_alt("上市公司 这家公司 该公司") + _gap(12)
+               + _alt("股票还能拿 股票还能买 股票怎么办 怎么看 前景 值不值")),
+)
+
+GUARANTEED_RETURN: tuple[Pattern[str], ...] = (
+    re.compile(_alt("保本 保收益 保息 保底收益 稳赚 只赚不赔 只赚不亏 保证收益 保证不亏 稳拿 兜底 刚兑 "
+                    "100%不亏 百分百不亏")),
+    re.compile(_alt("收益 本金 利息 收益率") + _gap(6) + _alt("保证 承诺 保障 一定能拿 稳拿")),
+    re.compile(_alt("保证 承诺") + _gap(6) + _alt("收益 本金 不亏")),
+    re.compile(_alt("亏了 亏损 亏本") + _gap(6) + _alt("赔 兜底")),
+)
+# a deposit is principal-protected (deposit insurance): 大额存单保本吗 is a deposit question, not this category;
+# a complaint about a promise, or a scam told as a story, has its own answer
+_NOT_GUARANTEED = re.compile(_alt("投诉 骗 老师 群里 平台充值"))
+_DEPOSIT = re.compile(_alt("存款 存单 定期 活期"))
+_WEALTH = re.compile(_alt("理财 基金 产品"))
+
+RULES: tuple[tuple[str, tuple[Pattern[str], ...]], ...] = (
+    ("card_account_rental", CARD_ACCOUNT_RENTAL),
+    ("loan_scam", LOAN_SCAM),
+    ("suitability_mismatch", SUITABILITY_MISMATCH),
+    ("investment_advice", INVESTMENT_ADVICE),
+    ("guaranteed_return", GUARANTEED_RETURN),
+)
+COMPLIANCE_INTENTS = frozenset(name for name, _ in RULES)
+
+
+def fold(text: str) -> str:
+    """The text as the patterns see it: traditional characters they use folded to simplified ones."""
+    return text.translate(_FOLD)
+
+
+def compliance_intent(text: str) -> str | None:
+    """The compliance intent whose patterns ``text`` matches first (order of :data:`RULES`), or None."""
+    folded = fold(text)
+    for intent, patterns in RULES:
+        if intent == "guaranteed_return" and (_NOT_GUARANTEED.search(folded)
+                                              or (_DEPOSIT.search(folded) and not _WEALTH.search(folded))):
+            continue
+        if intent == "card_account_rental" and "贷" in folded and any(p.search(folded) for p in LOAN_SCAM):
+            continue  # 帮我刷流水好办贷款 is loan packaging, not renting out a card
+        if any(p.search(folded) for p in patterns):
+            return intent
+    return None
