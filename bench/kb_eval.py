@@ -1,16 +1,20 @@
 """Benchmark: KB retrieval on ../shared/eval (dev files), in one run:
 
 1. quality and latency of the default scorer side by side with the single-encoder baselines and the char
-   TF-IDF baseline (top-1/3/5, MRR, OOD answer rate at the answer threshold, in-domain answer rate, p50/p99 ms
-   of encode + search per query);
+   TF-IDF baseline (top-1/3/5, MRR; the answer policy's outcomes at the configured thresholds: in-domain
+   direct answers and their precision, suggestions and whether the right entry is among them, fallbacks, OOD
+   questions answered or suggested; p50/p99 ms of encode + search per query; index build seconds), and for
+   the learned re-ranker its leave-one-out figures on the KB itself (what the thresholds were chosen on);
 2. index builds on the 8.5k-question bank KB: first build from an empty vector cache, then an incremental
    rebuild after editing one entry;
 3. a synthetic 100k-question index (flat and HNSW): encode + search p50/p99 with the real query encoder.
 
-    .venvs/app/bin/python bench/kb_eval.py [--scorers use,e5,tfidf,e5-sym,e5-sym+answers] [--skip-builds] [--skip-100k]
+    .venvs/app/bin/python bench/kb_eval.py [--scorers use,e5,tfidf,e5-sym,e5-sym+answers,e5-sym+answers+reranker]
+        [--skip-builds] [--skip-100k]
 
 A scorer is an encoder spec (questions only), ``<encoder>+answers`` (with the answer-aware re-ranking of
-KB_ANSWER_WEIGHT / KB_ANSWER_CHARS), or ``tfidf``.
+KB_ANSWER_WEIGHT / KB_ANSWER_CHARS), ``...+reranker`` (the learned re-ranker trained on the KB at build time,
+its calibrated probability read by the policy), or ``tfidf``.
 
 Evaluation indexes are cached under var/kb-eval (a first e5 build of the bank KB takes ~2 minutes).
 """
@@ -32,13 +36,16 @@ from kb_index.evaluate import (
     evaluate,
     index_for,
     lexical_search,
+    loo_policy_outcomes,
     percentile,
     read_lines,
     read_queries,
 )
 from kb_index.importer import import_file
-from kb_index.index import build, make_faiss_index
+from kb_index.index import KbIndex, build, make_faiss_index
 from kb_index.normalize import normalise_query
+from kb_index.policy import Thresholds
+from kb_index.reranker import RerankerConfig
 from kb_index.settings import KbSettings
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
@@ -49,27 +56,59 @@ SETS = {
 
 
 def default_scorer(settings: KbSettings) -> str:
-    return settings.encoder + ("+answers" if settings.answer_signal.active else "")
+    return (settings.encoder + ("+answers" if settings.answer_signal.active else "")
+            + ("+reranker" if settings.reranker else ""))
 
 
 def quality_table(scorers: list[str], settings: KbSettings) -> None:
     ood = read_lines(EVAL / "ood_dev.txt")
-    print("| set | scorer | top-1 | top-3 | top-5 | MRR | OOD answered | in-domain answered | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    thresholds = settings.thresholds
+    print(f"thresholds: cosine answer {thresholds.answer} / suggest {thresholds.suggest}; with the re-ranker "
+          f"probability answer {thresholds.answer_confidence} / suggest {thresholds.suggest_confidence} "
+          f"(the cosines then gate out-of-domain questions)")
+    print("| set | scorer | top-1 | top-3 | top-5 | MRR | answered | precision | suggested | right in suggestions | "
+          "fallback | OOD answered | OOD suggested | p50 ms | p99 ms | build s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    notes = []
     for name, (kb, queries) in SETS.items():
         for spec in scorers:
+            build_s = ""
             if spec == "tfidf":
                 search = lexical_search(EVAL / kb)
             else:
-                encoder = make_encoder(spec.removesuffix("+answers"))
-                answers = settings.answer_signal if spec.endswith("+answers") else None
-                search = dense_search(index_for(EVAL / kb, encoder, settings.data_dir / "kb-eval", answers=answers),
-                                      encoder)
-            r = evaluate(search, read_queries(EVAL / queries), ood, settings.answer_threshold)
+                encoder = make_encoder(spec.split("+")[0])
+                answers = settings.answer_signal if "+answers" in spec else None
+                reranker = RerankerConfig() if "+reranker" in spec else None
+                index = index_for(EVAL / kb, encoder, settings.data_dir / "kb-eval", answers=answers,
+                                  reranker=reranker)
+                search = dense_search(index, encoder)
+                build_s = f"{index.manifest.build_seconds:.1f}"
+                if reranker is not None:
+                    notes.append(loo_note(name, spec, index, thresholds))
+            r = evaluate(search, read_queries(EVAL / queries), ood, thresholds)
             default = " (default)" if spec == default_scorer(settings) else ""
             print(f"| {name} | {spec}{default} | {r.top1:.3f} | {r.top3:.3f} | {r.top5:.3f} | {r.mrr:.3f} | "
-                  f"{r.ood_answer_rate:.3f} | {r.in_domain_answer_rate:.3f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} |",
-                  flush=True)
+                  f"{r.in_domain_answer_rate:.3f} | {r.answer_precision:.3f} | {r.suggest_rate:.3f} | "
+                  f"{r.suggest_hit_rate:.3f} | {r.fallback_rate:.3f} | {r.ood_answer_rate:.3f} | "
+                  f"{r.ood_suggest_rate:.3f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {build_s} |", flush=True)
+    for note in notes:
+        print(note)
+
+
+def loo_note(name: str, spec: str, index: KbIndex, thresholds: Thresholds) -> str:
+    """The re-ranker's own figures on the KB's leave-one-out queries (no dev data): out-of-fold ranking next to
+    today's scoring, and the policy's outcomes there at the configured thresholds."""
+    if index.reranker is None:
+        return f"{name}, {spec}: {index.manifest.reranker_note}"
+    report = index.reranker.report
+    oof, base = report["out_of_fold"], report["out_of_fold_baseline"]
+    loo = loo_policy_outcomes(report, thresholds)
+    return (f"{name}, {spec}: trained on {report['queries']} leave-one-out queries in "
+            f"{index.manifest.reranker_seconds:.1f} s; out-of-fold top-1 / top-3 / MRR {oof['top1']:.3f} / "
+            f"{oof['top3']:.3f} / {oof['mrr']:.3f} (today's scoring {base['top1']:.3f} / {base['top3']:.3f} / "
+            f"{base['mrr']:.3f}); at the thresholds: answered {loo['answer_rate']:.3f}, precision "
+            f"{loo['answer_precision']:.3f}, suggested {loo['suggest_rate']:.3f} (right among them "
+            f"{loo['suggest_hit_rate']:.3f}), fallback {loo['fallback_rate']:.3f}")
 
 
 def build_times(encoder: Encoder, settings: KbSettings) -> None:
@@ -83,12 +122,14 @@ def build_times(encoder: Encoder, settings: KbSettings) -> None:
     print("| build | first build s | encoded questions / answers | rebuild after one edit s | re-encoded |")
     print("|---|---|---|---|---|")
     signal = settings.answer_signal
-    for label, answers in (("questions only", None),
-                           (f"+answers (weight {signal.weight:g}, first {signal.chars} chars)", signal)):
+    for label, answers, reranker in (
+            ("questions only", None, None),
+            (f"+answers (weight {signal.weight:g}, first {signal.chars} chars)", signal, None),
+            ("+answers+reranker (default)", signal, RerankerConfig())):
         with tempfile.TemporaryDirectory() as tmp:
-            first = build(entries, encoder, Path(tmp), answers=answers)
+            first = build(entries, encoder, Path(tmp), answers=answers, reranker=reranker)
             started = time.monotonic()
-            again = build(edited, encoder, Path(tmp), answers=answers)
+            again = build(edited, encoder, Path(tmp), answers=answers, reranker=reranker)
             wall = time.monotonic() - started
         print(f"| {label} | {first.build_seconds:.1f} | {first.encoded_questions} / {first.encoded_answers} | "
               f"{wall:.2f} | {again.encoded_questions} / {again.encoded_answers} |", flush=True)
@@ -120,7 +161,7 @@ def synthetic_100k(encoder: Encoder, settings: KbSettings, n: int = 100_000) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scorers", default="use,e5,tfidf,e5-sym,e5-sym+answers")
+    ap.add_argument("--scorers", default="use,e5,tfidf,e5-sym,e5-sym+answers,e5-sym+answers+reranker")
     ap.add_argument("--skip-builds", action="store_true", help="skip the first-build / incremental timing")
     ap.add_argument("--skip-100k", action="store_true", help="skip the synthetic 100k-question index")
     args = ap.parse_args()

@@ -1,8 +1,10 @@
-"""Command line: build the index, search it, import a CSV/TSV/XLSX file, evaluate on a labelled query set."""
+"""Command line: build the index, search it, import a CSV/TSV/XLSX file, evaluate on a labelled query set, lint
+the KB for near-identical questions with different answers and for intent examples that collide with it."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -13,16 +15,19 @@ from kb_index.entry import KbSourceError
 from kb_index.evaluate import as_dict, dense_search, evaluate, index_for, lexical_search, read_lines, read_queries
 from kb_index.importer import KbImportError, import_file, write_source
 from kb_index.index import KbIndex, KbIndexError, build
+from kb_index.lint import QUESTION_SIMILARITY, find_conflicts, read_intent_examples
 from kb_index.normalize import normalise_query
-from kb_index.policy import Scored, Thresholds, decide
+from kb_index.policy import Scored, decide
 from kb_index.ranking import AnswerSignal
-from kb_index.settings import KbSettings
+from kb_index.reranker import RerankerConfig
+from kb_index.settings import ROOT, KbSettings
 from kb_index.sources import load_file, load_folder
+from kb_index.threads import configure_process
 
 
 def _build(args: argparse.Namespace, settings: KbSettings) -> int:
     manifest = build(load_folder(settings.faq_dir), make_encoder(args.encoder or settings.encoder), settings.kb_dir,
-                     args.index_type or settings.index_type, settings.answer_signal)
+                     args.index_type or settings.index_type, settings.answer_signal, settings.reranker_config)
     print(json.dumps(manifest.__dict__, ensure_ascii=False))
     return 0
 
@@ -30,13 +35,29 @@ def _build(args: argparse.Namespace, settings: KbSettings) -> int:
 def _search(args: argparse.Namespace, settings: KbSettings) -> int:
     index = KbIndex.load_current(settings.kb_dir)
     encoder = make_encoder(index.manifest.encoder)
-    found = index.search(encoder.encode_queries([normalise_query(args.question)])[0], k=args.k)
-    scored = [Scored(index.entries[c.entry].id, index.question_text[c.question], c.score) for c in found]
-    decision = decide(scored, Thresholds(settings.answer_threshold, settings.suggest_threshold))
+    query = normalise_query(args.question)
+    found = index.search(encoder.encode_queries([query])[0], k=args.k, text=query)
+    scored = [Scored(index.entries[c.entry].id, index.question_text[c.question], c.score, c.confidence)
+              for c in found]
+    decision = decide(scored, settings.thresholds)
     print(f"decision: {decision.action.value}")
     for c, s in zip(found, scored, strict=True):
-        print(f"{s.score:.3f}  {s.entry_id}  {index.entries[c.entry].question}  (matched: {s.question})")
+        confidence = "" if s.confidence is None else f"p={s.confidence:.2f}  "
+        print(f"{confidence}cos={s.score:.3f}  {s.entry_id}  {index.entries[c.entry].question}  "
+              f"(matched: {s.question})")
     return 0
+
+
+def _lint(args: argparse.Namespace, settings: KbSettings) -> int:
+    nlu = Path(args.nlu) if args.nlu else ROOT / "nlu_data" / "nlu"
+    conflicts = find_conflicts(load_folder(settings.faq_dir), read_intent_examples(nlu) if nlu.is_dir() else {},
+                               question_similarity=args.similarity)
+    for conflict in conflicts:
+        print(conflict.describe())
+    counts = {kind: sum(c.kind == kind for c in conflicts) for kind in ("conflict", "duplicate", "intent")}
+    print(f"{counts['conflict']} 组近似问题答案不同，{counts['duplicate']} 组可合并，"
+          f"{counts['intent']} 条意图样例与知识库问题相同")
+    return 1 if args.strict and conflicts else 0
 
 
 def _import(args: argparse.Namespace, settings: KbSettings) -> int:
@@ -60,12 +81,15 @@ def _eval(args: argparse.Namespace, settings: KbSettings) -> int:
         encoder = make_encoder(spec)
         answers = settings.answer_signal if args.answer_weight is None else AnswerSignal(args.answer_weight,
                                                                                           settings.answer_chars)
+        reranker = settings.reranker_config if args.reranker is None else (RerankerConfig() if args.reranker else None)
         index = index_for(Path(args.kb), encoder, settings.data_dir / "kb-eval", args.index_type or settings.index_type,
-                          answers)
+                          answers, reranker)
         search = dense_search(index, encoder)
     ood = read_lines(Path(args.ood)) if args.ood else []
-    result = evaluate(search, read_queries(Path(args.queries)), ood,
-                      args.answer_threshold if args.answer_threshold is not None else settings.answer_threshold)
+    thresholds = settings.thresholds
+    if args.answer_threshold is not None:
+        thresholds = dataclasses.replace(thresholds, answer=args.answer_threshold)
+    result = evaluate(search, read_queries(Path(args.queries)), ood, thresholds)
     print(json.dumps(as_dict(result)))
     return 0
 
@@ -92,9 +116,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     e.add_argument("--answer-threshold", type=float)
     e.add_argument("--answer-weight", type=float,
                    help="answer-aware re-ranking weight (default: KB_ANSWER_WEIGHT or 0.2; 0 turns it off)")
+    e.add_argument("--reranker", action=argparse.BooleanOptionalAction,
+                   help="train the learned re-ranker on the KB (default: KB_RERANKER, on)")
+    lint = sub.add_parser("lint", help="near-identical questions with different answers; intent examples that "
+                                       "collide with KB questions")
+    lint.add_argument("--nlu", help="folder of Rasa NLU files (default: nlu_data/nlu)")
+    lint.add_argument("--similarity", type=float, default=QUESTION_SIMILARITY,
+                      help=f"question similarity that counts as near-identical (default {QUESTION_SIMILARITY})")
+    lint.add_argument("--strict", action="store_true", help="exit 1 when anything is found")
     args = ap.parse_args(argv)
     settings = KbSettings()
-    handlers = {"build": _build, "search": _search, "import": _import, "eval": _eval}
+    # before faiss / the encoder load; builds and evaluations run below serving processes (kb_index.threads)
+    configure_process("build" if args.command in ("build", "eval") else "serve", settings)
+    handlers = {"build": _build, "search": _search, "import": _import, "eval": _eval, "lint": _lint}
     try:
         return handlers[args.command](args, settings)
     except KbImportError as exc:

@@ -4,16 +4,24 @@ Layout::
 
     kb/cache/<encoder>.npz          question vectors by text hash: a rebuild re-encodes only changed questions
     kb/cache/<encoder>-answers.npz  the same for answer vectors (answer-aware re-ranking)
-    kb/versions/<version>/          index.faiss, questions.json, entries.json, [answers.npy,] manifest.json
+    kb/cache/<encoder>-queries.npz  KB questions encoded as queries (re-ranker training; asymmetric encoders)
+    kb/versions/<version>/          index.faiss, questions.json, entries.json, [answers.npy,] [reranker.json,]
+                                    manifest.json
     kb/current                      the name of the version in service (replaced atomically)
 
 ``manifest.json`` records encoder, dims, entry and question counts, index type, build time and a SHA-256 of
 the index and question files; loading checks it, so a corrupt or truncated index fails with an error naming
 the file instead of answering wrongly.
+
+With a re-ranker config, ``build`` also trains the learned re-ranker on the KB's own leave-one-out questions
+(``kb_index.reranker``) and ships it as ``reranker.json``, checksummed like the other files; the index then
+orders its candidates with it and gives each its calibrated probability of being the right entry. A KB with
+too few multi-question entries gets none, and is searched as before.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -28,8 +36,10 @@ import numpy as np
 
 from kb_index.encoders import Encoder
 from kb_index.entry import KbEntry, entry_from_mapping, entry_to_mapping
+from kb_index.features import CANDIDATES, FEATURES, FETCH, KbFeatureData, candidates_from_questions
 from kb_index.normalize import normalise_query
 from kb_index.ranking import AnswerSignal, Candidate, best_question_per_entry, rerank_with_answers
+from kb_index.reranker import Reranker, RerankerConfig, rank_candidates, train, training_questions
 
 INDEX_TYPES = ("flat", "hnsw", "ivf")
 KEEP_VERSIONS = 5
@@ -55,6 +65,9 @@ class Manifest:
     answer_chars: int = 0
     encoded_answers: int = 0
     file_checksums: dict[str, str] = field(default_factory=dict)  # SHA-256 per file, to name the damaged one
+    reranker_queries: int = 0  # leave-one-out queries the re-ranker was trained on (0: no re-ranker)
+    reranker_seconds: float = 0.0
+    reranker_note: str = ""  # why there is none, or its out-of-fold quality
 
 
 def _sha256(*paths: Path) -> str:
@@ -150,28 +163,94 @@ def answer_snippet(entry: KbEntry, chars: int) -> str:
     return (normalise_query(entry.answer)[:chars] if entry.has_answer else "") or normalise_query(entry.question)
 
 
-def _files(directory: Path, with_answers: bool) -> list[Path]:
+def answer_for_features(entry: KbEntry) -> str:
+    """The answer text the re-ranker's features read (terms, length): normalised, '' when there is none."""
+    return normalise_query(entry.answer) if entry.has_answer else ""
+
+
+def _files(directory: Path, with_answers: bool, with_reranker: bool = False) -> list[Path]:
     names = ["index.faiss", "questions.json", "entries.json"] + (["answers.npy"] if with_answers else [])
-    return [directory / name for name in names]
+    return [directory / name for name in names + (["reranker.json"] if with_reranker else [])]
+
+
+def train_reranker(entries: Sequence[KbEntry], table: Sequence[tuple[int, str]], vectors: np.ndarray,
+                   answer_vectors: np.ndarray | None, encoder: Encoder, cache: Path,
+                   config: RerankerConfig) -> tuple[Reranker | None, str]:
+    """The re-ranker of this KB, or None (and why) when it has too few multi-question entries."""
+    data = KbFeatureData.build([t for _, t in table], np.array([e for e, _ in table]), vectors,
+                               [answer_for_features(e) for e in entries], answer_vectors)
+    held_out = training_questions(data, config)
+    if not held_out:
+        multi = sum(q.size > 1 for q in data.entry_questions)
+        return None, (f"no re-ranker: {multi} entries with several questions (needs {config.min_entries}) and "
+                      f"{sum(q.size for q in data.entry_questions if q.size > 1)} of their questions (needs "
+                      f"{config.min_queries}); today's scoring is used")
+    texts = [table[i][1] for i in held_out]
+    if getattr(encoder, "symmetric", False):  # questions were encoded as queries already
+        query_vectors = vectors[held_out]
+    else:
+        query_vectors, _ = VectorCache(cache).encode_and_save(encoder, texts, encoder.encode_queries)
+    reranker = train(data, [t for _, t in table], query_vectors, held_out, config)
+    report = reranker.report
+    return reranker, (f"re-ranker out-of-fold top-1 {report['out_of_fold']['top1']} (today's scoring "
+                      f"{report['out_of_fold_baseline']['top1']}) on {report['queries']} leave-one-out queries")
+
+
+def _reusable_reranker(kb_dir: Path, encoder: str, texts: Sequence[str],
+                       config: RerankerConfig) -> tuple[tuple[str, int, float] | None, str]:
+    """The re-ranker of the version in service, when this build changes at most ``config.reuse_changed`` of
+    its questions: a trainer's edit is then served in a second instead of after a retraining whose model
+    would barely differ (the features describe a query and a candidate, not one entry)."""
+    try:
+        previous = kb_dir / "versions" / current_version(kb_dir)
+        manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+        model = previous / "reranker.json"
+        if manifest.get("encoder") != encoder or not manifest.get("reranker_queries") or \
+                manifest.get("file_checksums", {}).get("reranker.json") != _sha256(model):
+            return None, ""
+        text = model.read_text(encoding="utf-8")
+        if json.loads(text).get("features") != list(FEATURES):
+            return None, ""
+        old = {q["text"] for q in json.loads((previous / "questions.json").read_text(encoding="utf-8"))}
+    except (KbIndexError, OSError, ValueError, KeyError, TypeError):
+        return None, ""
+    changed = len(old.symmetric_difference(texts))
+    if changed > config.reuse_changed * len(texts):
+        return None, ""
+    return ((text, int(manifest["reranker_queries"]), 0.0),
+            f"re-ranker of version {previous.name} reused ({changed} questions changed; more than "
+            f"{config.reuse_changed:.0%} retrain it)")
 
 
 def build(entries: Sequence[KbEntry], encoder: Encoder, kb_dir: Path, index_type: str = "flat",
-          answers: AnswerSignal | None = None) -> Manifest:
+          answers: AnswerSignal | None = None, reranker: RerankerConfig | None = None,
+          cache_dir: Path | None = None) -> Manifest:
     """Encode every question (cached vectors reused) and, with an active ``answers`` signal and a KB that has
-    answers, every answer; write a new version, then point ``current`` at it."""
+    answers, every answer; with ``reranker``, train the re-ranker (answers are then encoded for its features
+    even with the answer signal off); write a new version, then point ``current`` at it. ``cache_dir``
+    (default ``kb_dir/cache``) holds the vector caches."""
     import faiss
 
     if not entries:
         raise KbIndexError("no KB entries to index")
     started = time.monotonic()
     table = question_table(entries)
-    stem = kb_dir / "cache" / encoder.name.replace("/", "_").replace(":", "_")
+    stem = (cache_dir or kb_dir / "cache") / encoder.name.replace("/", "_").replace(":", "_")
     vectors, encoded = VectorCache(stem.with_suffix(".npz")).encode_and_save(encoder, [t for _, t in table])
-    signal = answers if answers and answers.active and any(e.has_answer for e in entries) else None
+    has_answers = any(e.has_answer for e in entries)
+    signal = answers if answers and answers.active and has_answers else None
+    chars = signal.chars if signal else (answers.chars if answers else 32)
     answer_vectors, encoded_answers = (
         VectorCache(stem.with_name(stem.name + "-answers.npz")).encode_and_save(
-            encoder, [answer_snippet(e, signal.chars) for e in entries], encoder.encode_answers)
-        if signal else (None, 0))
+            encoder, [answer_snippet(e, chars) for e in entries], encoder.encode_answers)
+        if has_answers and (signal or reranker) else (None, 0))
+    trained, note = (None, "")
+    if reranker:
+        trained, note = _reusable_reranker(kb_dir, encoder.name, [t for _, t in table], reranker)
+        if trained is None:
+            model, note = train_reranker(entries, table, vectors, answer_vectors, encoder,
+                                         stem.with_name(stem.name + "-queries.npz"), reranker)
+            trained = (model.to_json(), model.report["queries"], model.report["train_seconds"]) if model else None
     version = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
     target = kb_dir / "versions" / version
     target.mkdir(parents=True)
@@ -180,16 +259,21 @@ def build(entries: Sequence[KbEntry], encoder: Encoder, kb_dir: Path, index_type
         json.dumps([{"entry": e, "text": t} for e, t in table], ensure_ascii=False), encoding="utf-8")
     (target / "entries.json").write_text(
         json.dumps([entry_to_mapping(e) for e in entries], ensure_ascii=False), encoding="utf-8")
+    with_answers = answer_vectors is not None
     if answer_vectors is not None:
         np.save(target / "answers.npy", answer_vectors)
+    if trained is not None:
+        (target / "reranker.json").write_text(trained[0], encoding="utf-8")
+    files = _files(target, with_answers, trained is not None)
     manifest = Manifest(
         version=version, encoder=encoder.name, dims=int(vectors.shape[1]), entries=len(entries),
-        questions=len(table), index_type=index_type,
-        checksum=_sha256(*_files(target, answer_vectors is not None)),
-        file_checksums={f.name: _sha256(f) for f in _files(target, answer_vectors is not None)},
+        questions=len(table), index_type=index_type, checksum=_sha256(*files),
+        file_checksums={f.name: _sha256(f) for f in files},
         built_at=dt.datetime.now().isoformat(timespec="seconds"), build_seconds=round(time.monotonic() - started, 3),
         encoded_questions=encoded, answer_weight=signal.weight if signal else 0.0,
-        answer_chars=signal.chars if signal else 0, encoded_answers=encoded_answers,
+        answer_chars=chars if with_answers else 0, encoded_answers=encoded_answers,
+        reranker_queries=trained[1] if trained else 0, reranker_seconds=trained[2] if trained else 0.0,
+        reranker_note=note,
     )
     (target / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1), encoding="utf-8")
     _point_current_at(kb_dir, version)
@@ -217,6 +301,15 @@ def current_version(kb_dir: Path) -> str:
     return pointer.read_text(encoding="utf-8").strip()
 
 
+def _stored_vectors(index: Any) -> np.ndarray:
+    """The question vectors a FAISS index holds (an IVF index needs its direct map for that)."""
+    import faiss
+
+    if isinstance(index, faiss.IndexIVF):
+        index.make_direct_map()
+    return np.asarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+
+
 class KbIndex:
     """One loaded, verified index version; immutable, so a swap is a reference assignment."""
 
@@ -229,7 +322,7 @@ class KbIndex:
             self.manifest = Manifest(**json.loads(manifest_path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError) as exc:
             raise KbIndexError(f"{manifest_path}: missing or unreadable manifest: {exc}") from exc
-        files = _files(directory, self.manifest.answer_weight > 0)
+        files = _files(directory, self.manifest.answer_chars > 0, self.manifest.reranker_queries > 0)
         missing = [str(f) for f in files if not f.exists()]
         if missing:
             raise KbIndexError(f"{missing[0]}: index file missing")
@@ -246,11 +339,21 @@ class KbIndex:
             raise KbIndexError(f"{files[0]}: {self.faiss.ntotal} vectors of {self.faiss.d} dims do not match "
                                f"{len(self.question_text)} questions of {self.manifest.dims} dims")
         self.answer_vectors: np.ndarray | None = None
-        if self.manifest.answer_weight > 0:
+        if self.manifest.answer_chars > 0:
             self.answer_vectors = np.load(files[3])
             if self.answer_vectors.shape != (len(self.entries), self.manifest.dims):
                 raise KbIndexError(f"{files[3]}: shape {self.answer_vectors.shape} does not match "
                                    f"{len(self.entries)} entries of {self.manifest.dims} dims")
+        self.reranker: Reranker | None = None
+        self.features: KbFeatureData | None = None
+        if self.manifest.reranker_queries > 0:
+            try:
+                self.reranker = Reranker.from_json(files[-1].read_text(encoding="utf-8"))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise KbIndexError(f"{files[-1]}: cannot load the re-ranker: {exc}") from exc
+            self.features = KbFeatureData.build(
+                self.question_text, self.question_entry, _stored_vectors(self.faiss),
+                [answer_for_features(e) for e in self.entries], self.answer_vectors)
 
     @classmethod
     def load_current(cls, kb_dir: Path) -> KbIndex:
@@ -261,12 +364,22 @@ class KbIndex:
         scores, ids = self.faiss.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
         return scores, ids
 
-    def search(self, query_vector: np.ndarray, k: int = 5, fetch: int = 50) -> list[Candidate]:
-        """The ``k`` best entries for one query vector: each scored by its best question among the ``fetch``
-        nearest questions, then re-ranked by their answers when the index has answer vectors."""
+    def search(self, query_vector: np.ndarray, k: int = 5, fetch: int = 50, text: str | None = None) -> list[Candidate]:
+        """The ``k`` best entries for one query (its unit vector and normalised ``text``). With a re-ranker:
+        the ``CANDIDATES`` entries of the ``FETCH`` nearest questions in its order, the first ones with their
+        calibrated probability (``Candidate.confidence``). Without: each entry scored by its best question
+        among the ``fetch`` nearest, re-ranked by its answer when the index has the answer signal."""
+        if self.reranker is not None and self.features is not None:
+            if text is None:
+                raise ValueError("this index has a re-ranker: search needs the query text too")
+            scores, ids = self.search_vectors(np.atleast_2d(query_vector), min(FETCH, self.faiss.ntotal))
+            found = candidates_from_questions(ids[0].tolist(), scores[0].tolist(), self.question_entry, CANDIDATES)
+            ranked, probabilities = rank_candidates(self.reranker, self.features, text, np.ravel(query_vector),
+                                                    found)
+            return [dataclasses.replace(c, confidence=p) for c, p in zip(ranked[:k], probabilities, strict=False)]
         scores, ids = self.search_vectors(np.atleast_2d(query_vector), min(fetch, self.faiss.ntotal))
         found = best_question_per_entry(ids[0].tolist(), scores[0].tolist(), self.question_entry)
-        if self.answer_vectors is not None and found:
+        if self.answer_vectors is not None and self.manifest.answer_weight > 0 and found:
             answer_scores = self.answer_vectors[[c.entry for c in found]] @ np.ravel(query_vector)
             found = rerank_with_answers(found, answer_scores.tolist(), self.manifest.answer_weight)
         return found[:k]

@@ -1,9 +1,13 @@
-"""Lexical scorer: character 1-3-gram TF-IDF over the KB questions, kept sparse (an 8.5k-question KB has
-~100k n-gram columns), scored by cosine; an entry scores by its best question, like the dense index."""
+"""Lexical scorers: character 1-3-gram TF-IDF over the KB questions, kept sparse (an 8.5k-question KB has
+~100k n-gram columns), scored by cosine, an entry scoring by its best question like the dense index (the
+baseline); and BM25 over jieba words or character n-grams, features of the learned re-ranker."""
 
 from __future__ import annotations
 
-from typing import Sequence
+import logging
+import re
+from functools import lru_cache
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -33,3 +37,81 @@ class CharTfidfScorer:
         top = np.argpartition(-scores, fetch - 1)[:fetch]
         top = top[np.argsort(-scores[top], kind="stable")]
         return best_question_per_entry(top.tolist(), scores[top].tolist(), self._question_entry)[:k]
+
+
+def word_tokens(text: str) -> list[str]:
+    """jieba words of a normalised text (business terms kept whole: 手机银行, 信用卡), punctuation and spaces
+    dropped."""
+    return [t for t in _jieba().lcut(text) if t.strip() and not _PUNCT.fullmatch(t)]
+
+
+def char_ngrams(text: str) -> list[str]:
+    """Character unigrams and bigrams of a text, spaces dropped."""
+    chars = [c for c in text if not c.isspace()]
+    return chars + [a + b for a, b in zip(chars, chars[1:], strict=False)]
+
+
+_PUNCT = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> Any:
+    """A private jieba tokenizer (the global one may carry another process's dictionary) that knows the KB's
+    business terms."""
+    import jieba
+
+    from kb_index.terms import TERM_GROUPS
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for labels in TERM_GROUPS.values():
+        for forms in labels.values():
+            for form in forms:
+                tokenizer.add_word(form, freq=20000)
+    return tokenizer
+
+
+class Bm25:
+    """Okapi BM25 over tokenised documents (the KB's questions), scoring a query against chosen documents.
+
+    ``held_out`` scores as if that document were not in the collection (document count, document frequencies
+    and average length without it): the re-ranker's leave-one-out training queries are KB questions, and their
+    own document would otherwise raise the document frequency of every one of their terms, which a real
+    query never sees."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        from scipy.sparse import csr_matrix
+
+        self.k1, self.b = k1, b
+        self.vocab: dict[str, int] = {}
+        rows, cols, vals = [], [], []
+        for row, doc in enumerate(docs):
+            counts: dict[int, int] = {}
+            for token in doc:
+                column = self.vocab.setdefault(token, len(self.vocab))
+                counts[column] = counts.get(column, 0) + 1
+            rows += [row] * len(counts)
+            cols += list(counts)
+            vals += list(counts.values())
+        self.tf = csr_matrix((np.array(vals, np.float64), (rows, cols)), shape=(len(docs), max(1, len(self.vocab))))
+        self.df = np.asarray((self.tf > 0).sum(axis=0)).ravel()
+        self.doc_len = np.array([len(d) for d in docs], np.float64)
+        self.n_docs = len(docs)
+
+    def scores(self, query: Sequence[str], doc_ids: Sequence[int] | np.ndarray,
+               held_out: int | None = None) -> np.ndarray:
+        """BM25 of ``query`` (tokens) against each document of ``doc_ids`` (which must not hold ``held_out``)."""
+        terms = sorted({self.vocab[t] for t in query if t in self.vocab})
+        ids = np.asarray(doc_ids, dtype=np.int64)
+        if not terms or not ids.size:
+            return np.zeros(ids.size)
+        n_docs, df, total = self.n_docs, self.df[terms].astype(np.float64), self.doc_len.sum()
+        if held_out is not None:
+            n_docs -= 1
+            df = df - (self.tf[held_out][:, terms].toarray().ravel() > 0)
+            total -= self.doc_len[held_out]
+        idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        tf = self.tf[ids][:, terms].toarray()
+        norm = self.k1 * (1 - self.b + self.b * self.doc_len[ids] / max(total / max(n_docs, 1), 1e-9))
+        return np.asarray((tf * (self.k1 + 1) / (tf + norm[:, None])) @ idf)

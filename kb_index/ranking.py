@@ -19,7 +19,8 @@ import numpy as np
 class Candidate:
     entry: int  # index of the entry
     question: int  # index of its best-matching question
-    score: float
+    score: float  # that question's cosine with the query
+    confidence: float | None = None  # calibrated probability that this is the right entry (learned re-ranker)
 
 
 def brute_force_top_k(query: np.ndarray, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -16,10 +16,15 @@ from actions.kb_fallback import ActionKbFallback, ActionKbFeedback, ActionKbSele
 from kb_index.entry import Button, KbEntry
 from kb_index.index import build
 from kb_index.policy import Thresholds
+from kb_index.ranking import AnswerSignal
+from kb_index.reranker import RerankerConfig
 from kb_index.service import KbService
 from kb_index.unanswered import UnansweredStore
 from tests.actions.trackers import INSTITUTION
-from tests.kb_index.fakes import HashingEncoder
+from tests.kb_index.fakes import HashingEncoder, synthetic_kb
+
+RERANKER = RerankerConfig(min_entries=5, min_queries=20, rounds=40, seeds=(0,), num_threads=1,
+                          params={"learning_rate": 0.1, "num_leaves": 7, "min_data_in_leaf": 10})
 
 ENTRIES = [
     KbEntry("card-loss", "银行卡丢了怎么挂失", "请立即通过{app_name}或{hotline}挂失。", similar=("卡丢了怎么办",),
@@ -176,3 +181,29 @@ def test_only_an_answer_leaves_an_entry_to_give_feedback_on(store: UnansweredSto
     assert slots["kb_last_entry"] is None and slots["kb_suggestions"]  # a suggestion, not an answer
     slots, _ = run(ActionKbFallback(), tracker([("量子纠缠", "nlu_fallback")], slots=stale))
     assert slots["kb_last_entry"] is None
+
+
+def test_the_kb_context_carries_the_calibrated_probability_of_a_reranked_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the learned re-ranker, the KB result the bridge (and the bot/KB arbitration) reads carries the
+    calibrated probability besides the cosine, for the best entry and each candidate."""
+    entries, queries = synthetic_kb()
+    build(entries, HashingEncoder(), tmp_path / "kb", answers=AnswerSignal(0.2, 32), reranker=RERANKER)
+    service = KbService(tmp_path / "kb", Thresholds(answer=0.5, suggest=0.3, answer_confidence=0.5,
+                                                    suggest_confidence=0.1), lambda spec: HashingEncoder())
+    service.reload_if_changed()
+    monkeypatch.setattr(kb_fallback, "kb_service", lambda: service)
+    monkeypatch.setattr(kb_fallback, "unanswered_store", lambda: UnansweredStore(tmp_path / "unanswered.db"))
+    query, gold = queries[0]
+    _, messages = run(ActionKbFallback(), tracker([(query, "nlu_fallback")]))
+    kb = messages[-1]["custom"]["kb"]
+    assert 0 <= kb["confidence"] <= 1 and kb["confidence"] == kb["candidates"][0]["confidence"]
+    assert all(0 <= c["confidence"] <= 1 and 0 <= c["score"] <= 1 for c in kb["candidates"])
+    assert kb["candidates"][0]["entry_id"] == gold
+    assert kb["action"] == ("answer" if kb["confidence"] >= 0.5 else "suggest")
+
+
+def test_without_a_reranker_the_context_says_there_is_no_probability(store: UnansweredStore) -> None:
+    _, messages = run(ActionKbFallback(), tracker([("卡丢了怎么办", "nlu_fallback")]))
+    kb = messages[-1]["custom"]["kb"]
+    assert kb["confidence"] is None and kb["candidates"][0]["confidence"] is None

@@ -120,3 +120,38 @@ def test_char_tfidf_scorer_ranks_entries_by_their_best_question() -> None:
     assert found[0].score == pytest.approx(float(dense.max()))
     with pytest.raises(ValueError):
         CharTfidfScorer([], [])
+
+
+CALIBRATED = Thresholds(answer=0.8, suggest=0.6, answer_confidence=0.7, suggest_confidence=0.3,
+                        suggestion_floor=0.1)
+
+
+def calibrated(*rows: tuple[float, float]) -> list[Scored]:
+    """Candidates in the re-ranker's order as (cosine, calibrated probability)."""
+    return [Scored(f"e{i}", f"q{i}", cos, p) for i, (cos, p) in enumerate(rows)]
+
+
+@pytest.mark.parametrize(
+    "rows, action, suggested",
+    [
+        ([(0.85, 0.9), (0.84, 0.05)], Action.ANSWER, ()),
+        ([(0.80, 0.7)], Action.ANSWER, ()),  # both at their thresholds
+        ([(0.79, 0.95), (0.7, 0.02)], Action.SUGGEST, ("e0",)),  # sure, but under the answer cosine gate
+        ([(0.85, 0.5), (0.9, 0.3), (0.7, 0.1), (0.7, 0.6)], Action.SUGGEST, ("e0", "e1", "e2")),  # 3 at most
+        ([(0.85, 0.5), (0.59, 0.3), (0.7, 0.09)], Action.SUGGEST, ("e0",)),  # gate and floor per suggestion
+        ([(0.95, 0.29), (0.95, 0.2)], Action.FALLBACK, ()),  # not sure enough of anything
+        ([(0.59, 0.99)], Action.FALLBACK, ()),  # out of domain: under the suggest cosine gate
+    ],
+)
+def test_calibrated_policy_reads_the_probability_with_the_cosine_as_gate(
+        rows: list[tuple[float, float]], action: Action, suggested: tuple[str, ...]) -> None:
+    decision = decide(calibrated(*rows), CALIBRATED)
+    assert decision.action is action and decision.best is not None and decision.best.entry_id == "e0"
+    assert tuple(s.entry_id for s in decision.suggestions) == suggested
+
+
+def test_confidence_thresholds_must_be_ordered_probabilities() -> None:
+    with pytest.raises(ValueError, match="probabilities"):
+        Thresholds(answer=0.9, suggest=0.8, answer_confidence=0.3, suggest_confidence=0.5)
+    with pytest.raises(ValueError, match="probabilities"):
+        Thresholds(answer=0.9, suggest=0.8, answer_confidence=1.2)
