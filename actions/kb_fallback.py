@@ -82,9 +82,12 @@ def send_answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: KbEnt
 
 
 def kb_context(lookup: Lookup, query: str) -> Dict[str, Any]:
-    """What the bridge shows an agent: the masked query, the decision, the candidates with scores."""
-    return {"kb": {"query": mask_pii(query), "action": lookup.decision.action.value, "version": lookup.version,
-                   "candidates": [h.as_dict() for h in lookup.hits[:3]]}}
+    """What the bridge shows an agent: the masked query, the decision, the calibrated probability that the best
+    entry is right (None without a learned re-ranker; what the bot/KB arbitration reads), the candidates with
+    cosine scores and probabilities."""
+    return {"kb": {"query": mask_pii(query), "action": lookup.decision.action.value,
+                   "confidence": None if lookup.confidence is None else round(lookup.confidence, 4),
+                   "version": lookup.version, "candidates": [h.as_dict() for h in lookup.hits[:3]]}}
 
 
 def _handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, lead: str,

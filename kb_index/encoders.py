@@ -65,6 +65,7 @@ class E5SymmetricEncoder(E5Encoder):
     """e5 with the ``query:`` prefix on both sides, as e5 recommends for symmetric (paraphrase) matching."""
 
     name = "e5-sym"
+    symmetric = True  # a question's passage vector is its query vector (the re-ranker's training queries)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode_queries(texts)
@@ -72,6 +73,7 @@ class E5SymmetricEncoder(E5Encoder):
 
 class UseEncoder:
     name = "use"
+    symmetric = True
 
     @cached_property
     def _model(self) -> Any:

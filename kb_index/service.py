@@ -31,11 +31,13 @@ log = logging.getLogger(__name__)
 class Hit:
     entry: KbEntry
     matched_question: str
-    score: float
+    score: float  # question cosine
+    confidence: float | None = None  # calibrated probability that this is the right entry (None: no re-ranker)
 
     def as_dict(self) -> dict[str, object]:
         return {"entry_id": self.entry.id, "question": self.entry.question, "matched": self.matched_question,
-                "score": round(self.score, 4)}
+                "score": round(self.score, 4),
+                "confidence": None if self.confidence is None else round(self.confidence, 4)}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,12 @@ class Lookup:
 
     def hit(self, entry_id: str) -> Hit | None:
         return next((h for h in self.hits if h.entry.id == entry_id), None)
+
+    @property
+    def confidence(self) -> float | None:
+        """Calibrated probability that the best entry is right (what the bot/KB arbitration reads); None when
+        the index has no re-ranker (then only the cosine ``score`` is known)."""
+        return self.hits[0].confidence if self.hits else None
 
 
 @dataclass(frozen=True)
@@ -143,14 +151,17 @@ class KbService:
             return Lookup(decide([], self.thresholds), (), None)
         day = today or dt.date.today()
         query = normalise_query(text)
-        found = loaded.index.search(loaded.encoder.encode_queries([query])[0], k=k * 4) if query else []
+        found = (loaded.index.search(loaded.encoder.encode_queries([query])[0], k=k * 4, text=query)
+                 if query else [])
         hits = []
         for candidate in found:
             entry = loaded.index.entries[candidate.entry]
             if entry.is_valid_on(day) and entry.serves(channel):
-                hits.append(Hit(entry, loaded.index.question_text[candidate.question], candidate.score))
+                hits.append(Hit(entry, loaded.index.question_text[candidate.question], candidate.score,
+                                candidate.confidence))
         hits = hits[:k]
-        decision = decide([Scored(h.entry.id, h.entry.question, h.score) for h in hits], self.thresholds)
+        decision = decide([Scored(h.entry.id, h.entry.question, h.score, h.confidence) for h in hits],
+                          self.thresholds)
         return Lookup(decision, tuple(hits), loaded.index.manifest.version)
 
 
@@ -158,7 +169,7 @@ def open_service(settings: KbSettings, watch_interval_s: float = 1.0) -> KbServi
     """The KB service as every serving process runs it (the action server's fallback, the bridge's agent
     suggestions): the index version in service under ``settings.kb_dir``, the configured thresholds, watching for
     new versions. A missing index is logged, not fatal: the service answers with nothing until one is built."""
-    service = KbService(settings.kb_dir, Thresholds(settings.answer_threshold, settings.suggest_threshold))
+    service = KbService(settings.kb_dir, settings.thresholds)
     service.reload_if_changed()
     if service.version is None:
         log.warning("no KB index in service yet (%s); KB lookups find nothing until one is built",

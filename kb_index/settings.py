@@ -1,16 +1,21 @@
 """The knowledge base's one settings object (extends ``common.settings.CommonSettings``), from the environment,
 validated at start-up, with embedded-mode defaults.
 
-Thresholds are tuned on the dev data only (README "Knowledge base"); scores are cosine similarities of the
-configured encoder.
+The cosine thresholds were tuned on the dev data (README "Knowledge base"); the learned re-ranker's
+probability thresholds on the leave-one-out questions of the KBs themselves, never on dev data.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common.settings import ROOT, CommonSettings, env
 from kb_index.ranking import AnswerSignal
+
+if TYPE_CHECKING:
+    from kb_index.policy import Thresholds
+    from kb_index.reranker import RerankerConfig
 
 
 class KbSettings(CommonSettings):
@@ -22,10 +27,28 @@ class KbSettings(CommonSettings):
     # answer-aware re-ranking (README "Knowledge base"): weight chosen on bank_faq leave-one-out queries, 0 = off
     answer_weight: float = env("KB_ANSWER_WEIGHT", "answer_weight", 0.2)
     answer_chars: int = env("KB_ANSWER_CHARS", "answer_chars", 32)
+    # learned re-ranker (README "Knowledge base"), trained at build time on the KB's own leave-one-out questions:
+    # its calibrated probability answers and suggests; the two cosine thresholds above then gate OOD questions
+    reranker: bool = env("KB_RERANKER", "reranker", True)
+    answer_confidence: float = env("KB_ANSWER_CONFIDENCE", "answer_confidence", 0.75, ge=0, le=1)
+    suggest_confidence: float = env("KB_SUGGEST_CONFIDENCE", "suggest_confidence", 0.2, ge=0, le=1)
 
     @property
     def answer_signal(self) -> AnswerSignal:
         return AnswerSignal(self.answer_weight, self.answer_chars)
+
+    @property
+    def reranker_config(self) -> RerankerConfig | None:
+        from kb_index.reranker import RerankerConfig
+
+        return RerankerConfig() if self.reranker else None
+
+    @property
+    def thresholds(self) -> Thresholds:
+        from kb_index.policy import Thresholds
+
+        return Thresholds(self.answer_threshold, self.suggest_threshold,
+                          answer_confidence=self.answer_confidence, suggest_confidence=self.suggest_confidence)
 
     @property
     def kb_dir(self) -> Path:
