@@ -1,0 +1,49 @@
+"""Evaluation outcome rates against hand-counted tables: direct answers and their precision, suggestions and
+whether the right entry is among them, fallbacks, OOD questions answered or suggested; the same policy
+outcomes on a re-ranker's leave-one-out report."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import pytest
+
+from kb_index.evaluate import evaluate, loo_policy_outcomes
+from kb_index.policy import Scored, Thresholds
+
+THRESHOLDS = Thresholds(answer=0.9, suggest=0.8, answer_confidence=0.7, suggest_confidence=0.2,
+                        suggestion_floor=0.05)
+RESULTS: dict[str, list[Scored]] = {  # query -> candidates as the index returns them (cosine, probability)
+    "answered right": [Scored("A", "", 0.95, 0.9), Scored("B", "", 0.9, 0.05)],
+    "answered wrong": [Scored("B", "", 0.95, 0.8), Scored("A", "", 0.94, 0.1)],
+    "suggested, right among them": [Scored("B", "", 0.92, 0.5), Scored("A", "", 0.9, 0.3)],
+    "suggested, right missing": [Scored("B", "", 0.92, 0.5), Scored("C", "", 0.9, 0.3), Scored("A", "", 0.7, 0.1)],
+    "unsure": [Scored("A", "", 0.92, 0.1)],
+    "ood answered": [Scored("C", "", 0.93, 0.75)],
+    "ood suggested": [Scored("C", "", 0.85, 0.9)],
+    "ood rejected": [Scored("C", "", 0.7, 0.9)],
+}
+
+
+def search(text: str, k: int) -> Sequence[Scored]:
+    return RESULTS.get(text, [])[:k]
+
+
+def test_outcome_rates_are_counted_per_decision() -> None:
+    queries = [(q, "A") for q in ("answered right", "answered wrong", "suggested, right among them",
+                                  "suggested, right missing", "unsure")]
+    result = evaluate(search, queries, ["ood answered", "ood suggested", "ood rejected", "ood rejected"], THRESHOLDS)
+    assert (result.n, result.top1, result.top3) == (5, 0.4, 1.0)  # A is 3rd, yet under the suggest gate
+    assert result.in_domain_answer_rate == pytest.approx(2 / 5) and result.answer_precision == pytest.approx(0.5)
+    assert result.suggest_rate == pytest.approx(2 / 5) and result.suggest_hit_rate == pytest.approx(0.5)
+    assert result.fallback_rate == pytest.approx(1 / 5)
+    assert (result.ood_answer_rate, result.ood_suggest_rate) == (0.25, 0.25)
+
+
+def test_leave_one_out_outcomes_from_a_reranker_report() -> None:
+    report = {"probabilities": [[0.9, 0.05], [0.8, 0.1], [0.5, 0.3, 0.1], [0.1]],
+              "cosines": [[0.95, 0.9], [0.95, 0.94], [0.92, 0.9, 0.85], [0.95]],
+              "right": [0, 1, 2, 0]}
+    outcomes = loo_policy_outcomes(report, THRESHOLDS)
+    assert outcomes == {"answer_rate": 0.5, "answer_precision": 0.5, "suggest_rate": 0.25, "suggest_hit_rate": 1.0,
+                        "fallback_rate": 0.25}
