@@ -4,7 +4,9 @@ a row or a 没帮助 hand the customer to a human. Every fallback, suggestion an
 (masked) in the unanswered-questions store for trainers.
 
 The KB index is loaded once per process and hot-swapped when ``python -m kb_index build`` publishes a new
-version (kb_index.service): no action-server restart and no Rasa retraining for KB changes.
+version (kb_index.service): no action-server restart and no Rasa retraining for KB changes. Lookups run off the
+event loop with a time budget (kb_index.budget): a slow encoder never stalls other customers, and a lookup over
+budget degrades to lexical suggestions or the honest fallback instead of making the customer wait.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from rasa_sdk.types import DomainDict
 from actions.handoff import handoff_payload
 from common.institution import Institution, fill_institution
 from common.pii import mask_pii
+from kb_index.budget import BudgetedKb, TimedLookup, open_budgeted
 from kb_index.entry import KbEntry
 from kb_index.policy import Action as KbAction
 from kb_index.service import KbService, Lookup, open_service
@@ -42,6 +45,14 @@ _ORDINAL = re.compile(r"第?\s*([123一二两三])\s*(?:个|条|项|种)?")
 def kb_service() -> KbService:
     """The process-wide KB service, watching for new index versions."""
     return open_service(KbSettings())
+
+
+@lru_cache(maxsize=1)
+def budgeted_kb() -> BudgetedKb:
+    """The process-wide pool that runs KB lookups with the time budget (over whatever ``kb_service()`` is)."""
+    budgeted = open_budgeted(lambda: kb_service())
+    budgeted.warm()
+    return budgeted
 
 
 @lru_cache(maxsize=1)
@@ -81,13 +92,17 @@ def send_answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: KbEnt
     dispatcher.utter_message(response="utter_kb_ask_feedback", buttons=FEEDBACK_BUTTONS)
 
 
-def kb_context(lookup: Lookup, query: str) -> Dict[str, Any]:
+def kb_context(lookup: Lookup, query: str, scorer: str = "dense") -> Dict[str, Any]:
     """What the bridge shows an agent: the masked query, the decision, the calibrated probability that the best
     entry is right (None without a learned re-ranker; what the bot/KB arbitration reads), the candidates with
-    cosine scores and probabilities."""
-    return {"kb": {"query": mask_pii(query), "action": lookup.decision.action.value,
-                   "confidence": None if lookup.confidence is None else round(lookup.confidence, 4),
-                   "version": lookup.version, "candidates": [h.as_dict() for h in lookup.hits[:3]]}}
+    cosine scores and probabilities (and, when the lookup ran over its time budget, which scorer stood in for
+    the encoder)."""
+    context: Dict[str, Any] = {"query": mask_pii(query), "action": lookup.decision.action.value,
+                               "confidence": None if lookup.confidence is None else round(lookup.confidence, 4),
+                               "version": lookup.version, "candidates": [h.as_dict() for h in lookup.hits[:3]]}
+    if scorer != "dense":
+        context["degraded"] = scorer
+    return {"kb": context}
 
 
 def _handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, lead: str,
@@ -109,9 +124,10 @@ class ActionKbFallback(Action):
     ) -> List[Dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
         intent, confidence = _intent(tracker)
-        lookup = kb_service().lookup(text, channel=_channel(tracker))
+        timed: TimedLookup = await budgeted_kb().lookup(text, channel=_channel(tracker))
+        lookup = timed.lookup
         decision = lookup.decision
-        context = kb_context(lookup, text)
+        context = kb_context(lookup, text, timed.path)
         best = decision.best
 
         def record(kind: str) -> None:

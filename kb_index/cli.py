@@ -22,6 +22,7 @@ from kb_index.ranking import AnswerSignal
 from kb_index.reranker import RerankerConfig
 from kb_index.settings import ROOT, KbSettings
 from kb_index.sources import load_file, load_folder
+from kb_index.threads import configure_process
 
 
 def _build(args: argparse.Namespace, settings: KbSettings) -> int:
@@ -125,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     lint.add_argument("--strict", action="store_true", help="exit 1 when anything is found")
     args = ap.parse_args(argv)
     settings = KbSettings()
+    # before faiss / the encoder load; builds and evaluations run below serving processes (kb_index.threads)
+    configure_process("build" if args.command in ("build", "eval") else "serve", settings)
     handlers = {"build": _build, "search": _search, "import": _import, "eval": _eval, "lint": _lint}
     try:
         return handlers[args.command](args, settings)

