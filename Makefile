@@ -24,7 +24,8 @@ KB_INDEX := $(DATA_DIR)/kb/current
 KB_INPUTS := $(wildcard kb_index/faq/*.yml) kb_index/index.py kb_index/encoders.py kb_index/normalize.py
 TRAINING_INPUTS := config.yml domain.yml $(wildcard common/pii.py common/zh_*.py) $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup browser run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb bench-bridge bench-soak
+.PHONY: help setup browser run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb bench-bridge bench-soak bench-mixed \
+	bench-contention bench-cost
 
 help:
 	@echo "make run   - install what is missing, train if needed, start Rasa (:5005) + action server (:5055)"
@@ -80,7 +81,7 @@ actions: $(APP_VENV)/.installed
 # ---- quality
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .
-	$(APP_VENV)/bin/mypy actions api bench common kb_index tests/actions tests/common tests/api tests/e2e tests/kb_index
+	$(APP_VENV)/bin/mypy actions api bench common kb_index tests/actions tests/common tests/api tests/e2e tests/kb_index tests/bench
 	$(APP_VENV)/bin/mypy --python-executable $(RASA_PY) --python-version 3.10 bot tests/bot
 
 test: setup browser $(MODEL) $(KB_INDEX) lint
@@ -95,6 +96,18 @@ bench-bridge: setup $(MODEL) $(KB_INDEX)
 
 bench-soak: setup $(MODEL) $(KB_INDEX)
 	$(APP_PY) bench/soak.py
+
+# issue 14: mixed traffic (intents, KB, forms, handoffs with simulated agents) through the bridge and straight to
+# Rasa at 1/50/200 customers; KB latency beside busy processes, a rebuild, a second encoder, library defaults vs
+# configured threads; where a message's CPU goes, stage by stage (run each alone on an otherwise idle machine)
+bench-mixed: setup $(MODEL) $(KB_INDEX)
+	$(APP_PY) bench/mixed_traffic.py
+
+bench-contention: $(APP_VENV)/.installed $(KB_INDEX)
+	$(APP_PY) bench/kb_contention.py
+
+bench-cost: setup $(MODEL) $(KB_INDEX)
+	$(APP_PY) bench/message_cost.py
 
 bench-kb: $(APP_VENV)/.installed
 	$(APP_PY) bench/kb_eval.py

@@ -114,7 +114,8 @@ def evaluate(workdir: Path) -> dict[str, Any]:
 class Client:
     """One keep-alive HTTP connection (stdlib http.client: a load generator must not eat the CPU it measures)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
+        self.headers = {"Content-Type": "application/json", **(headers or {})}  # with Rasa's channel secret
         parsed = urllib.parse.urlsplit(url)
         self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
@@ -123,7 +124,7 @@ class Client:
         body = json.dumps({"sender": sender, "message": text}, ensure_ascii=False).encode()
         started = time.perf_counter()
         try:
-            self.conn.request("POST", "/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
+            self.conn.request("POST", "/webhooks/rest/webhook", body, self.headers)
             response = self.conn.getresponse()
             replies = json.loads(response.read())
             ok = response.status == 200 and isinstance(replies, list) and len(replies) > 0  # every turn answers
@@ -137,8 +138,8 @@ class Client:
 CONVERSATION_LENGTH = 5  # messages per simulated customer before a new one arrives
 
 
-def sequential(url: str, messages: list[str], n: int) -> dict[str, float]:
-    client = Client(url)
+def sequential(url: str, messages: list[str], n: int, headers: dict[str, str]) -> dict[str, float]:
+    client = Client(url, headers)
     latencies = []
     run = uuid.uuid4().hex[:6]
     for i in range(n):
@@ -148,14 +149,15 @@ def sequential(url: str, messages: list[str], n: int) -> dict[str, float]:
     return {"p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99), "errors": n - len(latencies)}
 
 
-def concurrent(url: str, messages: list[str], clients: int, seconds: float) -> dict[str, float]:
+def concurrent(url: str, messages: list[str], clients: int, seconds: float,
+               headers: dict[str, str]) -> dict[str, float]:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
     def worker(k: int) -> None:
-        client = Client(url)
+        client = Client(url, headers)
         i, sent, sender = k, 0, ""
         while time.monotonic() < deadline:
             if sent % CONVERSATION_LENGTH == 0:
@@ -188,8 +190,8 @@ def run_variant(name: str, args: argparse.Namespace, messages: list[str]) -> dic
     servers = Servers(workdir)
     try:
         status_s, first_reply_s = servers.wait_ready()
-        seq = sequential(servers.url, messages, args.sequential)
-        load = {c: concurrent(servers.url, messages, c, args.seconds) for c in (8, 32)}
+        seq = sequential(servers.url, messages, args.sequential, servers.rasa_headers)
+        load = {c: concurrent(servers.url, messages, c, args.seconds, servers.rasa_headers) for c in (8, 32)}
     finally:
         servers.stop()
     return {

@@ -36,23 +36,30 @@ HANDOFF_INTENTS = ("human_handoff", "complaint", "fraud_alert", "out_of_scope", 
 class Connection:
     """One keep-alive HTTP connection (stdlib http.client: a light load generator)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
         host, port = url.removeprefix("http://").split(":")
         self.host, self.port = host, int(port)
+        self.headers = headers or {}  # sent with every request (e.g. Rasa's channel secret)
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
 
-    def post(self, path: str, body: dict[str, Any], token: str | None = None) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json"}
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None,
+                token: str | None = None) -> tuple[int, Any]:
+        """(status, JSON body); status 0 when the connection failed (it is reopened for the next call)."""
+        headers = {"Content-Type": "application/json", **self.headers}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
-            self.conn.request("POST", path, json.dumps(body, ensure_ascii=False).encode(), headers)
+            data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+            self.conn.request(method, path, data, headers)
             response = self.conn.getresponse()
             return response.status, json.loads(response.read() or b"null")
         except (OSError, http.client.HTTPException, ValueError):
             self.conn.close()
             self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
             return 0, None
+
+    def post(self, path: str, body: dict[str, Any], token: str | None = None) -> tuple[int, Any]:
+        return self.request("POST", path, body, token)
 
 
 class Load:
@@ -93,8 +100,9 @@ def bridge_customer(url: str, messages: list[str], k: int, clients: int, deadlin
         i += clients
 
 
-def rasa_customer(url: str, messages: list[str], k: int, clients: int, deadline: float, load: Load) -> None:
-    conn = Connection(url)
+def rasa_customer(url: str, messages: list[str], k: int, clients: int, deadline: float, load: Load,
+                  headers: dict[str, str] | None = None) -> None:
+    conn = Connection(url, headers)
     i, sent, sender = k, 0, ""
     while time.monotonic() < deadline:
         if sent % CONVERSATION_LENGTH == 0:
@@ -106,11 +114,13 @@ def rasa_customer(url: str, messages: list[str], k: int, clients: int, deadline:
         i += clients
 
 
-def run(target: str, url: str, messages: list[str], clients: int, seconds: float) -> tuple[dict[str, float], Load]:
+def run(target: str, url: str, messages: list[str], clients: int, seconds: float,
+        rasa_headers: dict[str, str] | None = None) -> tuple[dict[str, float], Load]:
     load = Load()
-    worker = bridge_customer if target == "bridge" else rasa_customer
     deadline = time.monotonic() + seconds
-    threads = [threading.Thread(target=worker, args=(url, messages, k, clients, deadline, load))
+    threads = [threading.Thread(target=bridge_customer, args=(url, messages, k, clients, deadline, load))
+               if target == "bridge" else
+               threading.Thread(target=rasa_customer, args=(url, messages, k, clients, deadline, load, rasa_headers))
                for k in range(clients)]
     elapsed = run_threads(threads)
     stats = {"p50_ms": statistics.median(load.latencies) if load.latencies else 0.0,
@@ -152,7 +162,7 @@ def main() -> None:
         for clients in (int(c) for c in args.clients.split(",")):
             for target, url in (("rasa", servers.url), ("bridge", servers.bridge_url)):
                 print(f"{target}: {clients} customers for {args.seconds:.0f} s ...", flush=True)
-                stats, load = run(target, url, messages, clients, args.seconds)
+                stats, load = run(target, url, messages, clients, args.seconds, servers.rasa_headers)
                 if target == "bridge":
                     lost, duplicated = check_database(workdir / "bridge" / "bridge.db", load.sent)
                     stats.update(lost=float(lost), duplicated=float(duplicated))

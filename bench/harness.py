@@ -3,8 +3,13 @@ customer messages, percentiles."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -20,9 +25,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 RASA_VENV = ROOT / ".venvs" / "rasa" / "bin"
 DATA = Path(os.environ.get("DATA_DIR", ROOT / "var"))
-BENCH_DIR = DATA / "bench"
+BENCH_DIR = Path(os.environ.get("BENCH_DIR", DATA / "bench"))  # results and scratch data directories
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
        "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+CHANNEL_SECRET_HEADER = "X-Channel-Secret"  # common/service_auth.py: what the customer channel of Rasa requires
 
 
 def free_port() -> int:
@@ -57,7 +63,11 @@ class Servers:
         self.rasa_port, self.actions_port, self.bridge_port = free_port(), free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
         self.bridge_url = f"http://127.0.0.1:{self.bridge_port}"
-        env = {**ENV, "DATA_DIR": str(workdir), "RASA_PORT": str(self.rasa_port),
+        # the services' shared secrets for this run, so a benchmark can call Rasa's customer channel directly
+        self.secrets = {name: secrets.token_hex(32) for name in ("RASA_JWT_SECRET", "RASA_CHANNEL_SECRET",
+                                                                 "ACTIONS_SECRET")}
+        self.rasa_headers = {CHANNEL_SECRET_HEADER: self.secrets["RASA_CHANNEL_SECRET"]}
+        env = {**ENV, **self.secrets, "DATA_DIR": str(workdir), "RASA_PORT": str(self.rasa_port),
                "ACTIONS_PORT": str(self.actions_port), "BRIDGE_PORT": str(self.bridge_port), **(extra_env or {})}
         self.started = time.monotonic()
         self.process = subprocess.Popen([str(ROOT / "scripts" / "run_services.sh")], cwd=ROOT, env=env,
@@ -72,10 +82,10 @@ class Servers:
             if self.process.poll() is not None:
                 raise RuntimeError("the run script exited during start-up")
             try:
-                if status_s is None and requests.get(f"{self.url}/status", timeout=1).ok:
+                if status_s is None and requests.get(f"{self.url}/status", headers=self.api_headers(), timeout=1).ok:
                     status_s = time.monotonic() - self.started
                 if status_s is not None and requests.get(f"{self.bridge_url}/healthz", timeout=1).ok:
-                    reply = requests.post(f"{self.url}/webhooks/rest/webhook",
+                    reply = requests.post(f"{self.url}/webhooks/rest/webhook", headers=self.rasa_headers,
                                           json={"sender": "warmup", "message": "你好"}, timeout=30)
                     if reply.ok and reply.json():
                         return status_s, time.monotonic() - self.started
@@ -84,12 +94,80 @@ class Servers:
             time.sleep(0.1)
         raise RuntimeError("servers did not start")
 
+    def api_headers(self) -> dict[str, str]:
+        """A JWT for Rasa's HTTP API (``/status``), signed with this run's secret (bot/serve.py checks it)."""
+        return {"Authorization": f"Bearer {rasa_jwt(self.secrets['RASA_JWT_SECRET'])}"}
+
+    def service_pids(self) -> dict[str, int]:
+        """The action server's, Rasa's and the bridge's process ids (children of the run script)."""
+        found = {}
+        for pid, ppid in _processes().items():
+            if ppid != self.process.pid:
+                continue
+            command = _command_line(pid)
+            name = ("actions" if "actions.server" in command else "bridge" if "api serve" in command
+                    else "rasa" if "rasa" in command or "bot.serve" in command else None)
+            if name:
+                found[name] = pid
+        return found
+
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGINT)
         try:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def rasa_jwt(secret: str, ttl_s: int = 3600) -> str:
+    """An HS256 JWT with the admin role, as Rasa's ``requires_auth`` reads it."""
+    issued = int(time.time())
+    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    payload = _b64(json.dumps({"user": {"username": "bench", "role": "admin"}, "iat": issued, "exp": issued + ttl_s},
+                              separators=(",", ":")).encode())
+    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{_b64(signature)}"
+
+
+def _processes() -> dict[int, int]:
+    """pid -> parent pid of every process (Linux /proc)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return parents
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants (a Sanic server runs in a child)."""
+    parents = _processes()
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        children = [p for p, parent in parents.items() if parent in frontier and p not in tree]
+        tree.update(children)
+        frontier = children
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for p in tree:
+        try:
+            fields = (Path("/proc") / str(p) / "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 def run_threads(threads: list[threading.Thread]) -> float:
