@@ -1,0 +1,66 @@
+/* The buttons a bot or system message carries: the NPS scale (0–10), the CSAT choices and other chips.
+ * A survey answer locks its group until the server has it (and unlocks if sending failed). */
+
+import { h } from '../shared/dom.js';
+
+function isNps(payload) { return typeof payload === 'string' && payload.indexOf('/survey_nps') === 0; }
+function isCsat(payload) { return typeof payload === 'string' && payload.indexOf('/survey_csat') === 0; }
+
+export function appendButtons(parent, buttons) {
+  if (!Array.isArray(buttons) || !buttons.length) return;
+  const valid = buttons.filter((b) => b && typeof b.payload === 'string');
+  const nps = valid.filter((b) => isNps(b.payload));
+  const csat = valid.filter((b) => isCsat(b.payload));
+  const other = valid.filter((b) => !isNps(b.payload) && !isCsat(b.payload));
+  if (nps.length) parent.appendChild(renderNps(nps));
+  if (csat.length) parent.appendChild(renderChipGroup(csat, 'chips chips-csat survey', '满意度评价'));
+  if (other.length) parent.appendChild(renderChipGroup(other, 'chips', '可选操作'));
+}
+
+function renderChip(b) {
+  const chip = h('button', 'chip', b.title || b.payload);
+  chip.type = 'button';
+  chip.dataset.payload = b.payload;
+  return chip;
+}
+
+function renderChipGroup(buttons, className, label) {
+  const group = h('div', className);
+  group.setAttribute('role', 'group');
+  group.setAttribute('aria-label', label);
+  buttons.forEach((b) => group.appendChild(renderChip(b)));
+  return group;
+}
+
+function renderNps(buttons) {
+  const wrap = h('div', 'nps survey');
+  wrap.setAttribute('role', 'group');
+  wrap.setAttribute('aria-label', '推荐意愿评分，0 表示不可能，10 表示非常可能');
+  const scale = h('div', 'nps-scale');
+  buttons.forEach((b) => {
+    const chip = renderChip(b);
+    chip.classList.add('nps-chip');
+    scale.appendChild(chip);
+  });
+  wrap.appendChild(scale);
+  const legend = h('div', 'nps-legend');
+  legend.setAttribute('aria-hidden', 'true');
+  legend.appendChild(h('span', '', '0 不可能'));
+  legend.appendChild(h('span', '', '10 非常可能'));
+  wrap.appendChild(legend);
+  return wrap;
+}
+
+export function lockSurvey(group, chosen) {
+  group.querySelectorAll('.chip').forEach((c) => { c.disabled = true; });
+  chosen.classList.add('selected');
+  chosen.setAttribute('aria-pressed', 'true');
+}
+
+export function unlockSurvey(group) {
+  group.querySelectorAll('.chip').forEach((c) => {
+    c.disabled = false;
+    c.classList.remove('selected');
+    c.removeAttribute('aria-pressed');
+  });
+}

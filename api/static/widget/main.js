@@ -1,0 +1,34 @@
+/* 智能客服 — customer chat widget (mobile H5): native ES modules, no build step, no dependencies.
+ *   conversation.js  the conversation, sending, the customer socket
+ *   messages.js      the message list; buttons.js the chips and surveys in it
+ *   composer.js      the input box and quick replies
+ *   notices.js       banners and toast; typing.js the typing dots */
+
+import { elements } from '../shared/dom.js';
+import { lockSurvey, unlockSurvey } from './buttons.js';
+import * as composer from './composer.js';
+import { resetConversation, sendPayload, start } from './conversation.js';
+import * as messages from './messages.js';
+import * as typing from './typing.js';
+
+const el = elements(['messages', 'new-session', 'closed-restart', 'queue-leave']);
+
+/* A chip in a message: sends its payload; a survey answer locks its group unless sending fails. */
+function onChipClick(chip) {
+  const survey = chip.closest('.survey');
+  if (survey) lockSurvey(survey, chip);
+  sendPayload(chip.dataset.payload, chip.textContent).then((ok) => {
+    if (!ok && survey) unlockSurvey(survey);
+  });
+}
+
+messages.init({ onReply: typing.hideRemote });
+composer.init();
+el.messages.addEventListener('click', (e) => {
+  const chip = e.target.closest('button.chip');
+  if (chip && !chip.disabled && el.messages.contains(chip)) onChipClick(chip);
+});
+el.newSession.addEventListener('click', () => { resetConversation(); });
+el.closedRestart.addEventListener('click', () => { resetConversation(); });
+el.queueLeave.addEventListener('click', () => { sendPayload('/leave_message', '留言'); });
+start();
