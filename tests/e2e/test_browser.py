@@ -35,6 +35,7 @@ def browser_factory() -> Iterator:
         for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                     f"--window-size={width},{height}"):
             options.add_argument(arg)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors: driver.get_log("browser")
         driver = webdriver.Chrome(service=Service(DRIVER), options=options)
         drivers.append(driver)
         return driver

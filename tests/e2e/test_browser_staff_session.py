@@ -1,4 +1,4 @@
-"""Browser test of the staff session shared by the console and the workbench (api/static/common.js): sign-out,
+"""Browser test of the staff session shared by the console and the workbench (api/static/shared/session.js): sign-out,
 a revoked token sending the page back to the login form, a saved login resumed on reload, and the wrong role."""
 
 from __future__ import annotations
