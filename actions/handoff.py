@@ -18,9 +18,24 @@ REASON_BY_INTENT = {
 }
 
 
+# bot questions that offer a human (需要现在为您转人工客服吗？): a yes hands off for the reason of the offer
+OFFER_REASON = {"utter_complaint": "complaint"}
+
+
+def previous_bot_action(events: List[Dict[str, Any]]) -> str | None:
+    """The last action the bot ran before the customer's latest message (action_listen aside)."""
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    before = events[: users[-1]] if users else events
+    names = [e.get("name") for e in before if e.get("event") == "action" and e.get("name") != "action_listen"]
+    return str(names[-1]) if names else None
+
+
 def handoff_reason(tracker: Tracker) -> str:
-    """Why the customer is handed off, from the intent of their latest message."""
+    """Why the customer is handed off, from the intent of their latest message; a yes to the bot's offer of a
+    human (rules.yml: complaint -> 需要现在为您转人工客服吗 -> 好的) keeps the reason of the offer."""
     intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    if intent == "affirm":
+        return OFFER_REASON.get(previous_bot_action(tracker.events) or "", "customer_request")
     return REASON_BY_INTENT.get(intent, "bot_request")
 
 

@@ -94,6 +94,7 @@ SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
     re.compile(_alt("测评 测成 评估") + _gap(10) + _alt("改成 改为 升到 调高 弄高 提高 测成 变成") + _gap(2)
                + "(?:" + _HIGH + "|高)"),
     re.compile(_alt("升到 提升到 改成 测个 测成 测出") + _gap(2) + "(?:" + _HIGH + "|高等级|高级别)"),
+    re.compile(_alt("测评 评估 测试") + _gap(10) + _alt("改高 调高 弄高 测高 提高等级 改到高")),
 )
 
 _INVEST = _alt("股票 个股 股价 大盘 股市 A股 a股 港股 美股 指数 基金 ETF etf 板块 行情 这只 这支 "

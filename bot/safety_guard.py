@@ -88,6 +88,8 @@ class SafetyGuard(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             rule = safety_rule(text, self._fraud_terms)
+            if rule == "fraud" and compliance_intent(text) in FRAUD_SUBKINDS:
+                rule = None  # 放款前交解冻费 names a fraud term, and the loan-scam answer is the more specific one
             if rule is None:
                 compliance = compliance_intent(text)
                 current = (message.get(INTENT) or {}).get("name")

@@ -113,8 +113,40 @@ def test_safety_guard_overrides_the_classifier(parse: Parse, text: str, intent: 
         ("北交所权限怎么开", "bse_board"),
         ("帮我找个人工", "human_handoff"),
         ("明天会下雨吗", "out_of_scope"),
+        # issue 13: lost-card phrasings are losses, never applications
+        ("信用卡找不到了", "card_report_loss"),
+        ("信用卡不见了", "card_report_loss"),
+        ("我的信用卡被偷了", "card_report_loss"),
+        ("信用卡落在出租车上了", "card_report_loss"),
+        # non-banking task requests (some with banking words) are out of scope, not "what business do you need"
+        ("帮我查一下天气", "out_of_scope"),
+        ("帮我订机票", "out_of_scope"),
+        ("帮我点外卖", "out_of_scope"),
+        ("帮我用信用卡订一张去广州的机票", "out_of_scope"),
+        # compliance categories, and the business questions next to them
+        ("这只股票明天能涨吗", "investment_advice"),
+        ("今天大盘为什么跌", "investment_advice"),
+        ("哪只基金好", "investment_advice"),
+        ("基金怎么买", "fund_purchase_redeem"),
+        ("A股几点收盘", "stock_trading_hours"),
+        ("理财保本吗", "guaranteed_return"),
+        ("我是保守型，能买R5的产品吗", "suitability_mismatch"),
+        ("出借身份证违法吗", "card_account_rental"),
+        ("去网点开户要带身份证吗", "account_open_materials"),
+        ("征信修复靠谱吗", "loan_scam"),
+        ("有人冒充客服说给我退款，让我开屏幕共享", "fraud_alert"),
     ],
 )
 def test_smoke_questions(parse: Parse, text: str, intent: str) -> None:
     got = parse(text)["intent"]["name"]
     assert got in REJECTED if intent == "out_of_scope" else got == intent
+
+
+NOISE = ["啊啊啊啊", "asdfgh", "😂😂", "？？？", "嗯嗯啊啊哦哦", "哈哈哈哈", "qwerty", "顶顶顶"]
+
+
+@pytest.mark.parametrize("text", NOISE)
+def test_noise_is_never_affirm_deny_or_inform(parse: Parse, text: str) -> None:
+    parsed = parse(text)
+    assert parsed["intent"]["name"] == "nlu_fallback"
+    assert parsed["entities"] == []

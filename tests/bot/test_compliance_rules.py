@@ -1,0 +1,113 @@
+"""The compliance patterns (bot.compliance_rules, pure) and how the safety guard applies them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.compliance_rules import COMPLIANCE_INTENTS, compliance_intent, fold
+from bot.safety_guard import DEFAULT_FRAUD_TERMS, keeps_classifier_intent
+from tests.bot.nlu_files import HELDOUT_DIR, TRAINING_DIR, load_examples, oos_heldout
+
+# intents the guard never overrides (the classifier's safety call, a complaint, a request for a human)
+KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("出租银行卡犯法吗", "card_account_rental"),
+        ("出租銀行卡犯法嗎", "card_account_rental"),
+        ("我的身份证能借给朋友办卡吗", "card_account_rental"),
+        ("U盾可以借给别人用吗", "card_account_rental"),
+        ("有人高价收购电话卡", "card_account_rental"),
+        ("帮人走账违法吗", "card_account_rental"),
+        ("跑分是什么", "card_account_rental"),
+        ("卖卡违法吗", "card_account_rental"),
+        ("包装贷款靠谱吗", "loan_scam"),
+        ("征信修复是真的吗", "loan_scam"),
+        ("徵信修復是騙局嗎", "loan_scam"),
+        ("贷款要先交保证金才能放款吗", "loan_scam"),
+        ("帮我刷流水好办贷款", "loan_scam"),
+        ("能不能跳过风险测评直接买", "suitability_mismatch"),
+        ("风险测评能帮我代做吗", "suitability_mismatch"),
+        ("我是保守型能买R5吗", "suitability_mismatch"),
+        ("哪只基金好", "investment_advice"),
+        ("哪隻基金比較好", "investment_advice"),
+        ("今天大盘为什么跌", "investment_advice"),
+        ("这只股票明天能涨吗", "investment_advice"),
+        ("荐股", "investment_advice"),
+        ("这个理财保本吗", "guaranteed_return"),
+        ("收益能保证吗", "guaranteed_return"),
+    ],
+)
+def test_compliance_phrasings(text: str, intent: str) -> None:
+    assert compliance_intent(text) == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "信用卡落在出租车上了",  # a loss, not a rental
+        "U盾落在出租车上了",
+        "买卖股票的钱从哪张卡扣",
+        "卡里的钱借给朋友了他不还",
+        "信用卡消费多久过账",
+        "融资融券的保证金比例是多少",
+        "大额存单保本吗",  # a deposit: principal protected
+        "当初说理财保本，现在亏了，我要投诉",
+        "基金怎么买",
+        "ETF在哪里买",
+        "A股几点开盘",
+        "基金怎么看收益",
+        "风险测评在哪做",
+        "R1到R5是什么意思",
+        "逾期记录多久能消除",
+        "我只有一年股龄能不能买创业板",
+        "大额存单超过20万能买吗",
+        "油价明天涨吗",
+    ],
+)
+def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:
+    assert compliance_intent(text) is None
+
+
+def test_no_pattern_fires_on_examples_of_other_intents() -> None:
+    """Every training and held-out example of a business intent stays clear of the patterns."""
+    fired = [(ex.intent, compliance_intent(ex.text), ex.text)
+             for ex in load_examples(TRAINING_DIR) + load_examples(HELDOUT_DIR)
+             if ex.intent not in COMPLIANCE_INTENTS | KEEP and compliance_intent(ex.text)
+             and not any(term in ex.text for term in DEFAULT_FRAUD_TERMS)]
+    assert not fired
+    assert not [q for q in oos_heldout() if compliance_intent(q)]
+
+
+def test_patterns_agree_with_the_labels_where_they_fire() -> None:
+    """Where a compliance example matches a pattern, it is its own category's."""
+    wrong = [(ex.intent, compliance_intent(ex.text), ex.text)
+             for ex in load_examples(TRAINING_DIR) + load_examples(HELDOUT_DIR)
+             if ex.intent in COMPLIANCE_INTENTS and compliance_intent(ex.text) not in (None, ex.intent)]
+    assert not wrong
+
+
+def test_traditional_characters_are_folded_for_matching_only() -> None:
+    assert fold("銀行卡帳戶徵信") == "银行卡账户征信"
+    assert len(fold("出租銀行卡犯法嗎")) == len("出租銀行卡犯法嗎")
+
+
+@pytest.mark.parametrize(
+    "current, compliance, keeps",
+    [
+        ("fund_purchase_redeem", "investment_advice", False),
+        ("affirm", "investment_advice", False),
+        ("nlu_fallback", "loan_scam", False),
+        ("complaint", "guaranteed_return", True),
+        ("human_handoff", "investment_advice", True),
+        ("share_sensitive_info", "card_account_rental", True),
+        ("loan_scam", "card_account_rental", True),
+        ("fraud_alert", "guaranteed_return", True),  # 老师带单稳赚: an investment scam stays a fraud warning
+        ("fraud_alert", "loan_scam", False),  # the loan-scam answer is the more specific fraud answer
+        ("fraud_alert", "card_account_rental", False),
+    ],
+)
+def test_which_classifier_intents_stand(current: str, compliance: str, keeps: bool) -> None:
+    assert keeps_classifier_intent(current, compliance) is keeps

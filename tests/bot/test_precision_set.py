@@ -1,0 +1,153 @@
+"""The held-out precision set (tests/data/precision_set.yml) and its evaluation (bot.precision): the set is
+large, labelled with known behaviours, covers every compliance category and kind of message and is never
+trained on; judging and event reading are checked on their own; the trained model answers it with at most 2 %
+wrong answers and every compliance message gets its reply."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Callable, Dict
+
+import pytest
+import yaml
+
+from bot.precision import (
+    COMPLIANCE,
+    Item,
+    behaviour_for_intent,
+    behaviour_from_events,
+    judge,
+    load_set,
+    precision_report,
+)
+from bot.training_checks import normalise
+from tests.bot.nlu_files import ROOT, TRAINING_DIR, load_examples
+
+Parse = Callable[[str], Dict[str, Any]]
+REPORT_DIR = Path(os.environ.get("DATA_DIR", ROOT / "var")) / "reports"
+SET = ROOT / "tests" / "data" / "precision_set.yml"
+
+
+@pytest.fixture(scope="module")
+def items() -> list[Item]:
+    return load_set(SET)
+
+
+def test_set_is_large_valid_and_held_out(items: list[Item]) -> None:
+    assert len(items) >= 300
+    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+    for item in items:
+        for label in (item.expect, *item.also):
+            kind, _, name = label.partition(":")
+            assert kind in {"intent", "kb", "fallback", "compliance", "handoff"}, label
+            assert kind != "intent" or name in intents, label
+            assert kind != "compliance" or name in COMPLIANCE, label
+    seen = {normalise(ex.text) for ex in load_examples(TRAINING_DIR)}
+    assert not [i.text for i in items if normalise(i.text) in seen]
+    assert len({i.text for i in items}) == len(items)
+
+
+def test_set_covers_every_compliance_category_and_kind_of_message(items: list[Item]) -> None:
+    per_category = Counter(i.expect for i in items if i.expect.startswith("compliance:"))
+    assert all(per_category[f"compliance:{c}"] >= 6 for c in COMPLIANCE), per_category
+    tags = Counter(tag for i in items for tag in i.tags)
+    for tag in ("colloquial", "typo", "traditional", "long", "near_miss", "non_banking", "noise", "yes_no"):
+        assert tags[tag] >= 5, (tag, tags)
+    non_banking_with_banking_words = [i for i in items if "non_banking" in i.tags
+                                      and any(w in i.text for w in ("信用卡", "银行卡", "储蓄卡", "银行", "网点"))]
+    assert len(non_banking_with_banking_words) >= 5
+    assert Counter(i.expect for i in items)["handoff"] >= 5
+
+
+@pytest.mark.parametrize(
+    "expect, also, got, verdict",
+    [
+        ("intent:card_report_loss", (), "intent:card_report_loss", "right"),
+        ("intent:card_report_loss", (), "intent:credit_card_apply", "wrong"),
+        ("intent:card_report_loss", (), "fallback", "honest"),
+        ("intent:card_report_loss", (), "kb_suggest", "honest"),
+        ("intent:card_report_loss", (), "kb_answer", "wrong"),
+        ("intent:card_report_loss", ("kb",), "kb_answer", "right"),
+        ("kb", (), "kb_answer", "right"),
+        ("kb", (), "kb_suggest", "right"),
+        ("kb", (), "intent:stock_commission", "wrong"),
+        ("fallback", (), "fallback", "right"),
+        ("fallback", (), "ack", "wrong"),
+        ("fallback", (), "kb_answer", "wrong"),
+        ("compliance:investment_advice", (), "intent:fund_purchase_redeem", "wrong"),
+        ("compliance:investment_advice", (), "fallback", "honest"),
+        ("compliance:loan_scam", ("compliance:fraud_alert",), "compliance:fraud_alert", "right"),
+        ("handoff", (), "handoff", "right"),
+    ],
+)
+def test_judge(expect: str, also: tuple[str, ...], got: str, verdict: str) -> None:
+    assert judge(Item("x", expect, also), got) == verdict
+
+
+def test_report_counts_wrong_answers_and_compliance_by_category() -> None:
+    items = [Item("a", "intent:x"), Item("b", "compliance:loan_scam"), Item("c", "compliance:loan_scam"),
+             Item("d", "fallback")]
+    report = precision_report(items, ["intent:x", "compliance:loan_scam", "fallback", "ack"])
+    assert (report.right, report.honest, report.wrong) == (2, 1, 1)
+    assert report.wrong_rate == 0.25
+    assert report.by_category == {"compliance:loan_scam": (1, 2)}
+    assert report.compliance_accuracy == 0.5
+    assert report.wrong_items == [("d", "fallback", "ack")]
+
+
+@pytest.mark.parametrize(
+    "intent, behaviour",
+    [("investment_advice", "compliance:investment_advice"), ("fraud_alert", "compliance:fraud_alert"),
+     ("human_handoff", "handoff"), ("nlu_fallback", "fallback"), ("out_of_scope", "fallback"),
+     ("affirm", "fallback"), ("inform", "fallback"), ("card_report_loss", "intent:card_report_loss")],
+)
+def test_behaviour_of_a_first_message(intent: str, behaviour: str) -> None:
+    assert behaviour_for_intent(intent) == behaviour
+
+
+def _turn(*events: Dict[str, Any]) -> list[Dict[str, Any]]:
+    return [{"event": "action", "name": "action_listen"}, {"event": "user", "text": "q"}, *events]
+
+
+@pytest.mark.parametrize(
+    "events, behaviour",
+    [
+        (_turn({"event": "action", "name": "utter_investment_advice"},
+               {"event": "bot", "metadata": {"utter_action": "utter_investment_advice"}}),
+         "compliance:investment_advice"),
+        (_turn({"event": "action", "name": "utter_card_report_loss"}, {"event": "action", "name": "card_loss_form"}),
+         "intent:card_report_loss"),
+        (_turn({"event": "action", "name": "utter_deposit_rate"}), "intent:deposit_rate"),
+        (_turn({"event": "action", "name": "action_kb_fallback"},
+               {"event": "bot", "data": {"custom": {"kb": {"action": "answer"}}}}), "kb_answer"),
+        (_turn({"event": "action", "name": "action_kb_fallback"},
+               {"event": "bot", "data": {"custom": {"kb": {"action": "suggest"}}}}), "kb_suggest"),
+        (_turn({"event": "action", "name": "action_kb_fallback"},
+               {"event": "bot", "metadata": {"utter_action": "utter_out_of_scope"}},
+               {"event": "bot", "data": {"custom": {"kb": {"action": "fallback"}}}}), "fallback"),
+        (_turn({"event": "action", "name": "action_kb_fallback"},
+               {"event": "bot", "data": {"custom": {"handoff": {"reason": "repeated_fallback"}}}}), "handoff"),
+        (_turn({"event": "action", "name": "utter_anything_else"}), "ack"),
+        (_turn({"event": "action", "name": "utter_affirm_without_question"}), "fallback"),
+    ],
+)
+def test_behaviour_read_from_tracker_events(events: list[Dict[str, Any]], behaviour: str) -> None:
+    assert behaviour_from_events(events, ["deposit_rate", "card_report_loss", "investment_advice"]) == behaviour
+
+
+def test_model_on_the_precision_set(parse: Parse, items: list[Item]) -> None:
+    """NLU + rules, first message of a conversation (the KB is measured live: python -m bot.precision --rasa)."""
+    outcomes = [behaviour_for_intent(parse(i.text)["intent"]["name"]) for i in items]
+    report = precision_report(items, outcomes)
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    (REPORT_DIR / "precision_set.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=1),
+                                                   encoding="utf-8")
+    print(f"\nprecision set n={report.n} right={report.right} honest={report.honest} wrong={report.wrong} "
+          f"wrong-rate={report.wrong_rate:.3f} compliance={report.compliance_accuracy:.3f}")
+    assert report.wrong_rate <= 0.02, report.wrong_items
+    assert report.compliance_accuracy == 1.0, report.by_category
+
