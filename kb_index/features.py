@@ -8,17 +8,20 @@ would learn that a near-copy always exists, which a customer's query never has.
 
 Per candidate (the top ``CANDIDATES`` entries by their best question's cosine):
 * e5 question cosines: best, gap to the best candidate, rank, mean and second best over the entry's questions;
-* the entry's number of questions as the KB holds it (an entry many customers ask about gets more
-  paraphrases). The one exception to leaving the held-out question out: counted without it, the right entry
-  of a leave-one-out query would be the one candidate a question short of its size, and on a KB whose entries
-  all have six questions the only candidate with five is the answer (out-of-fold top-1 0.97 against 0.53 on
-  this project's KB, none of it real: a customer's query finds every entry at its full size);
 * e5 cosine of the query with the answer's start (``passage:``), its gap and rank, and the question+answer
   score of the answer-aware ranking with its rank;
 * BM25 over jieba words and over character 1-2-grams (best question of the entry), relative to the best
-  candidate, and rank; the share of the query's words found in the entry's questions;
+  candidate, and rank; the share of the query's words found in the entry's questions; BM25 of the query
+  over the words of the answer's start (``ANSWER_WORD_CHARS``), relative and rank;
 * lengths of the query, the best question and the answer;
 * agreement on business terms (``kb_index.terms``) with the best question and with the answer, per group.
+
+No feature counts an entry's questions. Leave-one-out queries only come from entries with several questions,
+so a count teaches the model that an entry with one question is never the answer, and real queries mostly ask
+about such entries (bank_faq: 7,524 of 7,834 entries have one question; with the count, dev top-1 fell to
+0.28). Counted without the held-out question it is worse still: on a KB whose entries all have six questions
+the one candidate with five is the answer (out-of-fold top-1 0.97 against 0.53 on this project's KB, none of
+it real).
 """
 
 from __future__ import annotations
@@ -36,12 +39,14 @@ CANDIDATES = 30  # entries the re-ranker orders
 FETCH = 200  # nearest questions searched to find them
 ANSWER_WEIGHT = 0.2  # the answer-aware ranking's weight, one of the features
 ANSWER_TERM_CHARS = 64  # business terms are read from the start of an answer
+ANSWER_WORD_CHARS = 200  # the answer's words BM25 reads
 
 FEATURES = (
-    "qcos", "qcos_gap", "qcos_rank", "qcos_mean", "qcos_second", "n_questions",
+    "qcos", "qcos_gap", "qcos_rank", "qcos_mean", "qcos_second",
     "acos", "acos_gap", "acos_rank", "combined_gap", "combined_rank",
     "bm25_words", "bm25_words_ratio", "bm25_words_rank", "bm25_chars", "bm25_chars_ratio", "bm25_chars_rank",
-    "word_coverage", "query_len", "question_len", "answer_len", "len_diff",
+    "word_coverage", "answer_bm25", "answer_bm25_ratio", "answer_bm25_rank",
+    "query_len", "question_len", "answer_len", "len_diff",
     *(f"terms_q_{g}" for g in GROUPS), *(f"terms_a_{g}" for g in GROUPS), "terms_conflicts",
 )
 
@@ -56,6 +61,7 @@ class KbFeatureData:
     answer_vectors: np.ndarray | None  # (entries, dims) or None for a KB without answers
     words: Bm25
     chars: Bm25
+    answer_words: Bm25  # one document per entry
     question_words: tuple[frozenset[str], ...]
     question_labels: tuple[Labels, ...]
     answer_labels: tuple[Labels, ...]
@@ -75,6 +81,7 @@ class KbFeatureData:
             entry_questions=tuple(order[bounds[e]:bounds[e + 1]] for e in range(len(answers))),
             answer_vectors=answer_vectors if answer_vectors is not None and any(answers) else None,
             words=Bm25(words), chars=Bm25([char_ngrams(t) for t in question_text]),
+            answer_words=Bm25([word_tokens(a[:ANSWER_WORD_CHARS]) for a in answers]),
             question_words=tuple(frozenset(w) for w in words),
             question_labels=tuple(term_labels(t) for t in question_text),
             answer_labels=tuple(term_labels(a[:ANSWER_TERM_CHARS]) for a in answers),
@@ -125,7 +132,6 @@ def candidate_features(data: KbFeatureData, query: str, query_vector: np.ndarray
         return np.zeros((0, len(FEATURES)))
     entries = np.array([c.entry for c in candidates], dtype=np.int64)
     own = [q[q != held_out] if held_out is not None else q for q in (data.entry_questions[e] for e in entries)]
-    sizes = np.array([data.entry_questions[e].size for e in entries], np.float64)  # as the KB holds them
     lengths = np.array([q.size for q in own], np.int64)
     all_ids = np.concatenate(own)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -147,6 +153,7 @@ def candidate_features(data: KbFeatureData, query: str, query_vector: np.ndarray
     else:
         acos = acos_gap = acos_rank = np.full(n, np.nan)
         combined = qcos
+    answer_words = data.answer_words.scores(query_words, entries)
     unique_words = set(query_words)
     coverage = np.array([
         len(unique_words & frozenset().union(*(data.question_words[q] for q in ids))) / max(1, len(unique_words))
@@ -159,10 +166,11 @@ def candidate_features(data: KbFeatureData, query: str, query_vector: np.ndarray
     conflicts = ((terms_q < 0) | (terms_a < 0)).sum(axis=1)
     question_len = data.question_len[best_question]
     columns = [
-        qcos, qcos - qcos.max(), _rank(qcos), mean, second, sizes,
+        qcos, qcos - qcos.max(), _rank(qcos), mean, second,
         acos, acos_gap, acos_rank, combined - combined.max(), _rank(combined),
         best_words, _ratio(best_words), _rank(best_words), best_chars, _ratio(best_chars), _rank(best_chars),
-        coverage, np.full(n, float(len(query))), question_len, data.answer_len[entries],
+        coverage, answer_words, _ratio(answer_words), _rank(answer_words),
+        np.full(n, float(len(query))), question_len, data.answer_len[entries],
         np.abs(question_len - len(query)),
     ]
     return np.column_stack([*columns, terms_q, terms_a, conflicts]).astype(np.float64)

@@ -38,7 +38,7 @@ from kb_index.encoders import Encoder
 from kb_index.entry import KbEntry, entry_from_mapping, entry_to_mapping
 from kb_index.features import CANDIDATES, FEATURES, FETCH, KbFeatureData, candidates_from_questions
 from kb_index.normalize import normalise_query
-from kb_index.ranking import AnswerSignal, Candidate, best_question_per_entry, rerank_with_answers
+from kb_index.ranking import AnswerSignal, Candidate, best_question_per_entry, rerank_with_answers, verbatim_first
 from kb_index.reranker import Reranker, RerankerConfig, rank_candidates, train, training_questions
 
 INDEX_TYPES = ("flat", "hnsw", "ivf")
@@ -351,6 +351,9 @@ class KbIndex:
                 self.reranker = Reranker.from_json(files[-1].read_text(encoding="utf-8"))
             except (ValueError, KeyError, TypeError) as exc:
                 raise KbIndexError(f"{files[-1]}: cannot load the re-ranker: {exc}") from exc
+            self.verbatim: dict[str, set[int]] = {}
+            for text, entry in zip(self.question_text, self.question_entry.tolist(), strict=True):
+                self.verbatim.setdefault(text, set()).add(entry)
             self.features = KbFeatureData.build(
                 self.question_text, self.question_entry, _stored_vectors(self.faiss),
                 [answer_for_features(e) for e in self.entries], self.answer_vectors)
@@ -376,7 +379,8 @@ class KbIndex:
             found = candidates_from_questions(ids[0].tolist(), scores[0].tolist(), self.question_entry, CANDIDATES)
             ranked, probabilities = rank_candidates(self.reranker, self.features, text, np.ravel(query_vector),
                                                     found)
-            return [dataclasses.replace(c, confidence=p) for c, p in zip(ranked[:k], probabilities, strict=False)]
+            scored = [dataclasses.replace(c, confidence=p) for c, p in zip(ranked, probabilities, strict=True)]
+            return verbatim_first(scored, self.verbatim.get(text, set()))[:k]
         scores, ids = self.search_vectors(np.atleast_2d(query_vector), min(fetch, self.faiss.ntotal))
         found = best_question_per_entry(ids[0].tolist(), scores[0].tolist(), self.question_entry)
         if self.answer_vectors is not None and self.manifest.answer_weight > 0 and found:

@@ -9,6 +9,7 @@ candidate set (z-scores) before a weighted sum, so scorers with different ranges
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -82,3 +83,16 @@ def fuse(score_columns: Sequence[np.ndarray], weights: Sequence[float]) -> np.nd
         raise ValueError("one weight per score column")
     return np.sum([w * zscores(np.asarray(c, dtype=np.float64)) for c, w in zip(score_columns, weights, strict=True)],
                   axis=0)
+
+
+def verbatim_first(candidates: Sequence[Candidate], entries: set[int]) -> list[Candidate]:
+    """A query that is word for word a question of exactly one entry gets that entry first with confidence 1:
+    the KB itself says where that wording belongs (a customer clicking a suggested question, a trainer trying
+    an entry). The re-ranker never saw such a query - leave-one-out removes the query's own question - so its
+    probability for an exact match is no better informed than for a paraphrase. A wording filed under several
+    entries is a conflict (``python -m kb_index lint``) and stays with the re-ranker."""
+    if len(entries) != 1:
+        return list(candidates)
+    (entry,) = entries
+    exact = [dataclasses.replace(c, confidence=1.0) for c in candidates if c.entry == entry]
+    return exact + [c for c in candidates if c.entry != entry]

@@ -12,6 +12,7 @@ from kb_index.ranking import (
     brute_force_top_k,
     fuse,
     rerank_with_answers,
+    verbatim_first,
     zscores,
 )
 
@@ -155,3 +156,10 @@ def test_confidence_thresholds_must_be_ordered_probabilities() -> None:
         Thresholds(answer=0.9, suggest=0.8, answer_confidence=0.3, suggest_confidence=0.5)
     with pytest.raises(ValueError, match="probabilities"):
         Thresholds(answer=0.9, suggest=0.8, answer_confidence=1.2)
+
+
+def test_a_verbatim_question_of_one_entry_goes_first_with_confidence_one() -> None:
+    found = [Candidate(2, 7, 0.97, 0.6), Candidate(5, 9, 1.0, 0.3), Candidate(1, 1, 0.9, 0.1)]
+    assert [(c.entry, c.confidence) for c in verbatim_first(found, {5})] == [(5, 1.0), (2, 0.6), (1, 0.1)]
+    assert verbatim_first(found, {5, 2}) == found  # the wording is filed under two entries: a conflict
+    assert verbatim_first(found, set()) == found

@@ -62,28 +62,9 @@ def test_a_leave_one_out_query_sees_the_kb_exactly_as_if_its_question_were_not_i
         [(c.entry, c.question, round(c.score, 6)) for c in oracle]
     features = candidate_features(data, query, vector, loo, held_out=held_out)
     oracle_features = candidate_features(reduced, query, vector, oracle)
-    size = FEATURES.index("n_questions")  # the entry's size as the KB holds it, for every candidate alike
-    own = [c.entry for c in loo].index(0)
-    assert oracle_features[own, size] == len(first.questions) - 1 and features[own, size] == len(first.questions)
-    others = [i for i in range(len(FEATURES)) if i != size]
-    assert np.allclose(features[:, others], oracle_features[:, others], equal_nan=True)
+    assert np.allclose(features, oracle_features, equal_nan=True)
     leaked = candidate_features(data, query, vector, loo)  # the same query with its question left in the KB
-    assert not np.allclose(leaked[:, others], oracle_features[:, others], equal_nan=True)
-
-
-def test_entry_size_cannot_point_at_the_held_out_entry() -> None:
-    """Every entry of the synthetic KB has 2-4 questions: were the held-out entry counted a question short,
-    size alone would pick it out. Counted as the KB holds it, the sizes of the candidates of a leave-one-out
-    query are those a customer's query sees."""
-    encoder = HashingEncoder()
-    data, texts = feature_data(synthetic_kb()[0], encoder)
-    size = FEATURES.index("n_questions")
-    for held_out in range(0, len(texts), 7):
-        vector = encoder.encode_queries([texts[held_out]])[0]
-        loo = loo_candidates(data, vector, held_out)
-        served = candidate_features(data, texts[held_out], vector, loo)
-        assert np.array_equal(candidate_features(data, texts[held_out], vector, loo, held_out)[:, size],
-                              served[:, size])
+    assert not np.allclose(leaked, oracle_features, equal_nan=True)
 
 
 def test_only_questions_of_multi_question_entries_are_training_queries_and_small_kbs_get_none() -> None:
@@ -188,3 +169,12 @@ def test_a_small_edit_reuses_the_last_model_and_a_large_one_retrains(tmp_path: P
     assert KbIndex.load_current(tmp_path).reranker is not None
     halved = build(entries[:16], HashingEncoder(), tmp_path, answers=ANSWERS, reranker=CONFIG)
     assert "out-of-fold" in halved.reranker_note and halved.reranker_queries < first.reranker_queries
+
+
+def test_a_kb_question_typed_verbatim_is_its_entry_with_confidence_one(reranked: Path) -> None:
+    index = KbIndex.load_current(reranked)
+    encoder = HashingEncoder()
+    for entry in (3, 17, 30):
+        query = normalise_query(index.entries[entry].similar[0])
+        found = index.search(encoder.encode_queries([query])[0], k=3, text=query)
+        assert (found[0].entry, found[0].confidence) == (entry, 1.0)
