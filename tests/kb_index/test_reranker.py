@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from kb_index.entry import KbEntry
-from kb_index.features import FEATURES, KbFeatureData, candidate_features, loo_candidates
+from kb_index.features import KbFeatureData, candidate_features, loo_candidates
 from kb_index.index import KbIndex, KbIndexError, answer_for_features, build, question_table
 from kb_index.lexical import Bm25, char_ngrams, word_tokens
 from kb_index.normalize import normalise_query
