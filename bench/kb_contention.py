@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import BENCH_DIR, DATA, ENV, ROOT, heldout_messages, percentile
+from harness import BENCH_DIR, DATA, ENV, ROOT, ensure_loadable_index, heldout_messages, percentile
 
 MODES: dict[str, dict[str, str]] = {
     "before": {"KB_THREAD_CONFIG": "0"},
@@ -143,19 +143,14 @@ def stop(processes: list[subprocess.Popen[str]]) -> None:
 
 
 def ensure_index(workdir: Path, encoder: str) -> None:
-    """An index of the project KB for ``encoder`` in ``workdir``: the one `make` built when it matches, else
-    built once here (its vector cache makes later runs quick)."""
+    """An index of the project KB for ``encoder`` in ``workdir`` that this code loads: the one `make` built (and
+    its vector cache) copied when it is for this encoder, rebuilt there when it does not load."""
     current = DATA / "kb" / "current"
-    if (workdir / "kb" / "current").exists():
-        return
-    if current.exists():
+    if not (workdir / "kb" / "current").exists() and current.exists():
         manifest = json.loads((DATA / "kb" / "versions" / current.read_text().strip() / "manifest.json").read_text())
         if manifest["encoder"] == encoder:
             shutil.copytree(DATA / "kb", workdir / "kb", ignore=shutil.ignore_patterns("unanswered.db*"))
-            return
-    print(f"building a {encoder} index of the project KB in {workdir} ...", flush=True)
-    subprocess.run([sys.executable, "-m", "kb_index", "build", "--encoder", encoder], cwd=ROOT, check=True,
-                   env={**ENV, "DATA_DIR": str(workdir)}, stdout=subprocess.DEVNULL)
+    ensure_loadable_index(workdir, encoder)
 
 
 def measure(encoder: str, mode: str, scenario: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:

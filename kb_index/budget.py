@@ -185,6 +185,6 @@ class BudgetedKb:
 def open_budgeted(service: Callable[[], LookupService], settings: KbSettings | None = None) -> BudgetedKb:
     """A :class:`BudgetedKb` configured from the KB settings and the process's thread plan (worker count)."""
     kb = settings or KbSettings()
-    plan = threads.active_plan()
+    plan = threads.ensure_configured()  # e.g. in a Sanic worker process, where the entry point did not run
     workers = kb.workers or (plan.workers if plan else 1)
     return BudgetedKb(service, kb.query_budget_ms, workers, kb.lexical_suggest_threshold)
