@@ -25,6 +25,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -39,7 +40,9 @@ from kb_index.entry import KbEntry, entry_from_mapping, entry_to_mapping
 from kb_index.features import CANDIDATES, FEATURES, FETCH, KbFeatureData, candidates_from_questions
 from kb_index.normalize import normalise_query
 from kb_index.ranking import AnswerSignal, Candidate, best_question_per_entry, rerank_with_answers, verbatim_first
-from kb_index.reranker import Reranker, RerankerConfig, rank_candidates, train, training_questions
+from kb_index.reranker import Reranker, RerankerConfig, StaleReranker, rank_candidates, train, training_questions
+
+log = logging.getLogger(__name__)
 
 INDEX_TYPES = ("flat", "hnsw", "ivf")
 KEEP_VERSIONS = 5
@@ -349,9 +352,12 @@ class KbIndex:
         if self.manifest.reranker_queries > 0:
             try:
                 self.reranker = Reranker.from_json(files[-1].read_text(encoding="utf-8"))
+            except StaleReranker as exc:  # an index built by older code still answers, with today's scoring
+                log.warning("%s: re-ranker not used (%s)", files[-1], exc)
             except (ValueError, KeyError, TypeError) as exc:
                 raise KbIndexError(f"{files[-1]}: cannot load the re-ranker: {exc}") from exc
-            self.verbatim: dict[str, set[int]] = {}
+        self.verbatim: dict[str, set[int]] = {}
+        if self.reranker is not None:
             for text, entry in zip(self.question_text, self.question_entry.tolist(), strict=True):
                 self.verbatim.setdefault(text, set()).add(entry)
             self.features = KbFeatureData.build(

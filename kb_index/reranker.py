@@ -150,6 +150,10 @@ class RankedCandidates:
     probability: np.ndarray  # calibrated probability of each, in that order
 
 
+class StaleReranker(ValueError):
+    """A re-ranker trained on other features than this code computes (built by an older version)."""
+
+
 class Reranker:
     """Serving side: boosters + calibration, loaded from the index version's ``reranker.json``."""
 
@@ -171,7 +175,7 @@ class Reranker:
 
         data = json.loads(text)
         if data["features"] != list(FEATURES):
-            raise ValueError("re-ranker trained on other features than this code computes: rebuild the index")
+            raise StaleReranker("trained on other features than this code computes: rebuild the index")
         fitted = data["calibration"]
         calibration = Calibration(tuple(fitted["mean"]), tuple(fitted["scale"]), tuple(fitted["coef"]),
                                   float(fitted["intercept"]))

@@ -4,6 +4,7 @@ for a KB too small to learn from."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -178,3 +179,26 @@ def test_a_kb_question_typed_verbatim_is_its_entry_with_confidence_one(reranked:
         query = normalise_query(index.entries[entry].similar[0])
         found = index.search(encoder.encode_queries([query])[0], k=3, text=query)
         assert (found[0].entry, found[0].confidence) == (entry, 1.0)
+
+
+def test_an_index_whose_reranker_has_other_features_answers_with_todays_scoring(reranked: Path,
+                                                                                tmp_path: Path) -> None:
+    """An index built by older code (other features) is served without its re-ranker, not refused."""
+    old = tmp_path / "versions" / "old"
+    old.mkdir(parents=True)
+    for path in KbIndex.load_current(reranked).directory.iterdir():
+        (old / path.name).write_bytes(path.read_bytes())
+    model = json.loads((old / "reranker.json").read_text(encoding="utf-8"))
+    model["features"] = model["features"][:-1]
+    (old / "reranker.json").write_text(json.dumps(model), encoding="utf-8")
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256((old / "reranker.json").read_bytes()).hexdigest()
+    manifest["file_checksums"]["reranker.json"] = digest
+    manifest["checksum"] = hashlib.sha256(b"".join(
+        (old / name).read_bytes() for name in ("index.faiss", "questions.json", "entries.json", "answers.npy",
+                                               "reranker.json"))).hexdigest()
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    index = KbIndex(old)
+    query = normalise_query("我想用电话银行查询公积金")
+    found = index.search(HashingEncoder().encode_queries([query])[0], k=3, text=query)
+    assert index.reranker is None and found and found[0].confidence is None
