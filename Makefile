@@ -21,7 +21,8 @@ RASA_PY := $(RASA_VENV)/bin/python
 APP_PY := $(APP_VENV)/bin/python
 MODEL := $(DATA_DIR)/models/bot.tar.gz
 KB_INDEX := $(DATA_DIR)/kb/current
-KB_INPUTS := $(wildcard kb_index/faq/*.yml) kb_index/index.py kb_index/encoders.py kb_index/normalize.py
+KB_INPUTS := $(wildcard kb_index/faq/*.yml) kb_index/index.py kb_index/encoders.py kb_index/normalize.py \
+	kb_index/features.py kb_index/reranker.py kb_index/terms.py kb_index/lexical.py
 TRAINING_INPUTS := config.yml domain.yml $(wildcard common/pii.py common/zh_*.py) $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
 .PHONY: help setup browser run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb bench-bridge bench-soak bench-mixed \
