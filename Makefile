@@ -72,12 +72,13 @@ validate: $(RASA_VENV)/.installed
 run: setup $(MODEL) $(KB_INDEX)
 	@scripts/run_services.sh
 
+# each alone (two terminals): secrets from the environment, else the development file both share (scripts/run_services.sh)
 rasa: $(MODEL)
-	$(RASA) run --model $(MODEL) --enable-api -i 127.0.0.1 -p 5005 \
-		--endpoints bot/endpoints.yml --credentials bot/credentials.yml
+	@eval "$$(scripts/run_services.sh env)" && set -x && $(RASA_PY) -m bot.serve --model $(MODEL) --enable-api \
+		-i 127.0.0.1 -p 5005 --endpoints bot/endpoints.yml --credentials bot/credentials.yml
 
 actions: $(APP_VENV)/.installed
-	$(APP_PY) -m actions.server
+	@eval "$$(scripts/run_services.sh env)" && set -x && $(APP_PY) -m actions.server
 
 # ---- quality
 lint: $(APP_VENV)/.installed

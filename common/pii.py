@@ -52,8 +52,8 @@ _TAIL_DIGITS = 5  # the most digits a mask leaves visible beside its stars (8613
 _RUN = re.compile(r"(?<!\d)\d+(?:[ .\-\x1f]{1,3}\d+)*(?:[Xx]|[ .\-]{1,3}[Xx](?![A-Za-z]))?")  # an ID may end in X
 _GROUP = re.compile(r"\d+")
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+*-])[A-Za-z0-9._%+*-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_LANDLINE = re.compile(r"(?<![\d*-])(?<!\d[ .])(?P<area>0\d{2,3})[- ]?(?P<local>\d{7,8}|\d{3,4}[- ]\d{4})"
-                       r"(?:[- ]?(?:转|ext\.?)\s?\d{1,5})?(?![\d-])(?![ .]\d)")  # not inside a longer run
+_LANDLINE = re.compile(r"(?<![\d*])(?P<area>0\d{2,3})[- ]?(?P<local>\d{7,8}|\d{3,4}[- ]\d{4})"
+                       r"(?:[- ]?(?:转|ext\.?)\s?\d{1,5})?(?![\d*])")
 _GAP = r"(?:[\s:=,\x1f]|是|为|為|就是|也是){0,6}"
 _CODE_VALUE = r"\d(?:[ .-]?\d){3,7}(?!\d)"
 _SECRET_AFTER = (  # (kind, words one of which the folded, lower-cased text must hold, pattern)
@@ -256,7 +256,8 @@ def _run_matches(view: str, run: re.Match[str], taken: list[tuple[int, int]]) ->
 
 
 def _find(view: _View, code_expected: bool = False) -> list[PiiMatch]:
-    """Matches in the view: keyword secrets, e-mails and landlines first, then numbers among the digit runs."""
+    """Matches in the view: keyword secrets and e-mails first, then numbers among the digit runs, then landlines
+    in what is left (a landline pattern also fits inside a grouped card: 6222 0212 3456 7890 128)."""
     text = view.text
     found: list[PiiMatch] = []
     lower = text.lower()
@@ -267,8 +268,6 @@ def _find(view: _View, code_expected: bool = False) -> list[PiiMatch]:
     found += [PiiMatch(kind, m.start("v"), m.end("v")) for kind, m in secrets if _JOINER not in m.group("v")
               and ("*" in m.group("v") or not _beside_mask(text, m.start("v"), m.end("v")))]
     found += [PiiMatch("email", m.start(), m.end()) for m in _EMAIL.finditer(text) if _JOINER not in m.group()]
-    found += [PiiMatch("landline", m.start(), m.end()) for m in _LANDLINE.finditer(text)
-              if _JOINER not in m.group()]
     found.sort(key=lambda p: (p.start, -(p.end - p.start)))
     result: list[PiiMatch] = []
     for match in found:
@@ -278,6 +277,8 @@ def _find(view: _View, code_expected: bool = False) -> list[PiiMatch]:
     for run in _RUN.finditer(text):
         if run.end() - run.start() >= 11:  # no number kind has fewer digits
             result += _run_matches(text, run, taken)
+    result += [PiiMatch("landline", m.start(), m.end()) for m in _LANDLINE.finditer(text) if _JOINER not in m.group()
+               and not any(m.start() < t.end and t.start < m.end() for t in result)]
     return sorted(result, key=lambda p: p.start)
 
 
@@ -386,13 +387,12 @@ def asks_for_code(bot_text: str) -> bool:
 def mask_escaped(text: str) -> str:
     """:func:`mask_pii`, also reading ``\\uXXXX`` escapes (JSON payloads and JSON log lines carry text escaped):
     when the decoded text holds personal data, the decoded text is returned masked."""
-    masked = mask_pii(text)
-    if "\\u" not in masked:
-        return masked
+    if "\\u" not in text:
+        return mask_pii(text)
     decoded = _ESCAPE.sub(lambda m: m.group() if 0xD800 <= int(m.group(1), 16) <= 0xDFFF
-                          else chr(int(m.group(1), 16)), masked)
-    redone = mask_pii(decoded)
-    return redone if redone != decoded else masked
+                          else chr(int(m.group(1), 16)), text)
+    masked = mask_pii(decoded)
+    return masked if masked != decoded else mask_pii(text)
 
 
 def mask_data(value: Any) -> Any:

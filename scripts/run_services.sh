@@ -1,10 +1,60 @@
 #!/usr/bin/env bash
 # Start the action server, the Rasa server and the FastAPI bridge on loopback; Ctrl-C (INT) or TERM stops them all.
 # Called by `make run` after setup and training. Environment (defaults): DATA_DIR=var, RASA_PORT=5005,
-# ACTIONS_PORT=5055, BRIDGE_PORT=8000. Logs go to $DATA_DIR/logs, the Rasa tracker store to $DATA_DIR/rasa/tracker.db.
+# ACTIONS_PORT=5055, BRIDGE_PORT=8000, APP_ENV=development. Logs go to $DATA_DIR/logs, the Rasa tracker store to
+# $DATA_DIR/rasa/tracker.db.
+#
+# Secrets (common/service_auth.py): RASA_JWT_SECRET (Rasa's HTTP API), RASA_CHANNEL_SECRET (the customer channel)
+# and ACTIONS_SECRET (the action server). Set in the environment, they are used as given. In development any
+# missing one is generated for this run and all three are written to $DATA_DIR/secrets/services.env (mode 0600,
+# directory 0700: `set -a; . var/secrets/services.env` lets a developer call the services by hand); outside
+# development a missing one stops this script before anything starts.
+#
+# `scripts/run_services.sh env` prints the three as `export` lines (what `make rasa` and `make actions` eval): from
+# the environment, else in development from the secrets file, created if missing (kept between runs of the two).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DATA_DIR="${DATA_DIR:-var}"
+export APP_ENV="${APP_ENV:-development}"
+SECRET_NAMES=(RASA_JWT_SECRET RASA_CHANNEL_SECRET ACTIONS_SECRET)
+SECRETS_FILE="$DATA_DIR/secrets/services.env"
+
+new_secret() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+missing_secrets() {
+  local name value
+  for name in "${SECRET_NAMES[@]}"; do value="${!name:-}"; [ ${#value} -ge 32 ] || echo "$name"; done
+}
+
+# ensure_secrets fresh|reuse: every secret set (32+ characters) and exported, or exit 2 outside development
+ensure_secrets() {
+  local name missing
+  missing=$(missing_secrets)
+  [ -z "$missing" ] && return 0
+  if [ "$APP_ENV" != development ]; then
+    echo "refusing to start (APP_ENV=$APP_ENV): set" $missing "(random, at least 32 characters each)" >&2
+    exit 2
+  fi
+  if [ "$1" = reuse ] && [ -f "$SECRETS_FILE" ]; then  # only what the environment lacks comes from the file
+    for name in $missing; do
+      export "$name=$(sed -n "s/^$name=//p" "$SECRETS_FILE" | tail -1)"
+    done
+    missing=$(missing_secrets)
+  fi
+  for name in $missing; do export "$name=$(new_secret)"; done
+  (umask 077; mkdir -p "$DATA_DIR/secrets"; chmod 700 "$DATA_DIR/secrets"
+   for name in "${SECRET_NAMES[@]}"; do printf '%s=%s\n' "$name" "${!name}"; done >"$SECRETS_FILE.tmp"
+   mv -f "$SECRETS_FILE.tmp" "$SECRETS_FILE")
+  [ -z "$missing" ] || echo "development secrets for this run ($(echo $missing)) -> $SECRETS_FILE" >&2
+}
+
+if [ "${1:-}" = env ]; then
+  ensure_secrets reuse
+  for name in "${SECRET_NAMES[@]}"; do printf 'export %s=%q\n' "$name" "${!name}"; done
+  exit 0
+fi
+ensure_secrets fresh
+
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export BRIDGE_PORT="${BRIDGE_PORT:-8000}"
@@ -37,11 +87,13 @@ setsid .venvs/app/bin/python -m actions.server >>"$DATA_DIR/logs/actions.log" 2>
 pids+=($!)
 echo "action server  -> http://127.0.0.1:${ACTIONS_PORT} (log: $DATA_DIR/logs/actions.log)"
 
-setsid .venvs/rasa/bin/rasa run --model "$DATA_DIR/models/bot.tar.gz" --enable-api -i 127.0.0.1 -p "$RASA_PORT" \
-  --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
+# bot.serve: `rasa run` with the JWT secret passed in-process (not on the command line) and its output masked
+setsid .venvs/rasa/bin/python -m bot.serve --model "$DATA_DIR/models/bot.tar.gz" --enable-api -i 127.0.0.1 \
+  -p "$RASA_PORT" --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
   --log-file "$DATA_DIR/logs/rasa.log" >>"$DATA_DIR/logs/rasa.out" 2>&1 &
 pids+=($!)
-echo "rasa server    -> http://127.0.0.1:${RASA_PORT} (REST: POST /webhooks/rest/webhook; log: $DATA_DIR/logs/rasa.log)"
+echo "rasa server    -> http://127.0.0.1:${RASA_PORT} (POST /webhooks/rest/webhook with X-Channel-Secret; HTTP API" \
+  "with a JWT; log: $DATA_DIR/logs/rasa.log)"
 
 setsid .venvs/app/bin/python -m api serve --port "$BRIDGE_PORT" >>"$DATA_DIR/logs/bridge.log" 2>&1 &
 pids+=($!)
@@ -49,7 +101,7 @@ echo "bridge (API)   -> http://127.0.0.1:${BRIDGE_PORT} (chat widget /, agent co
 
 ready=""
 for _ in $(seq 1 180); do
-  if curl -sf "http://127.0.0.1:${RASA_PORT}/status" >/dev/null 2>&1 \
+  if curl -sf "http://127.0.0.1:${RASA_PORT}/webhooks/rest/" >/dev/null 2>&1 \
      && curl -sf "http://127.0.0.1:${BRIDGE_PORT}/healthz" >/dev/null 2>&1; then ready=1; break; fi
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "a service exited during start-up; see $DATA_DIR/logs/"; exit 1; }

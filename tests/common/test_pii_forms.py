@@ -182,7 +182,7 @@ def test_amounts_dates_hotlines_and_tails_beside_a_number_stay(kind_number: tupl
     text = f"{left}，{data.draw(written(number))}，{right}"
     masked = mask_pii(text)
     assert masked.startswith(left + "，") and masked.endswith("，" + right)
-    assert_masked(kind, number, masked)
+    assert_masked(kind, number, masked[len(left) + 1:len(masked) - len(right) - 1])
 
 
 def test_decoys_alone_are_untouched() -> None:

@@ -1,5 +1,6 @@
 """Start the whole bot with the real run script (scripts/run_services.sh) on spare ports and a temporary data
-directory; stop it with Ctrl-C (SIGINT) at the end, as a user would."""
+directory; stop it with Ctrl-C (SIGINT) at the end, as a user would. The script generates the services' secrets
+(development mode); the tests read them from the data directory and send them as the bridge does."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from typing import Any, Iterator
 
 import pytest
 import requests
+
+from common.service_auth import SECRET_NAMES, channel_headers, rasa_api_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("DATA_DIR", ROOT / "var")) / "models" / "bot.tar.gz"
@@ -36,12 +39,25 @@ class Bot:
     process: subprocess.Popen
     startup_s: float
     api_url: str
+    secrets: dict[str, str]
+    actions_url: str = ""
 
     def say(self, text: str, sender: str | None = None) -> list[dict[str, Any]]:
         body = {"sender": sender or f"e2e-{uuid.uuid4().hex[:8]}", "message": text}
-        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=30)
+        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=30,
+                                 headers=channel_headers(self.secrets["RASA_CHANNEL_SECRET"]))
         response.raise_for_status()
         return list(response.json())
+
+    def rasa_headers(self) -> dict[str, str]:
+        """A JWT for Rasa's HTTP API (tracker reads, /status), as the bridge's trainer sends it."""
+        return rasa_api_headers(self.secrets["RASA_JWT_SECRET"])
+
+
+def read_secrets(data_dir: Path) -> dict[str, str]:
+    """The secrets the run script generated for this run ($DATA_DIR/secrets/services.env)."""
+    lines = (data_dir / "secrets" / "services.env").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
 
 
 def replies_text(replies: list[dict[str, Any]]) -> str:
@@ -64,7 +80,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     if VECTOR_CACHE.exists():  # the run script builds the KB index; cached vectors make that a few seconds
         shutil.copytree(VECTOR_CACHE, data_dir / "kb" / "cache")
     rasa_port, actions_port, bridge_port = free_port(), free_port(), free_port()
-    env = {**os.environ, "DATA_DIR": str(data_dir), "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
+    inherited = {k: v for k, v in os.environ.items() if k not in SECRET_NAMES and k != "APP_ENV"}  # generated
+    env = {**inherited, "DATA_DIR": str(data_dir), "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
            "BRIDGE_PORT": str(bridge_port), "DEMO_PASSWORD": "e2e-demo", "TRAINER_PROJECT_DIR": str(project),
            "KB_FAQ_DIR": str(project / "faq")}
     started = time.monotonic()
@@ -82,7 +99,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
             pytest.fail(f"run script exited: {process.stdout.read() if process.stdout else ''}")
         try:
             if all(requests.get(u, timeout=2).ok for u in (
-                    f"{url}/status", f"http://127.0.0.1:{actions_port}/health",
+                    f"{url}/webhooks/rest/", f"http://127.0.0.1:{actions_port}/health",
                     f"http://127.0.0.1:{bridge_port}/healthz")):
                 break
         except requests.RequestException:
@@ -91,7 +108,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     else:
         os.killpg(process.pid, signal.SIGKILL)
         pytest.fail("bot did not start in 180 s")
-    bot = Bot(url, data_dir, process, time.monotonic() - started, f"http://127.0.0.1:{bridge_port}")
+    bot = Bot(url, data_dir, process, time.monotonic() - started, f"http://127.0.0.1:{bridge_port}",
+              read_secrets(data_dir), f"http://127.0.0.1:{actions_port}")
     servers = descendants(process.pid)
     yield bot
     if process.poll() is None:
