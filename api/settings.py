@@ -7,9 +7,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import field_validator
-from pydantic_settings import NoDecode
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
+from common.service_auth import weak_secrets
 from common.settings import ROOT, CommonSettings, env
 
 
@@ -23,9 +24,16 @@ def parse_hours(value: str) -> tuple[dt.time, dt.time]:
 
 
 class Settings(CommonSettings):
+    model_config = SettingsConfigDict(hide_input_in_errors=True)  # a start-up error must not print a secret
+
     database_url: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = 10.0
+    # Rasa's HTTP API (deploys, test console) wants a JWT signed with RASA_JWT_SECRET; the customer channel wants
+    # RASA_CHANNEL_SECRET in a header (common/service_auth.py). Required outside development.
+    rasa_jwt_secret: str = Field(default="", repr=False)
+    rasa_channel_secret: str = Field(default="", repr=False)
+    rasa_webhook_path: str = "/webhooks/rest/webhook"
     demo_password: str = "demo"
     token_ttl_s: int = 12 * 3600
     queue_timeout_s: int = 300
@@ -56,6 +64,13 @@ class Settings(CommonSettings):
     def _valid_hours(cls, value: str) -> str:
         parse_hours(value)
         return value
+
+    @model_validator(mode="after")
+    def _rasa_secrets_outside_development(self) -> Settings:
+        weak = weak_secrets({"RASA_JWT_SECRET": self.rasa_jwt_secret, "RASA_CHANNEL_SECRET": self.rasa_channel_secret})
+        if weak and not self.development:
+            raise ValueError(f"{', '.join(weak)} must be set (at least 32 characters) outside development")
+        return self
 
     @property
     def db_url(self) -> str:

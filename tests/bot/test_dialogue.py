@@ -13,7 +13,7 @@ DATA_DIR = Path(os.environ.get("DATA_DIR", ROOT / "var"))
 
 def test_stories_pass(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook"}
+           "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook", "ACTIONS_SECRET": "unused-no-action-server"}
     rasa = Path(sys.executable).parent / "rasa"
     proc = subprocess.run(
         [str(rasa), "test", "core", "--model", str(DATA_DIR / "models" / "bot.tar.gz"), "--stories", "tests/stories",

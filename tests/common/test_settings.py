@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from actions.settings import Settings as ActionSettings
 from api.settings import Settings as BridgeSettings
+from common.service_auth import SECRET_NAMES
 from common.settings import ROOT
 from kb_index.settings import KbSettings
 
@@ -17,6 +18,8 @@ def test_every_process_reads_data_dir_and_app_env_the_same_way(monkeypatch: pyte
                                                                tmp_path: Path) -> None:
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("APP_ENV", "production")
+    for name in SECRET_NAMES:  # outside development the bridge and the action server refuse to start without them
+        monkeypatch.setenv(name, "s" * 32)
     for settings in (BridgeSettings(), KbSettings(), ActionSettings()):
         assert settings.data_dir == tmp_path
         assert not settings.development

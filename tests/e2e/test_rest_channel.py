@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -14,10 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, Bot, descendants, replies_text
+from tests.e2e.conftest import Bot, descendants, replies_text
 
 pytestmark = pytest.mark.slow
-EXAM = ROOT.parent / "shared" / "tools" / "exam.py"
 
 
 def test_card_loss_question_gets_loss_steps_then_the_form(bot: Bot) -> None:
@@ -77,7 +74,7 @@ def test_secrets_are_not_stored_or_logged_anywhere_in_the_data_directory(bot: Bo
     bot.say("信用卡", sender)
     for text in secrets.values():
         bot.say(text, sender)  # inside the card-loss form too: the card number is a from_text slot candidate
-    tracker = requests.get(f"{bot.url}/conversations/{sender}/tracker", timeout=10).json()
+    tracker = requests.get(f"{bot.url}/conversations/{sender}/tracker", headers=bot.rasa_headers(), timeout=10).json()
     assert tracker["events"]
     time.sleep(1)
     for path in bot.data_dir.rglob("*"):
@@ -110,16 +107,10 @@ def test_institution_facts_come_from_one_place(bot: Bot) -> None:
 
 def test_conversations_are_persisted_in_the_data_directory(bot: Bot) -> None:
     bot.say("你好", "persisted-user")
-    tracker = requests.get(f"{bot.url}/conversations/persisted-user/tracker", timeout=10).json()
+    tracker = requests.get(f"{bot.url}/conversations/persisted-user/tracker", headers=bot.rasa_headers(),
+                           timeout=10).json()
     assert any(e.get("text") == "你好" for e in tracker["events"] if e["event"] == "user")
     assert (bot.data_dir / "rasa" / "tracker.db").stat().st_size > 0
-
-
-@pytest.mark.skipif(not EXAM.exists(), reason="../shared/tools/exam.py not present")
-def test_smoke_exam_passes(bot: Bot) -> None:
-    proc = subprocess.run([sys.executable, str(EXAM), "--rasa", bot.url, "--min", "1.0"],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_zz_ctrl_c_stops_every_service(bot: Bot) -> None:
