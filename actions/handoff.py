@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from common.institution import INSTITUTION_SLOTS
+from common.pii import mask_pii
 
 REASON_BY_INTENT = {
     "human_handoff": "customer_request",
@@ -39,14 +40,49 @@ def handoff_reason(tracker: Tracker) -> str:
     return REASON_BY_INTENT.get(intent, "bot_request")
 
 
+HISTORY_TURNS = 10  # customer turns before the handoff the agent sees
+
+
+def _is_customer_slot(name: str) -> bool:
+    return name not in INSTITUTION_SLOTS and not name.startswith("kb_") and name != "requested_slot"
+
+
+def session_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The events of the current Rasa session (after the last ``session_started``)."""
+    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
+    return events[starts[-1] + 1:] if starts else list(events)
+
+
 def customer_slots(tracker: Tracker) -> Dict[str, Any]:
-    """Filled slots that describe the customer's request (not institution facts or KB bookkeeping)."""
-    return {k: v for k, v in tracker.current_slot_values().items()
-            if v is not None and k not in INSTITUTION_SLOTS and not k.startswith("kb_")}
+    """Slots that describe the customer's request (not institution facts or KB bookkeeping): what is filled
+    now, and what a form collected earlier in the session and cleared when it finished (the card type and last
+    4 digits of a card-loss form the customer went through before asking for a human)."""
+    collected: Dict[str, Any] = {}
+    for event in session_events(tracker.events):
+        name = event.get("name")
+        if event.get("event") == "slot" and isinstance(name, str) and _is_customer_slot(name) \
+                and event.get("value") is not None:
+            collected[name] = event["value"]
+    current = {k: v for k, v in tracker.current_slot_values().items() if v is not None and _is_customer_slot(k)}
+    return {**collected, **current}
+
+
+def intent_history(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The customer's turns in this session before the handoff, oldest first: masked text, intent and its
+    confidence (the agent reads what was already asked)."""
+    turns = []
+    for event in session_events(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = (event.get("parse_data") or {}).get("intent") or {}
+        turns.append({"text": mask_pii(str(event.get("text") or "")), "intent": intent.get("name"),
+                      "confidence": intent.get("confidence")})
+    return turns[-HISTORY_TURNS:]
 
 
 def handoff_payload(tracker: Tracker, reason: str) -> Dict[str, Any]:
-    """What the agent needs to pick the chat up: reason, the latest intent with confidence, filled slots."""
+    """What the agent needs to pick the chat up: reason, the latest intent with confidence, the slots the
+    customer gave in this session, and the turns before."""
     latest = tracker.latest_message or {}
     intent = latest.get("intent") or {}
     return {
@@ -55,6 +91,7 @@ def handoff_payload(tracker: Tracker, reason: str) -> Dict[str, Any]:
             "intent": intent.get("name"),
             "confidence": intent.get("confidence"),
             "slots": customer_slots(tracker),
+            "history": intent_history(tracker),
         }
     }
 
