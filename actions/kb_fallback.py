@@ -11,6 +11,7 @@ budget degrades to lexical suggestions or the honest fallback instead of making 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from functools import lru_cache
@@ -179,6 +180,17 @@ def chosen_entry_id(tracker: Tracker) -> str | None:
     return None
 
 
+def selectable(entry: KbEntry | None, channel: str | None, today: dt.date | None = None) -> KbEntry | None:
+    """The entry if a customer may be shown it by id: a ``/kb_select{"kb_entry": …}`` payload can name any id,
+    so a retired entry (past valid_until, or not yet valid) or one kept to other channels is refused, and an
+    entry restricted to some channels is only shown when the message's channel is known to be one of them."""
+    if entry is None or not entry.is_valid_on(today or dt.date.today()):
+        return None
+    if entry.channels and channel not in entry.channels:
+        return None
+    return entry
+
+
 class ActionKbSelect(Action):
     def name(self) -> str:
         return "action_kb_select"
@@ -187,7 +199,7 @@ class ActionKbSelect(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
         entry_id = chosen_entry_id(tracker)
-        entry = kb_service().entry(entry_id) if entry_id else None
+        entry = selectable(kb_service().entry(entry_id) if entry_id else None, _channel(tracker))
         if entry is None:
             dispatcher.utter_message(response="utter_kb_select_unknown", buttons=[HANDOFF_BUTTON])
             return [SlotSet("kb_suggestions", None)]
@@ -205,7 +217,8 @@ def _yes_no_without_an_answer(dispatcher: CollectingDispatcher, tracker: Tracker
     (or asks which one) and 不是 apologises with a human offered; after an apology it is just acknowledged."""
     suggestions = tracker.get_slot("kb_suggestions") or []
     if suggestions and yes:
-        entry = kb_service().entry(str(suggestions[0])) if len(suggestions) == 1 else None
+        only = kb_service().entry(str(suggestions[0])) if len(suggestions) == 1 else None
+        entry = selectable(only, _channel(tracker))
         if entry is None:
             dispatcher.utter_message(response="utter_kb_pick_one")
             return []

@@ -14,6 +14,9 @@
   file database) and switches the database to WAL with ``synchronous=NORMAL``: one fsync per checkpoint
   instead of per message. The chat workload writes on every message (README "Speed").
 
+Erasure: an empty tracker saved (the bridge's ``PUT /conversations/<id>/tracker/events`` with ``[]``, Rasa's
+HTTP API with the JWT) deletes the conversation's rows (:meth:`MaskingSQLTrackerStore.erase`).
+
 Configured in bot/endpoints.yml as ``type: bot.tracker_store.MaskingSQLTrackerStore``.
 """
 
@@ -94,10 +97,28 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        if not tracker.events:
+            self.erase(tracker.sender_id)  # Rasa's PUT /conversations/<id>/tracker/events with [] (see erase)
+            return
         self._rewrote = False
         await super().save(tracker)
         if self._rewrote and self.engine.dialect.name == "sqlite":
             with self.engine.connect() as connection:  # the old rows' pages leave the WAL file too
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def erase(self, sender_id: str) -> None:
+        """Delete every event of ``sender_id`` (a customer's deletion request or the retention purge, sent by the
+        bridge over Rasa's HTTP API with the JWT as an empty replacement tracker), leaving no copy in the file's
+        free pages (secure_delete) or the WAL (checkpointed and truncated).
+
+        Rasa saves an empty tracker otherwise only in ``create_tracker``, after ``retrieve`` found no rows for the
+        conversation (it returns any conversation that has rows), where deleting changes nothing."""
+        self._stored_counts.pop(sender_id, None)
+        with self.session_scope() as session:
+            session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.commit()
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:

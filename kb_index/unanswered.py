@@ -11,6 +11,7 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from common.pii import mask_pii
 from kb_index.normalize import normalise_query
@@ -88,6 +89,21 @@ class UnansweredStore:
                 (status, limit),
             ).fetchall()
         return [Unanswered(*row) for row in rows]
+
+    def delete_conversations(self, conversations: Iterable[str]) -> int:
+        """Erase every question recorded under these conversation ids (a customer's deletion request, the
+        retention purge): the rows, their bytes in the file (secure_delete) and in the WAL (checkpointed and
+        truncated). Returns how many were deleted."""
+        wanted = list(dict.fromkeys(conversations))
+        if not wanted:
+            return 0
+        with closing(self._connect()) as db:
+            db.execute("PRAGMA secure_delete=ON")
+            with db:
+                deleted = sum(db.execute("DELETE FROM unanswered WHERE conversation = ?", (c,)).rowcount
+                              for c in wanted)
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deleted
 
     def set_status(self, ids: list[int], status: str) -> int:
         with closing(self._connect()) as db, db:
