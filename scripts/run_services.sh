@@ -55,6 +55,9 @@ if [ "${1:-}" = env ]; then
 fi
 ensure_secrets fresh
 
+# Everything the services create from here on (logs, databases, the KB index) is private to this user: files
+# 0600, directories 0700 (the bridge also sets its own umask and creates its database 0600).
+umask 077
 export RASA_PORT="${RASA_PORT:-5005}"
 export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export BRIDGE_PORT="${BRIDGE_PORT:-8000}"
@@ -62,6 +65,8 @@ export RASA_URL="http://127.0.0.1:${RASA_PORT}"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:${ACTIONS_PORT}/webhook"
 export PYTHONPATH="$PWD" RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
 mkdir -p "$DATA_DIR/logs" "$DATA_DIR/rasa"
+chmod 700 "$DATA_DIR/logs" "$DATA_DIR/rasa"  # made by an earlier run under another umask: private now too
+find "$DATA_DIR/logs" "$DATA_DIR/rasa" -maxdepth 1 -type f -exec chmod 600 {} +
 if [ ! -f "$DATA_DIR/kb/current" ]; then
   echo "building the knowledge-base index into $DATA_DIR/kb ..."
   .venvs/app/bin/python -m kb_index build >>"$DATA_DIR/logs/kb-build.log" 2>&1 \
