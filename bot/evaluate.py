@@ -77,6 +77,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--oos", default="tests/data/oos_heldout.txt", help="off-topic questions, one a line")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # Rasa's per-message debug lines would bury the report on stdout
     data = Path(args.data)
     files = sorted(data.glob("*.yml")) if data.is_dir() else [data]
     examples = load_examples(files)
