@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from common.pii import find_pii
+from common.pii import contains_masked_secret, find_pii
 from common.zh_numbers import parse_amount
 
 CARD_TYPES = {
@@ -42,9 +42,10 @@ def parse_card_type(text: str) -> tuple[str | None, str | None]:
 
 
 def parse_card_last4(text: str) -> tuple[str | None, str | None]:
-    """Exactly the last 4 digits. A full card or ID number is refused (``full_number``), never kept."""
+    """Exactly the last 4 digits. A full card or ID number is refused (``full_number``), never kept; so is one
+    already masked (the bridge and the customer channel send ``***************4565``)."""
     text = (text or "").strip()
-    if any(m.kind in ("bank_card", "card_like", "id_number") for m in find_pii(text)):
+    if contains_masked_secret(text) or any(m.kind in ("bank_card", "card_like", "id_number") for m in find_pii(text)):
         return None, "full_number"
     runs = re.findall(r"\d+", text.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
     if len(runs) == 1 and len(runs[0]) == 4:

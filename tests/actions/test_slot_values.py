@@ -29,7 +29,8 @@ def test_last4(text: str) -> None:
     assert parse_card_last4(text) == ("1234", None)
 
 
-FULL_NUMBERS = ["6212261202011234565", "卡号6212 2612 0201 1234 565", "440304199001011233", "12345678"]
+FULL_NUMBERS = ["6212261202011234565", "卡号6212 2612 0201 1234 565", "440304199001011233", "12345678",
+                "***************4565", "卡号***************4565"]  # masked by the bridge or the channel
 
 
 @pytest.mark.parametrize("text", FULL_NUMBERS)
