@@ -1,0 +1,165 @@
+"""Bot/KB arbitration (issue 12, finding 1): a weak intent must not beat a knowledge-base answer.
+
+Without this policy the KB is consulted only when the NLU falls back, so any intent above the fallback
+threshold (办签证要的那个资产证明去哪开 -> account_open_materials at 0.24) wins over a perfect KB match, and a
+trainer's new similar question never changes what the customer gets until the NLU is retrained.
+
+The rule, right after a customer message (``action_listen`` was the last action):
+
+* never when a form is active, or the intent is one that must keep its own handling (safety: secrets and fraud
+  scripts; the compliance intents with their fixed wording; handoff; affirm/deny/inform and the KB's own
+  feedback intents, which only make sense in context; the fallback intents, which already go to the KB);
+* otherwise predict ``action_kb_arbitrate`` when the intent is *weak* (confidence below ``weak_threshold``,
+  chosen on the held-out NLU data: README "Bot/KB arbitration") or the normalised message is exactly one of
+  the questions of the KB version in service (so a trainer's new similar question takes effect at once).
+
+``action_kb_arbitrate`` (actions/arbitrate.py) answers from the KB when the KB's answer policy says answer, and
+otherwise reverts itself (``ActionReverted``) so the normal dialogue runs exactly as it would have. This policy
+then predicts ``action_listen`` after a KB answer and abstains once the message has been arbitrated.
+
+The KB questions are read from ``$DATA_DIR/kb/current`` -> ``versions/<v>/questions.json`` (already normalised
+by kb_index.index.question_table) and re-read when the version changes: no retraining, no encoder here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Optional
+
+from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.compliance_rules import COMPLIANCE_INTENTS
+from kb_index.normalize import _PUNCT_EDGES, _SPACES, _TYPO_RE, TYPOS
+
+log = logging.getLogger(__name__)
+
+ARBITRATE_ACTION = "action_kb_arbitrate"
+# intents whose handling must never be replaced by a KB answer (see the module docstring)
+PROTECTED_INTENTS: FrozenSet[str] = frozenset({
+    "share_sensitive_info", "fraud_alert", "human_handoff", "complaint", "affirm", "deny", "inform",
+    "kb_select", "kb_helpful", "kb_unhelpful", "nlu_fallback", "out_of_scope",
+}) | COMPLIANCE_INTENTS
+
+
+def normalise(text: str) -> str:
+    """kb_index.normalize.normalise_query without the traditional->simplified step when zhconv is missing (the
+    Rasa venv): the KB's questions are stored simplified, so only traditional-script messages lose the exact
+    match, and they still reach the KB through a weak intent."""
+    folded = unicodedata.normalize("NFKC", text or "").lower()
+    try:
+        import zhconv
+
+        folded = zhconv.convert(folded, "zh-cn")
+    except ImportError:
+        pass
+    fixed = _TYPO_RE.sub(lambda m: TYPOS[m.group()], folded)
+    return _PUNCT_EDGES.sub("", _SPACES.sub(" ", fixed)).strip()
+
+
+def arbitration_reason(intent: Optional[str], confidence: Optional[float], text: str, *, active_loop: Optional[str],
+                       weak_threshold: float, kb_questions: FrozenSet[str],
+                       protected: FrozenSet[str] = PROTECTED_INTENTS) -> Optional[str]:
+    """Why the KB must be consulted for this message ("weak_intent" / "kb_exact_match"), or None (pure)."""
+    if active_loop or not intent or intent in protected or re.fullmatch(r"\s*/.*", text or ""):
+        return None  # a form is filling, a protected intent, or a button payload (/intent{...})
+    if confidence is not None and confidence < weak_threshold:
+        return "weak_intent"
+    if normalise(text) in kb_questions:
+        return "kb_exact_match"
+    return None
+
+
+@dataclass
+class KbQuestions:
+    """The normalised questions of the KB version in service, re-read when ``kb/current`` names another one."""
+
+    kb_dir: Path
+    version: Optional[str] = None
+    questions: FrozenSet[str] = field(default_factory=frozenset)
+
+    def current(self) -> FrozenSet[str]:
+        try:
+            version = (self.kb_dir / "current").read_text(encoding="utf-8").strip()
+        except OSError:
+            return self.questions  # no index published yet (or being replaced): keep what we have
+        if version != self.version:
+            try:
+                rows = json.loads((self.kb_dir / "versions" / version / "questions.json").read_text(encoding="utf-8"))
+                self.questions = frozenset(str(row["text"]) for row in rows)
+                self.version = version
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                log.warning("KB questions of version %s unreadable: %s", version, error)
+        return self.questions
+
+
+def default_kb_dir() -> Path:
+    """``$DATA_DIR/kb`` as common.settings resolves it (default ``<repo>/var``), without importing pydantic."""
+    root = Path(__file__).resolve().parents[1]
+    return Path(os.environ.get("DATA_DIR") or root / "var") / "kb"
+
+
+def _arbitrated_since_last_user(tracker: DialogueStateTracker) -> bool:
+    """Whether ``action_kb_arbitrate`` already ran for the latest message (also when it reverted itself)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, ActionExecuted) and event.action_name == ARBITRATE_ACTION:
+            return True
+    return False
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
+class KbArbitrationPolicy(Policy):
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        # priority 5: above RulePolicy (4) and MemoizationPolicy (3), only for the turns it predicts
+        return {"priority": 5, "weak_threshold": 0.5, "kb_dir": None}
+
+    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 execution_context: ExecutionContext, featurizer: Any = None) -> None:
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+        self.weak_threshold = float(config.get("weak_threshold", 0.5))
+        self.kb = KbQuestions(Path(config["kb_dir"]) if config.get("kb_dir") else default_kb_dir())
+
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        return self._resource
+
+    def persist(self) -> None:
+        return None
+
+    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
+                                     rule_only_data: Optional[Dict[str, Any]] = None,
+                                     **kwargs: Any) -> PolicyPrediction:
+        abstain = self._prediction(self._default_predictions(domain))
+        if ARBITRATE_ACTION not in domain.action_names_or_texts:
+            return abstain
+        if tracker.latest_action_name == ARBITRATE_ACTION:  # it answered from the KB: wait for the customer
+            return self._prediction(confidence_scores_for(ACTION_LISTEN_NAME, 1.0, domain))
+        if tracker.latest_action_name != ACTION_LISTEN_NAME or _arbitrated_since_last_user(tracker):
+            return abstain
+        message = tracker.latest_message
+        if message is None:
+            return abstain
+        intent = message.intent or {}
+        reason = arbitration_reason(intent.get("name"), intent.get("confidence"), message.text or "",
+                                    active_loop=tracker.active_loop_name, weak_threshold=self.weak_threshold,
+                                    kb_questions=self.kb.current())
+        if reason is None:
+            return abstain
+        return self._prediction(confidence_scores_for(ARBITRATE_ACTION, 1.0, domain),
+                                diagnostic_data={"kb_arbitration": reason})

@@ -1,0 +1,50 @@
+"""The bot/KB arbitration rule (bot/kb_arbitration_policy.py): when the KB is consulted, when it never is, and
+the KB questions re-read as soon as a new KB version is published."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.kb_arbitration_policy import KbQuestions, arbitration_reason, normalise
+
+KB = frozenset({"办签证要的那个资产证明去哪开", "银行卡丢了怎么挂失"})
+
+
+def reason(intent: str, confidence: float, text: str, active_loop: str | None = None) -> str | None:
+    return arbitration_reason(intent, confidence, text, active_loop=active_loop, weak_threshold=0.5,
+                              kb_questions=KB)
+
+
+def test_a_weak_intent_or_an_exact_kb_question_goes_to_the_kb() -> None:
+    assert reason("account_open_materials", 0.24, "资产证明在哪里开") == "weak_intent"
+    assert reason("account_open_materials", 0.93, "办签证要的那个资产证明去哪开？") == "kb_exact_match"
+    assert reason("account_open_materials", 0.93, "开户需要什么材料") is None
+
+
+def test_safety_compliance_handoff_yes_no_forms_and_buttons_are_never_overridden() -> None:
+    for intent in ("share_sensitive_info", "fraud_alert", "investment_advice", "loan_scam", "human_handoff",
+                   "affirm", "deny", "inform", "kb_helpful", "nlu_fallback"):
+        assert reason(intent, 0.3, "银行卡丢了怎么挂失") is None, intent
+    assert reason("card_report_loss", 0.3, "银行卡丢了怎么挂失", active_loop="card_loss_form") is None
+    assert reason("card_report_loss", 0.3, '/card_report_loss{"card_type":"信用卡"}') is None
+
+
+def test_messages_are_normalised_as_the_kb_normalises_questions() -> None:
+    assert normalise("  银行卡丢了怎么挂失？！ ") == "银行卡丢了怎么挂失"
+    assert normalise("ＡＴＭ转帐限额") == "atm转账限额"
+
+
+def test_kb_questions_follow_the_version_in_service(tmp_path: Path) -> None:
+    def publish(version: str, questions: list[str]) -> None:
+        (tmp_path / "versions" / version).mkdir(parents=True)
+        rows = [{"entry": 0, "text": q} for q in questions]
+        (tmp_path / "versions" / version / "questions.json").write_text(json.dumps(rows, ensure_ascii=False))
+        (tmp_path / "current").write_text(version)
+
+    kb = KbQuestions(tmp_path)
+    assert kb.current() == frozenset()
+    publish("v1", ["银行卡丢了怎么挂失"])
+    assert kb.current() == frozenset({"银行卡丢了怎么挂失"})
+    publish("v2", ["银行卡丢了怎么挂失", "办签证要的那个资产证明去哪开"])
+    assert "办签证要的那个资产证明去哪开" in kb.current() and kb.version == "v2"
