@@ -10,7 +10,7 @@ The rule, right after a customer message (``action_listen`` was the last action)
   scripts; the compliance intents with their fixed wording; handoff; affirm/deny/inform and the KB's own
   feedback intents, which only make sense in context; the fallback intents, which already go to the KB);
 * otherwise predict ``action_kb_arbitrate`` when the intent is *weak* (confidence below ``weak_threshold``,
-  chosen on the held-out NLU data: README "Bot/KB arbitration") or the normalised message is exactly one of
+  chosen on the held-out NLU data, below) or the normalised message is exactly one of
   the questions of the KB version in service (so a trainer's new similar question takes effect at once).
 
 ``action_kb_arbitrate`` (actions/arbitrate.py) answers from the KB when the KB's answer policy says answer, and
@@ -19,6 +19,11 @@ then predicts ``action_listen`` after a KB answer and abstains once the message 
 
 The KB questions are read from ``$DATA_DIR/kb/current`` -> ``versions/<v>/questions.json`` (already normalised
 by kb_index.index.question_table) and re-read when the version changes: no retraining, no encoder here.
+
+The weak threshold, 0.6, was measured on the held-out NLU data (tests/data/nlu_heldout, 571 examples, model of
+2026-12-01): intents predicted below 0.6 were right 80% of the time (40 of 50), 0.6-0.7 89%, 0.7-0.8 95%, 0.8 and
+above 97-100%; below 0.6 is where a confident KB answer is more likely right than the intent, and it sends about
+9% of messages to the KB check. tests/bot/test_kb_arbitration_policy.py re-measures it on every trained model.
 """
 
 from __future__ import annotations
@@ -128,12 +133,12 @@ class KbArbitrationPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         # priority 5: above RulePolicy (4) and MemoizationPolicy (3), only for the turns it predicts
-        return {"priority": 5, "weak_threshold": 0.5, "kb_dir": None}
+        return {"priority": 5, "weak_threshold": 0.6, "kb_dir": None}
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  execution_context: ExecutionContext, featurizer: Any = None) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
-        self.weak_threshold = float(config.get("weak_threshold", 0.5))
+        self.weak_threshold = float(config.get("weak_threshold", 0.6))
         self.kb = KbQuestions(Path(config["kb_dir"]) if config.get("kb_dir") else default_kb_dir())
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:

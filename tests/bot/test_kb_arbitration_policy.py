@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from bot.kb_arbitration_policy import KbQuestions, arbitration_reason, normalise
+from tests.bot.nlu_files import HELDOUT_DIR, ROOT, load_examples
 
 KB = frozenset({"办签证要的那个资产证明去哪开", "银行卡丢了怎么挂失"})
 
@@ -48,3 +50,23 @@ def test_kb_questions_follow_the_version_in_service(tmp_path: Path) -> None:
     assert kb.current() == frozenset({"银行卡丢了怎么挂失"})
     publish("v2", ["银行卡丢了怎么挂失", "办签证要的那个资产证明去哪开"])
     assert "办签证要的那个资产证明去哪开" in kb.current() and kb.version == "v2"
+
+
+def weak_threshold_from_config() -> float:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    return float(next(p["weak_threshold"] for p in config["policies"] if p["name"].endswith("KbArbitrationPolicy")))
+
+
+def test_the_weak_threshold_separates_unreliable_intents_on_held_out_data(parse: Any) -> None:
+    """Re-measures the configured threshold on the trained model: intents below it must be clearly less reliable
+    than those above (the reason the KB may overrule them), and it must not send most messages to the KB."""
+    threshold = weak_threshold_from_config()
+    rows = [(ex.intent, parse(ex.text)["intent"]) for ex in load_examples(HELDOUT_DIR)]
+    weak = [(gold, p) for gold, p in rows if p["name"] != "nlu_fallback" and p["confidence"] < threshold]
+    strong = [(gold, p) for gold, p in rows if p["confidence"] >= threshold]
+    weak_accuracy = sum(gold == p["name"] for gold, p in weak) / max(len(weak), 1)
+    strong_accuracy = sum(gold == p["name"] for gold, p in strong) / len(strong)
+    assert strong_accuracy >= 0.95 and weak_accuracy <= strong_accuracy - 0.1, (weak_accuracy, strong_accuracy)
+    assert len(weak) <= 0.2 * len(rows)
