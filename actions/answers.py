@@ -9,7 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.guidance import branch_guidance, card_loss_steps, transfer_limit_guidance
+from actions.guidance import branch_guidance, card_loss_buttons, card_loss_steps, transfer_limit_guidance
+from actions.settings import settings
 from common.institution import Institution
 
 
@@ -31,13 +32,7 @@ class ActionCardLossGuidance(Action):
         text = card_loss_steps(
             tracker.get_slot("card_type") or "借记卡", tracker.get_slot("card_last4") or "****", _institution(tracker)
         )
-        dispatcher.utter_message(
-            text=text,
-            buttons=[
-                {"title": "补办新卡", "payload": "/card_reissue"},
-                {"title": "转人工客服", "payload": "/human_handoff"},
-            ],
-        )
+        dispatcher.utter_message(text=text, buttons=card_loss_buttons(_institution(tracker), settings.card_loss_url))
         return _clear("card_type", "card_last4")
 
 

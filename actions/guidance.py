@@ -6,28 +6,42 @@ Pure text builders take an :class:`Institution` (common.institution: the facts c
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
+from actions.branches import Branch, BranchDirectory, branch_answer, canonical_business, find_branches
 from common.institution import Institution
 
 
 def card_loss_steps(card_type: str, last4: str, org: Institution) -> str:
-    """Loss-reporting steps for the customer's 借记卡 or 信用卡 ending in ``last4``."""
+    """The concise result once the card type and last 4 digits are known: the steps themselves were already
+    given (utter_card_report_loss) before the form asked, so this confirms the card and says what to do now;
+    the buttons (:func:`card_loss_buttons`) open the app's loss page or call the hotline."""
     card = f"尾号{last4}的{card_type}"
     if card_type == "信用卡":
-        return (
-            f"您{card}的挂失办理步骤：\n"
-            f"1. 立即在{org.app_name}「信用卡-卡片管理-挂失」办理，"
-            f"或拨打{org.hotline}转信用卡服务挂失，挂失即时生效；\n"
-            "2. 挂失后原卡无法使用，可同时申请补发新卡（卡号可能变化，绑定的自动还款、快捷支付需重新设置）；\n"
-            "3. 如发现被盗刷，请尽快报警并保留交易记录，再联系我们申请争议处理。\n"
-            "提示：任何人向您索要密码、验证码都是诈骗，请勿透露。"
-        )
-    return (
-        f"您{card}的挂失办理步骤：\n"
-        f"1. 立即在{org.app_name}「卡片管理-挂失」或拨打{org.hotline}办理口头/临时挂失，资金即时冻结；\n"
-        "2. 临时挂失一般有效期为5天，请在有效期内本人携带身份证到任一网点办理正式挂失；\n"
-        "3. 正式挂失后可在网点申请补卡，新卡通常7天后可领取，或当场换发新卡（以网点为准）。\n"
-        "提示：任何人向您索要密码、验证码都是诈骗，请勿透露。"
-    )
+        return (f"已确认：您要挂失{card}。请立即在{org.app_name}「信用卡-卡片管理-挂失」办理或拨打{org.hotline}，"
+                "挂失即时生效；可同时申请补发新卡（绑定的自动还款、快捷支付需重新设置）。")
+    return (f"已确认：您要挂失{card}。请立即在{org.app_name}「卡片管理-挂失」或拨打{org.hotline}办理临时挂失，"
+            "资金即时冻结；5天内请本人携带身份证到任一网点办理正式挂失并补卡。")
+
+
+def card_loss_buttons(org: Institution, app_url: str) -> list[dict[str, str]]:
+    """Next actions after card loss: the app's loss page (an https deep link, when the bank configured one),
+    a tel: button when the hotline holds a dialable number (never for a placeholder such as 95xxx), 补卡, 人工."""
+    buttons = []
+    if app_url.startswith("https://"):
+        buttons.append({"title": f"打开{org.app_name}挂失", "payload": app_url})
+    number = hotline_number(org.hotline)
+    if number:
+        buttons.append({"title": f"拨打{number}", "payload": f"tel:{number}"})
+    return [*buttons, {"title": "补办新卡", "payload": "/card_reissue"},
+            {"title": "转人工客服", "payload": "/human_handoff"}]
+
+
+def hotline_number(hotline: str) -> str | None:
+    """The dialable number in ``客服热线95588`` / ``400-820-8888``, or None (placeholders like 95xxx)."""
+    match = re.search(r"(?<![0-9A-Za-z])(\+?[0-9][0-9-]{3,18}[0-9])(?![0-9A-Za-z])", hotline)
+    return match.group(1) if match else None
 
 
 BUSINESS_NOTES = {
@@ -45,17 +59,21 @@ BUSINESS_NOTES = {
 GENERIC_NOTE = "请本人携带有效身份证件原件和银行卡"
 
 
-def branch_guidance(city: str, business: str | None, org: Institution) -> str:
-    """How to find a branch in ``city`` and what to bring for ``business``."""
-    note = BUSINESS_NOTES.get(business or "", GENERIC_NOTE)
-    what = f"办理{business}" if business else "办理业务"
-    return (
-        f"为您查询{city}的网点：\n"
-        f"1. 打开{org.app_name}「网点查询/网点预约」，定位{city}即可查看附近网点的地址、排队人数和导航；\n"
-        f"2. {what}：{note}；\n"
-        f"3. 网点营业时间：{org.branch_hours}（节假日以网点公告为准），建议先在App预约取号减少等待。\n"
-        f"如需人工协助可拨打{org.hotline}。"
-    )
+def branch_guidance(city: str, business: str | None, org: Institution,
+                    branches: tuple[Branch, ...] | None = None) -> str:
+    """Up to three branches in ``city`` offering ``business`` from the bank's branch directory (actions/branches.py;
+    the configured file when ``branches`` is None), with what to bring, or an honest none with the hotline."""
+    directory = branch_directory().branches() if branches is None else branches
+    note = BUSINESS_NOTES.get(canonical_business(business) or "", GENERIC_NOTE)
+    return branch_answer(find_branches(directory, city, business), city, business, note, org)
+
+
+@lru_cache(maxsize=1)
+def branch_directory() -> BranchDirectory:
+    """The process-wide branch directory (``BRANCHES_PATH``, default the demo file), re-read when it changes."""
+    from actions.settings import settings
+
+    return BranchDirectory(settings.branches_path)
 
 
 CHANNEL_LIMIT_STEPS = {

@@ -19,6 +19,10 @@ class Settings(CommonSettings):
     port: int = env("ACTIONS_PORT", "port", 5055)
     nlu_data_dir: Path = ROOT / "nlu_data"
     endpoints_path: Path = env("ENDPOINTS", "endpoints_path", ROOT / "bot" / "endpoints.yml")
+    # the branch directory the bank provides (actions/branches.py); the shipped file is a demo for development
+    branches_path: Path = env("BRANCHES_PATH", "branches_path", ROOT / "actions" / "data" / "branches.yml")
+    # the app's card-loss page (an https deep link / universal link) offered as a button after card loss; "" = none
+    card_loss_url: str = env("CARD_LOSS_URL", "card_loss_url", "")
     # the header Rasa sends on every call (bot/endpoints.yml); the server refuses to start without it
     secret: str = env("ACTIONS_SECRET", "secret", "", repr=False)
 

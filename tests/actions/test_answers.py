@@ -36,7 +36,7 @@ def test_card_loss_guidance_is_specific_and_uses_institution_facts(card_type: st
 def test_branch_guidance_names_city_business_materials_and_hours() -> None:
     events, messages = run(ActionBranchGuidance(), slots={"city": "杭州", "business": "大额取现"})
     text = messages[0]["text"]
-    assert "杭州" in text and "大额取现" in text and "预约" in text and INSTITUTION["branch_hours"] in text
+    assert "杭州西湖支行" in text and "大额取现" in text and "预约" in text and "0571-90000001" in text
     assert {e["name"] for e in events} == {"city", "business"}
 
 

@@ -17,7 +17,24 @@ export function appendButtons(parent, buttons) {
   if (other.length) parent.appendChild(renderChipGroup(other, 'chips', '可选操作'));
 }
 
+// next-action links (a 手机银行 deep link, the hotline): only https: and tel: with a plain number open; any
+// other scheme (javascript:, data:, http:) is never a link and is sent as text like any other payload
+const SAFE_LINK = /^(https:\/\/[^\s"'<>]+|tel:\+?[0-9][0-9-]{2,19})$/;
+
+export function isSafeLink(payload) { return typeof payload === 'string' && SAFE_LINK.test(payload); }
+
+function renderLink(b) {
+  const link = h('a', 'chip chip-link', b.title || b.payload);
+  link.href = b.payload;
+  if (b.payload.indexOf('https:') === 0) {
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+  }
+  return link;
+}
+
 function renderChip(b) {
+  if (isSafeLink(b.payload)) return renderLink(b);
   const chip = h('button', 'chip', b.title || b.payload);
   chip.type = 'button';
   chip.dataset.payload = b.payload;
