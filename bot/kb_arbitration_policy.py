@@ -8,7 +8,8 @@ The rule, right after a customer message (``action_listen`` was the last action)
 
 * never when a form is active, or the intent is one that must keep its own handling (safety: secrets and fraud
   scripts; the compliance intents with their fixed wording; handoff; affirm/deny/inform and the KB's own
-  feedback intents, which only make sense in context; the fallback intents, which already go to the KB);
+  feedback intents, which only make sense in context; the fallback intents, which already go to the KB; and a
+  confident form-starting intent, whose form answers for the customer's own card / city / channel);
 * otherwise predict ``action_kb_arbitrate`` when the intent is *weak* (confidence below ``weak_threshold``,
   chosen on the held-out NLU data, below) or the normalised message is exactly one of
   the questions of the KB version in service (so a trainer's new similar question takes effect at once).
@@ -59,6 +60,9 @@ PROTECTED_INTENTS: FrozenSet[str] = frozenset({
     "share_sensitive_info", "fraud_alert", "human_handoff", "complaint", "affirm", "deny", "inform",
     "kb_select", "kb_helpful", "kb_unhelpful", "nlu_fallback", "out_of_scope",
 }) | COMPLIANCE_INTENTS
+# intents that start a form (nlu_data/rules.yml): a confident one keeps its form even when the message is also a KB
+# question, since the form's answer is specific to the customer's card / city / channel; a weak one may still lose
+FORM_INTENTS: FrozenSet[str] = frozenset({"card_report_loss", "branch_locator", "transfer_limit_change"})
 
 
 def normalise(text: str) -> str:
@@ -78,13 +82,14 @@ def normalise(text: str) -> str:
 
 def arbitration_reason(intent: Optional[str], confidence: Optional[float], text: str, *, active_loop: Optional[str],
                        weak_threshold: float, kb_questions: FrozenSet[str],
-                       protected: FrozenSet[str] = PROTECTED_INTENTS) -> Optional[str]:
+                       protected: FrozenSet[str] = PROTECTED_INTENTS,
+                       form_intents: FrozenSet[str] = FORM_INTENTS) -> Optional[str]:
     """Why the KB must be consulted for this message ("weak_intent" / "kb_exact_match"), or None (pure)."""
     if active_loop or not intent or intent in protected or re.fullmatch(r"\s*/.*", text or ""):
         return None  # a form is filling, a protected intent, or a button payload (/intent{...})
     if confidence is not None and confidence < weak_threshold:
         return "weak_intent"
-    if normalise(text) in kb_questions:
+    if intent not in form_intents and normalise(text) in kb_questions:
         return "kb_exact_match"
     return None
 

@@ -22,6 +22,9 @@ def test_a_weak_intent_or_an_exact_kb_question_goes_to_the_kb() -> None:
     assert reason("account_open_materials", 0.24, "资产证明在哪里开") == "weak_intent"
     assert reason("account_open_materials", 0.93, "办签证要的那个资产证明去哪开？") == "kb_exact_match"
     assert reason("account_open_materials", 0.93, "开户需要什么材料") is None
+    # a confident form-starting intent keeps its form; a weak one does not
+    assert reason("card_report_loss", 0.93, "银行卡丢了怎么挂失") is None
+    assert reason("card_report_loss", 0.3, "银行卡丢了怎么挂失") == "weak_intent"
 
 
 def test_safety_compliance_handoff_yes_no_forms_and_buttons_are_never_overridden() -> None:
