@@ -1,5 +1,6 @@
-"""The FastAPI application: ``create_app()`` wires settings, database (migrated on start), Rasa client,
-WebSocket hub, chat service, demo accounts (development mode only), static pages and a queue ticker."""
+"""The FastAPI application: ``create_app()`` wires settings, database (migrated on start), Rasa client, the
+conversation engine, the trainer workbench, demo accounts (development mode only), the routers, one handler
+for every refusal the engine and the workbench raise, static pages and a queue ticker."""
 
 from __future__ import annotations
 
@@ -12,50 +13,41 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
-import yaml
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
 
-from api.staff.accounts import seed_demo
-from api.compliance.audit import audit
-from api.chat import ChatService
-from api.store.models import CannedResponse, make_engine, make_sessionmaker
+from api.compliance.audit import record
 from api.compliance.guards import install as install_guards
-from api.conversation.hub import Hub
-from api.workbench.kb_files import KbFiles
-from api.reports.prometheus import Registry
-from api.store.migrate import upgrade
-from api.workbench.nlu_files import NluFiles
-from api.rasa_client import RasaClient
 from api.compliance.retention import purge_expired
-from api.routes_customer import router as customer_router
-from api.routes_metrics import router as metrics_router
-from api.routes_staff import router as staff_router
-from api.routes_trainer import router as trainer_router
 from api.compliance.sensitive_words import SensitiveWords, WordListError
+from api.conversation.hub import Hub
+from api.conversation.service import ChatService
+from api.errors import BridgeStartupError, ServiceError
+from api.rasa_client import RasaClient
+from api.reports.prometheus import Registry
+from api.routes import agent, auth, customer, metrics, supervisor, trainer_kb, trainer_models, trainer_nlu
+from api.schemas.common import ERROR_RESPONSES
+from api.schemas.events import SOCKETS, event_schemas
 from api.settings import Settings
+from api.staff.accounts import seed_demo
+from api.staff.canned import seed_canned
+from api.store.database import open_database
+from api.workbench.kb_files import KbFiles
+from api.workbench.nlu_files import NluFiles
 from api.workbench.training import Trainer, TrainingPaths
 from common.institution import Institution
 
+__all__ = ["BridgeStartupError", "create_app"]
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
-CANNED = Path(__file__).resolve().parent / "canned_responses.yml"
-
-
-class BridgeStartupError(RuntimeError):
-    """The bridge cannot start (database unreadable, word list broken); the message names the file."""
-
-
-def _seed_canned(sessions: Any) -> None:
-    with sessions() as db, db.begin():
-        if db.scalars(select(CannedResponse)).first() is None:
-            for item in yaml.safe_load(CANNED.read_text(encoding="utf-8")):
-                db.add(CannedResponse(title=item["title"], text=item["text"], skill_group=item["skill_group"]))
+ROUTERS = (customer.router, trainer_nlu.router, trainer_kb.router, trainer_models.router, auth.router,
+           agent.router, supervisor.router)  # JSON APIs, sharing the error answers; metrics.router is text
 
 
 def _institution_loader(domain: Path) -> Callable[[], Institution | None]:
@@ -93,7 +85,7 @@ def _kb_loader(settings: Settings) -> Callable[[], Any]:
     return load
 
 
-def _install_workbench(app: FastAPI, settings: Settings, sessions: Any) -> None:
+def _install_workbench(app: FastAPI, settings: Settings, sessions: sessionmaker, rasa: RasaClient) -> None:
     """The trainer workbench's file editors and model trainer, on the project directory in settings."""
     from kb_index.encoders import make_encoder
     from kb_index.settings import KbSettings
@@ -106,25 +98,55 @@ def _install_workbench(app: FastAPI, settings: Settings, sessions: Any) -> None:
     app.state.kb_files = KbFiles(kb_settings, encoder)
 
     def on_event(action: str, target: str, detail: dict[str, Any]) -> None:
-        with sessions() as db, db.begin():
-            audit(db, str(detail.get("by") or "system"), action, target, **detail)
+        record(sessions, str(detail.get("by") or "system"), action, target, **detail)
 
     root = Path(__file__).resolve().parent.parent
     data = root / "tests" / "data"
     paths = TrainingPaths(project=project, models=settings.data_dir / "models", rasa_venv=root / ".venvs" / "rasa",
                           heldout=data / "nlu_heldout", oos=data / "oos_heldout.txt")
-    app.state.trainer = Trainer(paths, settings.rasa_url, settings.max_accuracy_drop, settings.keep_models, on_event)
+    app.state.trainer = Trainer(paths, rasa, settings.max_accuracy_drop, settings.keep_models, on_event)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def refused(request: Request, exc: ServiceError) -> JSONResponse:
+        """Every refusal of the engine and the workbench: its status, ``detail``, and ``problems`` if any."""
+        body: dict[str, Any] = {"detail": exc.detail}
+        if exc.problems is not None:
+            body["problems"] = exc.problems
+        return JSONResponse(body, status_code=exc.status)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        log.error("database error on %s: %s", request.url.path, exc.__class__.__name__)
+        return JSONResponse({"detail": "the service's database is unavailable; nothing was saved, please retry"},
+                            status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, status_code=422)
+
+
+def _openapi_with_events(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``/openapi.json`` plus the WebSocket events (OpenAPI has no WebSockets): both event unions and their models
+    under ``components.schemas``, and ``x-websockets`` naming the union each socket carries."""
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, model_schema in event_schemas().items():
+                components.setdefault(name, model_schema)
+            schema["x-websockets"] = {path: {"server-to-client": {"$ref": f"#/components/schemas/{name}"}}
+                                      for path, (name, _) in SOCKETS.items()}
+            app.openapi_schema = schema
+        return app.openapi_schema
+    return openapi
 
 
 def create_app(settings: Settings | None = None, rasa: RasaClient | None = None) -> FastAPI:
     settings = settings or Settings()
-    engine = make_engine(settings.db_url)
-    try:
-        upgrade(engine)
-    except SQLAlchemyError as exc:
-        raise BridgeStartupError(f"{settings.db_url}: cannot open or migrate the bridge database: "
-                                 f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
-    sessions = make_sessionmaker(engine)
+    engine, sessions = open_database(settings.db_url)
     rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s)
     try:
         words = SensitiveWords.from_file(settings.sensitive_words_file)
@@ -167,28 +189,18 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     if settings.development:
         print(f"development mode: demo accounts agent, supervisor, trainer (password: $DEMO_PASSWORD)"
               f"{'; created ' + ', '.join(created) if created else ''}", flush=True)
-    _seed_canned(sessions)
+    seed_canned(sessions)
 
-    @app.exception_handler(SQLAlchemyError)
-    async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
-        log.error("database error on %s: %s", request.url.path, exc.__class__.__name__)
-        return JSONResponse({"detail": "the service's database is unavailable; nothing was saved, please retry"},
-                            status_code=503, headers={"Retry-After": "5"})
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()]
-        return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, status_code=422)
-
+    _install_error_handlers(app)
     install_guards(app, settings.rate_ip_per_min, settings.rate_conversation_per_min, settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST", "PATCH"], allow_headers=["Authorization", "Content-Type"])
-    _install_workbench(app, settings, sessions)
-    app.include_router(customer_router)
-    app.include_router(trainer_router)
-    app.include_router(staff_router)
-    app.include_router(metrics_router)
+    _install_workbench(app, settings, sessions, rasa_client)
+    for router in ROUTERS:
+        app.include_router(router, responses=ERROR_RESPONSES)
+    app.include_router(metrics.router)
+    app.openapi = _openapi_with_events(app)  # type: ignore[method-assign]
 
     @app.get("/", include_in_schema=False)
     async def widget() -> FileResponse:
@@ -201,10 +213,6 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     @app.get("/console", include_in_schema=False)
     async def console() -> FileResponse:
         return FileResponse(STATIC / "console.html")
-
-    @app.get("/healthz", tags=["health"])
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

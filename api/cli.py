@@ -10,20 +10,18 @@ from typing import Sequence
 
 from sqlalchemy.orm import sessionmaker
 
-from api.accounts import ROLES, AccountError, create_user
-from api.app import BridgeStartupError
-from api.db import make_engine, make_sessionmaker
-from api.migrate import upgrade
-from api.retention import delete_customer, purge_expired
+from api.compliance.retention import delete_customer, purge_expired
+from api.errors import BridgeStartupError, ServiceError
 from api.settings import Settings
-from api.training import Job, Trainer
+from api.staff.accounts import ROLES, create_user
+from api.store.database import open_database
+from api.workbench.training import Job, Trainer
 
 
 def _sessions(settings: Settings) -> sessionmaker:
     """The bridge database, migrated to the newest schema."""
-    engine = make_engine(settings.db_url)
-    upgrade(engine)
-    return make_sessionmaker(engine)
+    return open_database(settings.db_url)[1]
+
 
 def _create_user(args: argparse.Namespace, settings: Settings) -> int:
     password = os.environ.get("NEW_USER_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
@@ -50,9 +48,10 @@ def _trainer(settings: Settings) -> Trainer:
     from fastapi import FastAPI
 
     from api.app import _install_workbench
+    from api.rasa_client import RasaClient
 
     app = FastAPI()
-    _install_workbench(app, settings, _sessions(settings))
+    _install_workbench(app, settings, _sessions(settings), RasaClient(settings.rasa_url, settings.rasa_timeout_s))
     trainer: Trainer = app.state.trainer
     return trainer
 
@@ -120,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handlers = {"serve": _serve, "create-user": _create_user, "purge": _purge,
                     "delete-customer": _delete_customer, "train": _train, "deploy": _deploy}
         return handlers[args.command](args, settings)
-    except (AccountError, ValueError, BridgeStartupError) as exc:
+    except (ServiceError, ValueError, BridgeStartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

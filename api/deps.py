@@ -1,30 +1,118 @@
-"""FastAPI dependencies: the services on app.state, the caller's staff account, the customer's token."""
+"""FastAPI dependencies, declared as types: a route names what it needs (``desk: DeskDep``,
+``user: AgentUser``) and never looks anything up on ``app.state`` itself. ``create_app`` puts the services on
+``app.state`` once; these functions are the only readers (for HTTP routes and WebSockets alike)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Callable
+from typing import Annotated, Any, Callable
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException
+from fastapi.requests import HTTPConnection
+from sqlalchemy.orm import sessionmaker
 
-from api.accounts import user_for_token
-from api.chat import ChatService
-from api.db import User
+from api.conversation.desk import Desk
+from api.conversation.hub import Hub
+from api.conversation.queue import HandoffQueue
+from api.conversation.service import ChatService
+from api.conversation.transcript import Transcript
+from api.conversation.turn import CustomerTurn
+from api.rasa_client import RasaClient
+from api.reports.prometheus import Registry
+from api.settings import Settings
+from api.staff.accounts import AGENT_ROLES, user_for_token
+from api.store.models import User
+from api.workbench.kb_edits import KbEdits
+from api.workbench.kb_files import KbFiles
+from api.workbench.nlu_edits import NluEdits
+from api.workbench.nlu_files import NluFiles
+from api.workbench.training import Trainer
+from api.workbench.unanswered import UnansweredReview
+from common.institution import Institution
+from kb_index.service import KbService
 
 
-def chat(request: Request) -> ChatService:
-    service: ChatService = request.app.state.chat
-    return service
+# ---------------------------------------------------------------------------------- the app's services
+def _state(name: str) -> Callable[[HTTPConnection], Any]:
+    """A dependency reading ``app.state.<name>`` (the type is declared where it is used, below)."""
+    def read(conn: HTTPConnection) -> Any:
+        return getattr(conn.app.state, name)
+    read.__name__ = f"state_{name}"
+    return read
 
 
+def _loaded(name: str) -> Callable[[HTTPConnection], Any]:
+    """A dependency calling the loader at ``app.state.<name>`` (services loaded on first use; None when off)."""
+    def load(conn: HTTPConnection) -> Any:
+        return getattr(conn.app.state, name)()
+    load.__name__ = f"load_{name}"
+    return load
+
+
+def _engine_part(name: str) -> Callable[..., Any]:
+    """A dependency giving one part of the conversation engine (``turn``, ``desk``, ``queue`` …)."""
+    def part(chat: ChatDep) -> Any:
+        return getattr(chat, name)
+    part.__name__ = f"engine_{name}"
+    return part
+
+
+def _nlu_edits(files: NluFilesDep, sessions: SessionDep) -> NluEdits:
+    return NluEdits(files, sessions)
+
+
+def _kb_edits(files: KbFilesDep, sessions: SessionDep) -> KbEdits:
+    return KbEdits(files, sessions)
+
+
+def _unanswered_store(conn: HTTPConnection) -> Any:
+    """The unanswered-questions store, opened on first use (and kept): an app that never reviews them never
+    creates the file."""
+    store = getattr(conn.app.state, "unanswered", None)
+    if store is None:
+        from kb_index.settings import KbSettings
+        from kb_index.unanswered import UnansweredStore
+
+        store = conn.app.state.unanswered = UnansweredStore(KbSettings().unanswered_path)
+    return store
+
+
+def _unanswered(conn: HTTPConnection, nlu: NluEditsDep, kb: KbEditsDep, sessions: SessionDep) -> UnansweredReview:
+    return UnansweredReview(lambda: _unanswered_store(conn), nlu, kb, sessions)
+
+
+SettingsDep = Annotated[Settings, Depends(_state("settings"))]
+SessionDep = Annotated[sessionmaker, Depends(_state("sessions"))]  # the session factory: callers open transactions
+ChatDep = Annotated[ChatService, Depends(_state("chat"))]
+TurnDep = Annotated[CustomerTurn, Depends(_engine_part("turn"))]
+TranscriptDep = Annotated[Transcript, Depends(_engine_part("transcript"))]
+DeskDep = Annotated[Desk, Depends(_engine_part("desk"))]
+QueueDep = Annotated[HandoffQueue, Depends(_engine_part("queue"))]
+HubDep = Annotated[Hub, Depends(_engine_part("hub"))]
+RegistryDep = Annotated[Registry, Depends(_engine_part("metrics"))]
+RasaDep = Annotated[RasaClient, Depends(_engine_part("rasa"))]
+KbDep = Annotated[KbService | None, Depends(_loaded("kb"))]  # the KB search service (None when off)
+InstitutionDep = Annotated[Institution | None, Depends(_loaded("institution"))]  # domain.yml's facts
+NluFilesDep = Annotated[NluFiles, Depends(_state("nlu_files"))]
+KbFilesDep = Annotated[KbFiles, Depends(_state("kb_files"))]
+TrainerDep = Annotated[Trainer, Depends(_state("trainer"))]
+NluEditsDep = Annotated[NluEdits, Depends(_nlu_edits)]
+KbEditsDep = Annotated[KbEdits, Depends(_kb_edits)]
+UnansweredDep = Annotated[UnansweredReview, Depends(_unanswered)]
+
+
+# ---------------------------------------------------------------------------------- who is calling
 def bearer(authorization: str | None = Header(default=None)) -> str | None:
     if authorization and authorization.lower().startswith("bearer "):
         return authorization[7:].strip() or None
     return None
 
 
+TokenDep = Annotated[str | None, Depends(bearer)]
+
+
 def staff(*roles: str) -> Callable[..., User]:
-    def dependency(request: Request, token: str | None = Depends(bearer)) -> User:
-        user = user_for_token(request.app.state.sessions, token)
+    def dependency(sessions: SessionDep, token: TokenDep) -> User:
+        user = user_for_token(sessions, token)
         if user is None:
             raise HTTPException(401, "login required (Authorization: Bearer <token>)",
                                 headers={"WWW-Authenticate": "Bearer"})
@@ -34,8 +122,12 @@ def staff(*roles: str) -> Callable[..., User]:
     return dependency
 
 
-AGENT_ROLES = ("agent", "supervisor")
-ChatDep = Annotated[ChatService, Depends(chat)]
-TokenDep = Annotated[str | None, Depends(bearer)]
+def socket_staff(sessions: sessionmaker, token: str | None, roles: tuple[str, ...]) -> User | None:
+    """The staff member a WebSocket's ``?token=`` belongs to, if they have one of ``roles``."""
+    user = user_for_token(sessions, token)
+    return user if user is not None and user.role in roles else None
+
+
 AgentUser = Annotated[User, Depends(staff(*AGENT_ROLES))]
 SupervisorUser = Annotated[User, Depends(staff("supervisor"))]
+TrainerUser = Annotated[User, Depends(staff("trainer"))]

@@ -1,16 +1,30 @@
-"""The Rasa REST channel, over HTTP (api/ never imports Rasa): send one customer message, get the bot's
-replies, and pick out the machine-readable parts the action server adds (handoff signal, KB context)."""
+"""The Rasa server, over HTTP (api/ never imports Rasa): every call the bridge makes to it is here, so
+transport concerns (timeouts, authentication headers) live in one place.
+
+* :meth:`RasaClient.send` — one customer message through the REST channel; the bot's replies with the
+  machine-readable parts the action server adds (handoff signal, KB context) picked out;
+* :meth:`RasaClient.parse` — NLU only (``/model/parse``), for the workbench's test console;
+* :meth:`RasaClient.replace_model` — hot-swap the model in service (``PUT /model``), for the trainer's deploy
+  job (blocking: it runs in the job's thread).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+DEPLOY_TIMEOUT_S = 300.0  # loading a model takes Rasa a while
+
 
 class BotUnavailable(RuntimeError):
-    """Rasa did not answer in time, or answered with an error."""
+    """Rasa did not answer in time, or answered with an error; ``reason`` is short enough to show staff."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @dataclass
@@ -42,17 +56,35 @@ class RasaClient:
         self.base_url = base_url.rstrip("/")
         self._client = httpx.AsyncClient(timeout=timeout_s)
 
-    async def send(self, sender: str, text: str) -> BotTurn:
+    async def _post(self, path: str, body: dict[str, Any]) -> Any:
         try:
-            response = await self._client.post(f"{self.base_url}/webhooks/rest/webhook",
-                                               json={"sender": sender, "message": text})
+            response = await self._client.post(f"{self.base_url}{path}", json=body)
             response.raise_for_status()
-            replies = response.json()
+            return response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise BotUnavailable(f"Rasa at {self.base_url}: {exc.__class__.__name__}: {exc}") from exc
+            raise BotUnavailable(f"Rasa at {self.base_url}: {exc.__class__.__name__}: {exc}",
+                                 exc.__class__.__name__) from exc
+
+    async def send(self, sender: str, text: str) -> BotTurn:
+        replies = await self._post("/webhooks/rest/webhook", {"sender": sender, "message": text})
         if not isinstance(replies, list):
-            raise BotUnavailable(f"Rasa at {self.base_url}: unexpected reply {str(replies)[:200]}")
+            raise BotUnavailable(f"Rasa at {self.base_url}: unexpected reply {str(replies)[:200]}", "unexpected reply")
         return parse_replies(replies)
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        """Rasa's NLU result for ``text``: ``intent``, ``intent_ranking``, ``entities`` (as Rasa sends them)."""
+        parsed = await self._post("/model/parse", {"text": text})
+        if not isinstance(parsed, dict):
+            raise BotUnavailable(f"Rasa at {self.base_url}: unexpected parse {str(parsed)[:200]}", "unexpected reply")
+        return parsed
+
+    def replace_model(self, model_file: Path) -> None:
+        """Load ``model_file`` into the running server; conversations keep going. RuntimeError (which the
+        deploy job reports) when Rasa refuses it."""
+        response = httpx.put(f"{self.base_url}/model", json={"model_file": str(model_file.resolve())},
+                             timeout=DEPLOY_TIMEOUT_S)
+        if response.status_code >= 300:
+            raise RuntimeError(f"Rasa refused the model: HTTP {response.status_code} {response.text[:200]}")
 
     async def close(self) -> None:
         await self._client.aclose()

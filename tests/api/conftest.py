@@ -20,6 +20,14 @@ class ScriptedRasa:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
         self.down = False
+        self.parsed: dict[str, Any] | None = None  # what /model/parse answers; None: unreachable
+        self.parse_calls: list[str] = []
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        self.parse_calls.append(text)
+        if self.parsed is None:
+            raise BotUnavailable("no NLU model in the scripted stand-in", "ConnectError")
+        return self.parsed
 
     async def send(self, sender: str, text: str) -> BotTurn:
         self.calls.append((sender, text))

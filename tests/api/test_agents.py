@@ -7,13 +7,13 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.accounts import create_user
 from api.app import create_app
-from api.db import make_engine, make_sessionmaker
 from api.settings import Settings
+from api.staff.accounts import create_user
+from api.store.database import make_engine, make_sessionmaker
+from common.institution import Institution
 from kb_index.entry import KbEntry
 from kb_index.index import build
-from common.institution import Institution
 from kb_index.policy import Thresholds
 from kb_index.service import KbService
 from tests.api.conftest import Customer, ScriptedRasa, Staff

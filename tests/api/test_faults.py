@@ -81,7 +81,7 @@ def test_a_database_failure_mid_request_is_a_503_and_writes_nothing(tmp_path: Pa
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from api import chat
+    from api.conversation import transcript
 
     with TestClient(create_app(Settings(data_dir=tmp_path, kb_suggestions=False)), raise_server_exceptions=False) \
             as client:
@@ -91,7 +91,7 @@ def test_a_database_failure_mid_request_is_a_503_and_writes_nothing(tmp_path: Pa
         def broken(*args: object, **kwargs: object) -> None:
             raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-        monkeypatch.setattr(chat, "audit", broken)  # fails after the customer's message was added
+        monkeypatch.setattr(transcript, "audit", broken)  # fails after the customer's message was added
         r = client.post(f"/api/v1/conversations/{c.id}/messages", json={"text": "你们都是垃圾客服"},
                         headers=c.auth)
         assert r.status_code == 503 and r.headers["Retry-After"] == "5"

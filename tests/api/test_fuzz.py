@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from api.app import create_app
+from api.conversation.texts import parse_payload
 from api.settings import Settings
-from api.texts import parse_payload
 from common.pii import contains_secret, luhn_valid, mask_pii
 from tests.api.conftest import ScriptedRasa
 

@@ -11,10 +11,11 @@ from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.db import Base, make_engine
-from api.metrics import bucketize, histogram_lines
-from api.migrate import upgrade
+from api.reports.prometheus import bucketize, histogram_lines
 from api.settings import Settings
+from api.store.database import make_engine
+from api.store.migrate import upgrade
+from api.store.models import Base
 from tests.api.conftest import Customer, ScriptedRasa, Staff
 
 

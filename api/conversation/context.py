@@ -1,0 +1,36 @@
+"""What every part of the engine shares: settings, the database, the Rasa client, the sockets, the metrics,
+the word filter, the clock, and the one asyncio lock.
+
+Every state change and queue dispatch runs under that lock, so two requests cannot assign the same
+conversation twice or overfill an agent. Everything is written to the database before any WebSocket push, so a
+bridge restart loses nothing: queued conversations, assignments and transcripts are all rows. ``now`` is read
+at call time, so a test can move the clock for every part at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy.orm import sessionmaker
+
+from api.compliance.sensitive_words import SensitiveWords
+from api.conversation.hub import Hub
+from api.rasa_client import RasaClient
+from api.reports.prometheus import Registry
+from api.settings import Settings
+from api.store.models import utcnow
+
+
+@dataclass
+class Context:
+    settings: Settings
+    sessions: sessionmaker
+    rasa: RasaClient
+    hub: Hub
+    metrics: Registry
+    words: SensitiveWords
+    now: Callable[[], dt.datetime] = utcnow
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -1,0 +1,138 @@
+"""The agent console's API and WebSocket (roles agent and supervisor): status, chats, replies, transfers,
+快捷回复, KB suggestions and 留言."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect
+from fastapi.responses import Response
+
+from api.deps import (
+    AgentUser,
+    DeskDep,
+    HubDep,
+    InstitutionDep,
+    KbDep,
+    SessionDep,
+    TranscriptDep,
+    socket_staff,
+)
+from api.schemas.customer import MessageOut
+from api.schemas.staff import (
+    AgentMessage,
+    AgentOut,
+    AgentPatch,
+    CannedOut,
+    ConversationDetail,
+    ConversationSummary,
+    KbSuggestion,
+    LeaveMessageOut,
+    TransferIn,
+)
+from api.staff.accounts import AGENT_ROLES
+from api.staff.canned import search_canned
+from api.staff.suggestions import kb_suggestions
+
+router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
+_background: set[asyncio.Task] = set()  # grace-period tasks, kept referenced until done
+
+
+@router.get("/me")
+async def me(user: AgentUser, desk: DeskDep) -> AgentOut:
+    return desk.me(user)
+
+
+@router.patch("/me")
+async def update_me(body: AgentPatch, user: AgentUser, desk: DeskDep) -> AgentOut:
+    return await desk.update_me(user, body.status, body.capacity, body.skills)
+
+
+@router.get("/conversations")
+async def my_conversations(user: AgentUser, desk: DeskDep) -> list[ConversationSummary]:
+    """The chats assigned to me, oldest assignment first."""
+    return desk.conversations(user)
+
+
+@router.get("/conversations/{conv_id}")
+async def conversation_detail(conv_id: str, user: AgentUser, desk: DeskDep) -> ConversationDetail:
+    return desk.conversation(user, conv_id)
+
+
+@router.post("/conversations/{conv_id}/messages", response_model_by_alias=True)
+async def agent_message(conv_id: str, body: AgentMessage, user: AgentUser, desk: DeskDep) -> MessageOut:
+    return await desk.reply(user, conv_id, body.text)
+
+
+@router.post("/conversations/{conv_id}/typing", status_code=204, response_class=Response)
+async def agent_typing(conv_id: str, user: AgentUser, desk: DeskDep) -> Response:
+    """No content: tells the customer the agent is typing."""
+    await desk.typing(user, conv_id)
+    return Response(status_code=204)
+
+
+@router.post("/conversations/{conv_id}/transfer")
+async def transfer(conv_id: str, body: TransferIn, user: AgentUser, desk: DeskDep) -> ConversationSummary:
+    return await desk.transfer(user, conv_id, body.skill_group, body.agent)
+
+
+@router.post("/conversations/{conv_id}/close")
+async def close(conv_id: str, user: AgentUser, desk: DeskDep) -> ConversationSummary:
+    """End the human service; the customer gets the survey."""
+    return await desk.close(user, conv_id)
+
+
+@router.get("/canned")
+async def canned(user: AgentUser, sessions: SessionDep, q: Annotated[str, Query(max_length=50)] = ""
+                 ) -> list[CannedOut]:
+    return search_canned(sessions, q)
+
+
+@router.get("/kb-suggestions")
+async def suggestions(user: AgentUser, transcript: TranscriptDep, kb: KbDep, institution: InstitutionDep,
+                      conversation_id: str | None = None, q: Annotated[str | None, Query(max_length=500)] = None
+                      ) -> list[KbSuggestion]:
+    """For ``q``, or else the customer's latest message in ``conversation_id``."""
+    if q is None and conversation_id is None:
+        raise HTTPException(422, "give conversation_id or q")
+    text = q if q is not None else transcript.latest_customer_text(str(conversation_id))
+    return kb_suggestions(kb, institution, text)
+
+
+@router.get("/leave-messages")
+async def leave_messages(user: AgentUser, desk: DeskDep,
+                         status: Annotated[str, Query(pattern="^(open|closed)$")] = "open") -> list[LeaveMessageOut]:
+    return desk.leave_messages(status)
+
+
+@router.post("/leave-messages/{message_id}/close")
+async def close_leave_message(message_id: int, user: AgentUser, desk: DeskDep) -> LeaveMessageOut:
+    return desk.close_leave_message(user, message_id)
+
+
+@router.websocket("/ws")
+async def agent_ws(websocket: WebSocket, sessions: SessionDep, desk: DeskDep, hub: HubDep,
+                   token: str | None = None) -> None:
+    """Pushes ``api.schemas.events.AgentEvent``; when the last socket of an agent closes, the grace period
+    starts (their chats are requeued unless they reconnect)."""
+    user = socket_staff(sessions, token, AGENT_ROLES)
+    if user is None:
+        await websocket.close(code=4401, reason="login required")
+        return
+    await websocket.accept()
+    hub.add_agent(user.id, websocket)
+    try:
+        while True:
+            await websocket.receive_text()
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        hub.remove_agent(user.id, websocket)
+        with contextlib.suppress(Exception):
+            await websocket.close()
+        if not hub.agent_connected(user.id):
+            task = asyncio.create_task(desk.socket_closed(user.id))
+            _background.add(task)
+            task.add_done_callback(_background.discard)

@@ -1,0 +1,67 @@
+"""Customer API v1 and WebSocket (the chat widget's back end)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated
+
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from fastapi.responses import Response
+
+from api.conversation.errors import ChatError
+from api.deps import HubDep, TokenDep, TurnDep
+from api.schemas.customer import ChatReply, ConversationCreated, CustomerMessage, NewConversation
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["customer"])
+
+
+@router.post("", status_code=201, response_model_by_alias=True)
+async def create_conversation(body: NewConversation, turn: TurnDep) -> ConversationCreated:
+    conv, token, reply = await turn.create_conversation(body.channel, body.customer_id)
+    return ConversationCreated(id=conv.id, token=token, state=reply.state, messages=reply.messages)
+
+
+@router.post("/{conv_id}/messages", response_model_exclude_none=True, response_model_by_alias=True)
+async def post_message(conv_id: str, body: CustomerMessage, token: TokenDep, turn: TurnDep) -> ChatReply:
+    # the token is checked inside the message's own transaction
+    return await turn.message(conv_id, body.text, body.payload, token, check_token=True)
+
+
+@router.get("/{conv_id}/messages", response_model_exclude_none=True, response_model_by_alias=True)
+async def get_messages(conv_id: str, token: TokenDep, turn: TurnDep,
+                       after: Annotated[int, Query(ge=0)] = 0) -> ChatReply:
+    turn.authenticate(conv_id, token)
+    return turn.history(conv_id, after)
+
+
+@router.post("/{conv_id}/typing", status_code=204, response_class=Response)
+async def typing(conv_id: str, token: TokenDep, turn: TurnDep) -> Response:
+    """No content: tells the serving agent the customer is typing."""
+    turn.authenticate(conv_id, token)
+    await turn.typing(conv_id)
+    return Response(status_code=204)
+
+
+@router.websocket("/{conv_id}/ws")
+async def customer_ws(websocket: WebSocket, conv_id: str, turn: TurnDep, hub: HubDep, token: str | None = None
+                      ) -> None:
+    """Pushes ``api.schemas.events.CustomerEvent``; the client may send ``{"type": "typing"}``."""
+    try:
+        turn.authenticate(conv_id, token)
+    except ChatError as exc:
+        await websocket.close(code=4401 if exc.status == 401 else 4404, reason=exc.detail)
+        return
+    await websocket.accept()
+    hub.add_customer(conv_id, websocket)
+    try:
+        while True:
+            frame = await websocket.receive_json()
+            if isinstance(frame, dict) and frame.get("type") == "typing":
+                await turn.typing(conv_id)
+    except (WebSocketDisconnect, ValueError, RuntimeError):
+        pass
+    finally:
+        hub.remove_customer(conv_id, websocket)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(websocket.close(), timeout=1)

@@ -1,0 +1,78 @@
+"""Trainer workbench API, knowledge base and unanswered questions (role trainer): search and edit entries,
+import a spreadsheet, the index status; review unanswered questions and teach the bot from them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, UploadFile
+
+from api.deps import KbDep, KbEditsDep, TrainerUser, UnansweredDep
+from api.schemas.trainer import (
+    EntryIn,
+    ImportResult,
+    KbEntryOut,
+    KbStatus,
+    Resolved,
+    ResolveIn,
+    SimilarIn,
+    UnansweredGroup,
+)
+
+router = APIRouter(prefix="/api/v1/trainer", tags=["trainer"])
+
+
+@router.get("/kb")
+async def kb_list(user: TrainerUser, kb: KbEditsDep, q: Annotated[str, Query(max_length=200)] = "",
+                  include_retired: bool = False) -> list[KbEntryOut]:
+    """Search by text (at most 200, recently edited first)."""
+    return kb.search(q, include_retired)
+
+
+@router.get("/kb-status")
+async def kb_status(user: TrainerUser, kb: KbEditsDep, service: KbDep) -> KbStatus:
+    return kb.status(service)
+
+
+@router.get("/kb/{entry_id}")
+async def kb_get(entry_id: str, user: TrainerUser, kb: KbEditsDep) -> KbEntryOut:
+    return kb.get(entry_id)
+
+
+@router.post("/kb", status_code=201)
+async def kb_create(body: EntryIn, user: TrainerUser, kb: KbEditsDep) -> KbEntryOut:
+    return kb.create(user.username, body)
+
+
+@router.put("/kb/{entry_id}")
+async def kb_update(entry_id: str, body: EntryIn, user: TrainerUser, kb: KbEditsDep) -> KbEntryOut:
+    return kb.update(user.username, entry_id, body)
+
+
+@router.post("/kb/{entry_id}/retire")
+async def kb_retire(entry_id: str, user: TrainerUser, kb: KbEditsDep) -> KbEntryOut:
+    """valid_until = yesterday: no longer served."""
+    return kb.retire(user.username, entry_id)
+
+
+@router.post("/kb/{entry_id}/similar")
+async def kb_add_similar(entry_id: str, body: SimilarIn, user: TrainerUser, kb: KbEditsDep) -> KbEntryOut:
+    return kb.add_similar(user.username, entry_id, body.question)
+
+
+@router.post("/kb/import")
+async def kb_import(file: UploadFile, user: TrainerUser, kb: KbEditsDep, dry_run: bool = True,
+                    area: Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{1,40}$")] = "imported") -> ImportResult:
+    """A CSV, TSV or XLSX file (multipart ``file``) into ``kb_index/faq/<area>.yml``; ``dry_run`` previews."""
+    return kb.import_file(user.username, file.filename or "upload.csv", await file.read(), area, dry_run)
+
+
+@router.get("/unanswered")
+async def unanswered(user: TrainerUser, review: UnansweredDep) -> list[UnansweredGroup]:
+    """Grouped by similarity, most frequent first."""
+    return review.groups()
+
+
+@router.post("/unanswered/resolve")
+async def resolve(body: ResolveIn, user: TrainerUser, review: UnansweredDep) -> Resolved:
+    return review.resolve(user.username, body)

@@ -1,0 +1,68 @@
+"""Trainer workbench API, the model (role trainer): the test console, train / evaluate / deploy / roll back
+jobs, and the audit trail of every workbench action."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.compliance.audit import recent
+from api.deps import KbDep, NluFilesDep, RasaDep, SessionDep, TrainerDep, TrainerUser
+from api.errors import NotFound
+from api.schemas.staff import AuditEntryOut
+from api.schemas.trainer import ConsoleResult, JobLog, JobOut, ModelOut, TextIn
+from api.workbench.console import probe
+from api.workbench.training import Job, Trainer
+
+router = APIRouter(prefix="/api/v1/trainer", tags=["trainer"])
+
+
+def _job(trainer: Trainer, job_id: str) -> Job:
+    found = trainer.jobs.get(job_id)
+    if found is None:
+        raise NotFound(f"no job {job_id}")
+    return found
+
+
+@router.post("/test")
+async def test_console(body: TextIn, user: TrainerUser, nlu: NluFilesDep, rasa: RasaDep, kb: KbDep
+                       ) -> ConsoleResult:
+    return await probe(body.text, nlu, rasa, kb)
+
+
+@router.post("/train", status_code=202)
+async def train(user: TrainerUser, trainer: TrainerDep) -> JobOut:
+    """One job at a time (409 while one runs); poll the job and its log."""
+    return JobOut.model_validate(trainer.train(user.username).public())
+
+
+@router.get("/jobs/{job_id}")
+async def job(job_id: str, user: TrainerUser, trainer: TrainerDep) -> JobOut:
+    return JobOut.model_validate(_job(trainer, job_id).public())
+
+
+@router.get("/jobs/{job_id}/log")
+async def job_log(job_id: str, user: TrainerUser, trainer: TrainerDep,
+                  after: Annotated[int, Query(ge=0)] = 0) -> JobLog:
+    found = _job(trainer, job_id)
+    lines = found.log[after:]
+    return JobLog(lines=lines, next=after + len(lines), status=found.status)
+
+
+@router.get("/models")
+async def models(user: TrainerUser, trainer: TrainerDep) -> list[ModelOut]:
+    """Newest first."""
+    return [ModelOut.model_validate(m) for m in trainer.models()]
+
+
+@router.post("/models/{name}/deploy", status_code=202)
+async def deploy(name: str, user: TrainerUser, trainer: TrainerDep) -> JobOut:
+    """Deploying an older model is a rollback."""
+    return JobOut.model_validate(trainer.deploy(name, user.username).public())
+
+
+@router.get("/audit")
+async def trainer_audit(user: TrainerUser, sessions: SessionDep,
+                        limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditEntryOut]:
+    return recent(sessions, limit)

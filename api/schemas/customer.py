@@ -1,0 +1,67 @@
+"""The customer API's bodies (the chat widget): conversations, messages, the reply to a turn."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+State = Literal["bot", "queued", "agent", "closed"]
+Sender = Literal["customer", "bot", "agent", "system"]
+
+
+class ButtonOut(BaseModel):
+    title: str
+    payload: str
+
+
+class MessageOut(BaseModel):
+    """One transcript line as every client sees it (text already PII-masked); ``from`` on the wire."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    id: int
+    from_: Sender = Field(alias="from")
+    text: str
+    buttons: list[ButtonOut] = []
+    created_at: str
+    agent_name: str | None = None
+
+
+class NewConversation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: Literal["web", "app", "wechat"] = "web"
+    customer_id: str | None = Field(default=None, max_length=64, pattern=r"^[\w.@:-]+$")
+
+
+class ConversationCreated(BaseModel):
+    id: str
+    token: str
+    state: State
+    messages: list[MessageOut]
+
+
+class CustomerMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = Field(default=None, max_length=2000)
+    payload: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def exactly_one(self) -> CustomerMessage:
+        if (self.text is None) == (self.payload is None):
+            raise ValueError("send either text or payload")
+        value = self.text if self.text is not None else self.payload
+        if not (value or "").strip():
+            raise ValueError("the message is empty")
+        return self
+
+
+class ChatReply(BaseModel):
+    """The conversation as of the end of a turn: its state, the new messages (the customer's own first) and,
+    while queued, the position and estimated wait."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    state: State
+    messages: list[MessageOut]
+    queue_position: int | None = None
+    estimated_wait_s: int | None = None
+    agent_name: str | None = None

@@ -1,0 +1,165 @@
+"""The bridge's tables (SQLAlchemy models). The schema is created and upgraded by the Alembic migrations in
+api/store/migrations, never by ``create_all``, so a deployed database can be upgraded in place; a test checks
+that the migrations build exactly these models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return value.replace(tzinfo=dt.timezone.utc).isoformat(timespec="seconds") if value else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # agent | supervisor | trainer
+    password_hash: Mapped[str] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16), default="offline")  # online | away | offline
+    capacity: Mapped[int] = mapped_column(Integer, default=3)
+    skills_json: Mapped[str] = mapped_column(Text, default='["通用"]')
+    last_assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def skills(self) -> list[str]:
+        return list(json.loads(self.skills_json or "[]"))
+
+
+class AuthToken(Base):
+    __tablename__ = "auth_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    customer_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    state: Mapped[str] = mapped_column(String(16), default="bot", index=True)  # bot | queued | agent | closed
+    session_no: Mapped[int] = mapped_column(Integer, default=1)  # a new Rasa session after each handoff
+    skill_group: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    handoff_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    handoff_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    queued_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    leave_offered: Mapped[bool] = mapped_column(Boolean, default=False)
+    stage: Mapped[str | None] = mapped_column(String(16), nullable=True)  # survey_nps|survey_csat|survey_comment|leave
+    survey_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fallbacks: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def rasa_sender(self) -> str:
+        return f"{self.id}-{self.session_no}"
+
+    @property
+    def handoff(self) -> dict[str, Any] | None:
+        return json.loads(self.handoff_json) if self.handoff_json else None
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(16))  # customer | bot | agent | system
+    text: Mapped[str] = mapped_column(Text, default="")
+    buttons_json: Mapped[str] = mapped_column(Text, default="[]")
+    agent_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    meta_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def buttons(self) -> list[dict[str, str]]:
+        return list(json.loads(self.buttons_json or "[]"))
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    nps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    csat: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LeaveMessage(Base):
+    __tablename__ = "leave_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    callback_number: Mapped[str | None] = mapped_column(String(32), nullable=True)  # masked
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CannedResponse(Base):
+    __tablename__ = "canned_responses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    skill_group: Mapped[str] = mapped_column(String(16), default="通用")
+
+
+class Handoff(Base):
+    """One row per handoff (what the metrics and the supervisor count): reason, waits, outcome."""
+    __tablename__ = "handoffs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    skill_group: Mapped[str] = mapped_column(String(16))
+    queued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    wait_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # served | left_message | abandoned
+
+
+class AuditEntry(Base):
+    """Append-only (the migration adds triggers refusing UPDATE and DELETE on SQLite)."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(80))  # a username, customer:<conversation>, or system
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    detail_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Flag(Base):
+    """A sensitive-word hit for supervisors: who said it, the category and term, the masked text."""
+    __tablename__ = "flags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    source: Mapped[str] = mapped_column(String(16))  # customer | bot | agent
+    category: Mapped[str] = mapped_column(String(32))
+    term: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

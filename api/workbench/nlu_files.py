@@ -1,0 +1,317 @@
+"""The trainer's edits of the Rasa training data (``nlu_data/``, ``domain.yml``), written back with ruamel in
+round-trip mode so comments, order and quoting stay as they were and the diff in git is just the edit.
+
+Every edit is validated first with :mod:`bot.training_checks` (pure): an example under two intents or twice,
+empty or over-long examples, entity annotations that do not fall on jieba token boundaries (with the
+project's user dictionaries). Writes are atomic (temp file + rename); a refused edit writes nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterator
+
+from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from api.errors import NotFound, Refused
+from bot.training_checks import Example, bad_lengths, conflicting_examples, misaligned_annotations, normalise
+
+_ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]+)\)|\{(?P<json>[^}]+)\})")
+_INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
+
+
+class NluEditError(Refused):
+    """An edit refused before anything was written; ``problems`` lists every reason (422)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems[0] if len(problems) == 1 else f"{len(problems)} problems", problems=problems)
+
+
+def parse_annotated(line: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """``我要挂失[信用卡](card_type)`` -> plain text and (start, end, entity) spans."""
+    out, spans, pos = [], [], 0
+    for m in _ANNOTATION.finditer(line):
+        out.append(line[pos:m.start()])
+        start = sum(len(p) for p in out)
+        value = m.group("text")
+        found = re.search(r'"entity"\s*:\s*"([^"]+)"', m.group("json") or "")
+        entity = m.group("entity") or (found.group(1) if found else "?")
+        out.append(value)
+        spans.append((start, start + len(value), str(entity).split(":")[0]))
+        pos = m.end()
+    out.append(line[pos:])
+    return "".join(out), tuple(spans)
+
+
+def _examples_block(text: str) -> list[str]:
+    return [line.strip()[2:] for line in str(text).splitlines() if line.strip().startswith("- ")]
+
+
+@dataclass
+class _Doc:
+    path: Path
+    data: Any
+    original: str
+
+
+class NluFiles:
+    def __init__(self, nlu_dir: Path, domain_file: Path, rules_file: Path, synonyms_file: Path,
+                 userdict_dir: Path) -> None:
+        self.nlu_dir, self.domain_file, self.rules_file = nlu_dir, domain_file, rules_file
+        self.synonyms_file, self.userdict_dir = synonyms_file, userdict_dir
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ io
+    def _yaml(self, path: Path) -> YAML:
+        """The project's two YAML layouts: domain.yml indents sequences, the data files do not."""
+        yaml = YAML()
+        yaml.preserve_quotes = True
+        yaml.width = 4096
+        if path == self.domain_file:
+            yaml.indent(mapping=2, sequence=4, offset=2)
+        else:
+            yaml.indent(mapping=2, sequence=2, offset=0)
+        yaml.representer.add_representer(
+            type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null"))
+        return yaml
+
+    def _load(self, path: Path) -> _Doc:
+        text = path.read_text(encoding="utf-8")
+        return _Doc(path, self._yaml(path).load(text), text)
+
+    def _dump(self, doc: _Doc) -> str:
+        import io
+
+        buffer = io.StringIO()
+        self._yaml(doc.path).dump(doc.data, buffer)
+        return buffer.getvalue()
+
+    @staticmethod
+    def _write(path: Path, text: str) -> None:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+
+    def _save(self, docs: list[_Doc]) -> str:
+        """Write every changed document; returns the unified diff of all of them (for the audit log)."""
+        diffs: list[str] = []
+        for doc in docs:
+            new = self._dump(doc)
+            if new != doc.original:
+                diffs += difflib.unified_diff(doc.original.splitlines(), new.splitlines(), str(doc.path.name),
+                                              str(doc.path.name), lineterm="", n=1)
+                self._write(doc.path, new)
+        return "\n".join(diffs)
+
+    def _nlu_docs(self) -> Iterator[_Doc]:
+        for path in sorted(self.nlu_dir.glob("*.yml")):
+            yield self._load(path)
+
+    # ------------------------------------------------------------------ reading
+    def all_examples(self) -> list[Example]:
+        out = []
+        for doc in self._nlu_docs():
+            for block in doc.data.get("nlu") or []:
+                if "intent" in block:
+                    for line in _examples_block(block.get("examples", "")):
+                        text, spans = parse_annotated(line)
+                        out.append(Example(text, str(block["intent"]), spans, doc.path.name))
+        return out
+
+    def intents(self) -> list[dict[str, Any]]:
+        counts: dict[str, tuple[int, str]] = {}
+        for doc in self._nlu_docs():
+            for block in doc.data.get("nlu") or []:
+                if "intent" in block:
+                    n = len(_examples_block(block.get("examples", "")))
+                    prev = counts.get(str(block["intent"]), (0, doc.path.name))
+                    counts[str(block["intent"])] = (prev[0] + n, prev[1])
+        return [{"name": k, "examples": v[0], "file": v[1]} for k, v in sorted(counts.items())]
+
+    def intent(self, name: str) -> dict[str, Any]:
+        examples, file = [], None
+        for doc in self._nlu_docs():
+            for block in doc.data.get("nlu") or []:
+                if block.get("intent") == name:
+                    file = file or doc.path.name
+                    examples += _examples_block(block.get("examples", ""))
+        if file is None:
+            raise NotFound(f"no intent named {name}")
+        domain = self._load(self.domain_file).data
+        response = (domain.get("responses") or {}).get(f"utter_{name}")
+        text = response[0].get("text") if response else None
+        return {"name": name, "file": file, "examples": examples, "response": text}
+
+    @cached_property
+    def _tokenizer(self) -> Any:
+        import jieba
+
+        tokenizer = jieba.Tokenizer()
+        for path in sorted(self.userdict_dir.glob("*.txt")):
+            tokenizer.load_userdict(str(path))
+        return tokenizer
+
+    def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+        return [t for t in self._tokenizer.tokenize(text) if t[0].strip()]
+
+    # ------------------------------------------------------------------ validation
+    def check_new_examples(self, intent: str, lines: list[str]) -> list[Example]:
+        new = []
+        for line in lines:
+            text, spans = parse_annotated(line.strip())
+            new.append(Example(text, intent, spans, "new"))
+        problems = bad_lengths(new)
+        existing = self.all_examples()
+        known = {normalise(e.text): e for e in existing}
+        for ex in new:
+            clash = known.get(normalise(ex.text))
+            if clash is not None:
+                problems.append(f"'{ex.text}' is already an example of intent '{clash.intent}' ({clash.source})")
+        problems += conflicting_examples(new)
+        problems += misaligned_annotations(new, self.tokenize)
+        if problems:
+            raise NluEditError(problems)
+        return new
+
+    # ------------------------------------------------------------------ edits
+    def add_example(self, intent: str, line: str) -> str:
+        with self._lock:
+            self.intent(intent)  # NotFound when unknown
+            self.check_new_examples(intent, [line])
+            for doc in self._nlu_docs():
+                for block in doc.data.get("nlu") or []:
+                    if block.get("intent") == intent:
+                        block["examples"] = LiteralScalarString(str(block["examples"]).rstrip("\n")
+                                                                + f"\n- {line.strip()}\n")
+                        return self._save([doc])
+        raise NotFound(f"no intent named {intent}")
+
+    def delete_example(self, intent: str, line: str) -> str:
+        with self._lock:
+            for doc in self._nlu_docs():
+                for block in doc.data.get("nlu") or []:
+                    if block.get("intent") == intent:
+                        lines = _examples_block(block.get("examples", ""))
+                        if line.strip() in lines:
+                            if len(lines) <= 2:
+                                raise NluEditError([f"intent '{intent}' must keep at least 2 examples"])
+                            kept = [x for x in lines if x != line.strip()]
+                            block["examples"] = LiteralScalarString("".join(f"- {x}\n" for x in kept))
+                            return self._save([doc])
+        raise NotFound(f"intent {intent} has no example '{line}'")
+
+    def set_response(self, intent: str, text: str) -> str:
+        if not text.strip():
+            raise NluEditError(["the response text is empty"])
+        with self._lock:
+            domain = self._load(self.domain_file)
+            responses = domain.data.get("responses") or {}
+            key = f"utter_{intent}"
+            if key not in responses:
+                raise NotFound(f"intent {intent} has no {key} response")
+            responses[key][0]["text"] = text.strip()
+            return self._save([domain])
+
+    def create_intent(self, name: str, examples: list[str], response: str) -> str:
+        if not _INTENT_NAME.match(name):
+            raise NluEditError([f"intent name '{name}' must be lower-case letters, digits and _ (2-49 chars)"])
+        if len(examples) < 2:
+            raise NluEditError(["give at least 2 examples"])
+        if not response.strip():
+            raise NluEditError(["the response text is empty"])
+        with self._lock:
+            if any(i["name"] == name for i in self.intents()):
+                raise NluEditError([f"intent '{name}' already exists"])
+            self.check_new_examples(name, examples)
+            target = self.nlu_dir / "trainer.yml"
+            if not target.exists():
+                target.write_text('version: "3.1"\n# intents created in the trainer workbench\nnlu: []\n',
+                                  encoding="utf-8")
+            nlu, domain, rules = self._load(target), self._load(self.domain_file), self._load(self.rules_file)
+            if not nlu.data.get("nlu"):
+                nlu.data["nlu"] = []
+            block: dict[str, Any] = {"intent": name,
+                                     "examples": LiteralScalarString("".join(f"- {e.strip()}\n" for e in examples))}
+            nlu.data["nlu"].append(block)
+            domain.data["intents"].append(name)
+            domain.data["responses"][f"utter_{name}"] = [{"text": response.strip()}]
+            rules.data["rules"].append({"rule": f"answer {name}",
+                                        "steps": [{"intent": name}, {"action": f"utter_{name}"}]})
+            return self._save([nlu, domain, rules])
+
+    def delete_intent(self, name: str) -> str:
+        """Remove an intent created in the workbench (its examples, domain entry, response and answer rule).
+        The project's own intents have held-out tests and stories: they are changed by developers, not here."""
+        with self._lock:
+            target = self.nlu_dir / "trainer.yml"
+            nlu = self._load(target) if target.exists() else None
+            blocks = [b for b in (nlu.data.get("nlu") or []) if b.get("intent") == name] if nlu else []
+            if nlu is None or not blocks:
+                raise NluEditError([f"only intents created in the workbench can be deleted; '{name}' is not one"])
+            domain, rules = self._load(self.domain_file), self._load(self.rules_file)
+            ours = [r for r in rules.data["rules"]
+                    if [dict(step) for step in r.get("steps", [])] == [{"intent": name}, {"action": f"utter_{name}"}]]
+            rules_text = self._dump(_Doc(rules.path, {"rules": [r for r in rules.data["rules"] if r not in ours]}, ""))
+            stories = self.rules_file.with_name("stories.yml")
+            if f"intent: {name}\n" in rules_text or (stories.exists() and
+                                                     f"intent: {name}\n" in stories.read_text(encoding="utf-8")):
+                raise NluEditError([f"'{name}' is used by other rules or stories; remove those first"])
+            for block in blocks:
+                nlu.data["nlu"].remove(block)
+            for rule in ours:
+                rules.data["rules"].remove(rule)
+            domain.data["intents"].remove(name)
+            domain.data["responses"].pop(f"utter_{name}", None)
+            return self._save([nlu, domain, rules])
+
+    def _named_lists(self, path: Path, key: str) -> list[dict[str, Any]]:
+        doc = self._load(path)
+        return [{"value": str(b[key]), "items": _examples_block(b.get("examples", ""))}
+                for b in doc.data.get("nlu") or [] if key in b]
+
+    def _add_to_named_list(self, path: Path, key: str, name: str, item: str, unique_across: bool) -> str:
+        """Append ``item`` to the ``key: name`` block (created if missing); refuses duplicates."""
+        with self._lock:
+            doc = self._load(path)
+            for block in doc.data.get("nlu") or []:
+                if key in block and item in _examples_block(block.get("examples", "")) and (
+                        unique_across or str(block[key]) == name):
+                    raise NluEditError([f"'{item}' is already in {key} '{block[key]}'"])
+            for block in doc.data["nlu"]:
+                if str(block.get(key)) == name:
+                    block["examples"] = LiteralScalarString(str(block["examples"]).rstrip("\n") + f"\n- {item}\n")
+                    break
+            else:
+                doc.data["nlu"].append({key: name, "examples": LiteralScalarString(f"- {item}\n")})
+            return self._save([doc])
+
+    def synonyms(self) -> list[dict[str, Any]]:
+        return [{"value": d["value"], "synonyms": d["items"]} for d in self._named_lists(self.synonyms_file, "synonym")]
+
+    def add_synonym(self, value: str, synonym: str) -> str:
+        value, synonym = value.strip(), synonym.strip()
+        if not value or not synonym or value == synonym:
+            raise NluEditError(["give a canonical value and a different synonym"])
+        return self._add_to_named_list(self.synonyms_file, "synonym", value, synonym, unique_across=True)
+
+    @property
+    def lookups_file(self) -> Path:
+        return self.synonyms_file.with_name("lookups.yml")
+
+    def lookups(self) -> list[dict[str, Any]]:
+        return [{"name": d["value"], "entries": d["items"]} for d in self._named_lists(self.lookups_file, "lookup")]
+
+    def add_lookup(self, name: str, entry: str) -> str:
+        name, entry = name.strip(), entry.strip()
+        if not _INTENT_NAME.match(name) or not entry or len(entry) > 50:
+            raise NluEditError(["give a lookup table name (lower-case) and an entry of 1-50 characters"])
+        return self._add_to_named_list(self.lookups_file, "lookup", name, entry, unique_across=False)
