@@ -73,3 +73,44 @@ def test_the_weak_threshold_separates_unreliable_intents_on_held_out_data(parse:
     strong_accuracy = sum(gold == p["name"] for gold, p in strong) / len(strong)
     assert strong_accuracy >= 0.95 and weak_accuracy <= strong_accuracy - 0.1, (weak_accuracy, strong_accuracy)
     assert len(weak) <= 0.2 * len(rows)
+
+
+def test_the_policy_arbitrates_once_per_message_and_listens_after_a_kb_answer(tmp_path: Path) -> None:
+    import tempfile
+
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, ActionReverted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.kb_arbitration_policy import KbArbitrationPolicy
+
+    (tmp_path / "versions" / "v1").mkdir(parents=True)
+    (tmp_path / "versions" / "v1" / "questions.json").write_text(
+        json.dumps([{"entry": 0, "text": "新卡怎么激活"}], ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "current").write_text("v1")
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    policy = KbArbitrationPolicy.create({**KbArbitrationPolicy.get_default_config(), "kb_dir": str(tmp_path)},
+                                        LocalModelStorage(Path(tempfile.mkdtemp())), Resource("arbitration"),
+                                        ExecutionContext(GraphSchema({}), "test"))
+
+    def predicted(tracker: DialogueStateTracker) -> str | None:
+        prediction = policy.predict_action_probabilities(tracker, domain)
+        if not prediction.max_confidence:
+            return None
+        return domain.action_names_or_texts[prediction.probabilities.index(prediction.max_confidence)]
+
+    def said(text: str, intent: str, confidence: float) -> DialogueStateTracker:
+        return DialogueStateTracker.from_events("t", [ActionExecuted("action_listen"), UserUttered(
+            text, {"name": intent, "confidence": confidence})], slots=domain.slots)
+
+    weak = said("资产证明在哪开", "account_open_materials", 0.3)
+    assert predicted(weak) == "action_kb_arbitrate"
+    weak.update(ActionExecuted("action_kb_arbitrate"))
+    assert predicted(weak) == "action_listen"  # the KB answered
+    weak.update(ActionReverted())  # the intent kept the turn: the rules answer, never a second arbitration
+    assert weak.latest_action_name == "action_listen" and predicted(weak) is None
+    assert predicted(said("新卡怎么激活", "card_activate", 0.97)) == "action_kb_arbitrate"
+    assert predicted(said("开户要带什么", "account_open_materials", 0.97)) is None
