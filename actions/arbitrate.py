@@ -4,8 +4,9 @@ The policy runs this action when the customer's intent is weak or the message is
 better-supported answer wins: when the KB's answer policy says answer (its calibrated re-ranker confidence or
 cosine thresholds, kb_index.policy), the customer gets the KB answer, rendered as the KB fallback renders it;
 otherwise the action reverts itself (``ActionReverted``), so the rules and stories answer the intent exactly as
-they would have without arbitration (utter_<intent>, a form, a custom action). Either way the decision is
-recorded for the bridge in a ``kb_arbitration`` json message (what won and why).
+they would have without arbitration (utter_<intent>, a form, a custom action). When the KB wins the decision is
+recorded for the bridge in the ``kb`` json message the KB fallback also sends (``kb.arbitration``: the intent,
+its confidence, the KB's calibrated confidence and which side won), so agents and trainers see why.
 """
 
 from __future__ import annotations
@@ -48,6 +49,6 @@ class ActionKbArbitrate(Action):
             # the intent keeps the turn: undo this action so the rules answer as they always would
             return [ActionReverted()]
         send_answer(dispatcher, tracker, hit.entry)
-        dispatcher.utter_message(json_message={**context, "kb_arbitration": verdict})
+        dispatcher.utter_message(json_message={"kb": {**context["kb"], "arbitration": verdict}})
         return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_last_entry", hit.entry.id),
                 SlotSet("kb_last_query", mask_pii(text)), SlotSet("kb_suggestions", None)]

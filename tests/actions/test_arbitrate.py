@@ -47,7 +47,7 @@ def test_a_kb_answer_beats_a_weak_intent(kb: KbService) -> None:
     events, messages = run(tracker("卡丢了怎么办", "account_open_materials", 0.24))
     assert messages[0]["text"] == f"请立即通过{INSTITUTION['app_name']}或{INSTITUTION['hotline']}挂失。"
     assert messages[1]["response"] == "utter_kb_ask_feedback"
-    verdict = messages[2]["custom"]["kb_arbitration"]
+    verdict = messages[2]["custom"]["kb"]["arbitration"]
     assert verdict["winner"] == "kb" and verdict["intent"] == "account_open_materials"
     assert messages[2]["custom"]["kb"]["action"] == "answer"
     slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
