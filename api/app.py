@@ -147,7 +147,8 @@ def _openapi_with_events(app: FastAPI) -> Callable[[], dict[str, Any]]:
 def create_app(settings: Settings | None = None, rasa: RasaClient | None = None) -> FastAPI:
     settings = settings or Settings()
     engine, sessions = open_database(settings.db_url)
-    rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_jwt_secret,
+                                     settings.rasa_channel_secret, settings.rasa_webhook_path)
     try:
         words = SensitiveWords.from_file(settings.sensitive_words_file)
     except WordListError as exc:
