@@ -51,9 +51,9 @@ def _trainer(settings: Settings) -> Trainer:
     from api.rasa_client import RasaClient
 
     app = FastAPI()
-    _install_workbench(app, settings, _sessions(settings), RasaClient(settings.rasa_url, settings.rasa_timeout_s,
-                                                                        settings.rasa_jwt_secret, settings.rasa_channel_secret,
-                                                                        settings.rasa_webhook_path))
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_jwt_secret,
+                      settings.rasa_channel_secret, settings.rasa_webhook_path)
+    _install_workbench(app, settings, _sessions(settings), rasa)
     trainer: Trainer = app.state.trainer
     return trainer
 
