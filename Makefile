@@ -83,7 +83,7 @@ actions: $(APP_VENV)/.installed
 # ---- quality
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .
-	$(APP_VENV)/bin/mypy actions api bench common kb_index tests/actions tests/common tests/api tests/e2e tests/kb_index tests/bench
+	$(APP_VENV)/bin/mypy actions api bench common kb_index tests/actions tests/common tests/api tests/e2e tests/kb_index tests/bench tests/security
 	$(APP_VENV)/bin/mypy --python-executable $(RASA_PY) --python-version 3.10 bot tests/bot
 
 test: setup browser $(MODEL) $(KB_INDEX) lint
@@ -115,7 +115,7 @@ bench-kb: $(APP_VENV)/.installed
 	$(APP_PY) bench/kb_eval.py
 
 exam: setup
-	$(APP_PY) ../shared/tools/exam.py --rasa http://127.0.0.1:5005
+	$(APP_PY) ../shared/tools/exam.py --api http://127.0.0.1:8000
 
 # ---- knowledge base: rebuilt when a source file or the indexing code changes (cached vectors are reused)
 $(KB_INDEX): $(APP_VENV)/.installed $(KB_INPUTS)
