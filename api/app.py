@@ -34,6 +34,7 @@ from api.reports.prometheus import Registry
 from api.routes import agent, auth, customer, metrics, supervisor, trainer_kb, trainer_models, trainer_nlu
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.events import SOCKETS, event_schemas
+from api.schemas.validation import problems_in_chinese
 from api.settings import Settings
 from api.staff.accounts import seed_demo
 from api.staff.canned import seed_canned
@@ -41,7 +42,7 @@ from api.store.database import open_database
 from api.workbench.kb_files import KbFiles
 from api.workbench.nlu_files import NluFiles
 from api.workbench.training import Trainer, TrainingPaths
-from common.institution import Institution
+from common.institution import Institution, placeholder_facts
 
 __all__ = ["BridgeStartupError", "create_app"]
 log = logging.getLogger(__name__)
@@ -119,13 +120,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SQLAlchemyError)
     async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         log.error("database error on %s: %s", request.url.path, exc.__class__.__name__)
-        return JSONResponse({"detail": "the service's database is unavailable; nothing was saved, please retry"},
+        return JSONResponse({"detail": "服务的数据库暂时不可用，本次操作未保存，请稍后重试"},
                             status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()]
-        return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, status_code=422)
+        problems = problems_in_chinese(list(exc.errors()))
+        return JSONResponse({"detail": "；".join(problems) or "请求无效"}, status_code=422)
 
 
 def _openapi_with_events(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -144,11 +145,27 @@ def _openapi_with_events(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return openapi
 
 
+def _refuse_placeholder_facts(settings: Settings) -> None:
+    """Outside development the bridge does not start while domain.yml's institution facts are placeholders: a
+    customer must never be told to call 客服热线95xxx."""
+    if settings.development:
+        return
+    domain = settings.project_dir / "domain.yml"
+    try:
+        left = placeholder_facts(Institution.from_domain(domain))
+    except ValueError as exc:
+        raise BridgeStartupError(str(exc)) from exc
+    if left:
+        raise BridgeStartupError(f"{domain}: institution facts are still placeholders ({', '.join(left)}); set the "
+                                 "real name, hotline, app name and hours as the slots' initial values "
+                                 "(allowed only with APP_ENV=development)")
+
+
 def create_app(settings: Settings | None = None, rasa: RasaClient | None = None) -> FastAPI:
     settings = settings or Settings()
+    _refuse_placeholder_facts(settings)
     engine, sessions = open_database(settings.db_url)
-    rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_jwt_secret,
-                                     settings.rasa_channel_secret, settings.rasa_webhook_path)
+    rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s)
     try:
         words = SensitiveWords.from_file(settings.sensitive_words_file)
     except WordListError as exc:

@@ -10,10 +10,12 @@ from fastapi import Depends, Header, HTTPException
 from fastapi.requests import HTTPConnection
 from sqlalchemy.orm import sessionmaker
 
+from api.conversation.callbacks import Callbacks
 from api.conversation.desk import Desk
 from api.conversation.hub import Hub
 from api.conversation.queue import HandoffQueue
 from api.conversation.service import ChatService
+from api.conversation.supervision import Supervision
 from api.conversation.transcript import Transcript
 from api.conversation.turn import CustomerTurn
 from api.rasa_client import RasaClient
@@ -86,6 +88,8 @@ ChatDep = Annotated[ChatService, Depends(_state("chat"))]
 TurnDep = Annotated[CustomerTurn, Depends(_engine_part("turn"))]
 TranscriptDep = Annotated[Transcript, Depends(_engine_part("transcript"))]
 DeskDep = Annotated[Desk, Depends(_engine_part("desk"))]
+CallbacksDep = Annotated[Callbacks, Depends(_engine_part("callbacks"))]
+SupervisionDep = Annotated[Supervision, Depends(_engine_part("supervision"))]
 QueueDep = Annotated[HandoffQueue, Depends(_engine_part("queue"))]
 HubDep = Annotated[Hub, Depends(_engine_part("hub"))]
 RegistryDep = Annotated[Registry, Depends(_engine_part("metrics"))]
@@ -108,16 +112,16 @@ def bearer(authorization: str | None = Header(default=None)) -> str | None:
 
 
 TokenDep = Annotated[str | None, Depends(bearer)]
+ROLE_NAMES = {"agent": "坐席", "supervisor": "班长", "trainer": "训练师"}
 
 
 def staff(*roles: str) -> Callable[..., User]:
     def dependency(sessions: SessionDep, token: TokenDep) -> User:
         user = user_for_token(sessions, token)
         if user is None:
-            raise HTTPException(401, "login required (Authorization: Bearer <token>)",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(401, "请先登录（登录已过期或无效）", headers={"WWW-Authenticate": "Bearer"})
         if roles and user.role not in roles:
-            raise HTTPException(403, f"this needs the role {' or '.join(roles)}")
+            raise HTTPException(403, f"无权限：需要{'或'.join(ROLE_NAMES.get(r, r) for r in roles)}身份")
         return user
     return dependency
 

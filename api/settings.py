@@ -40,6 +40,14 @@ class Settings(CommonSettings):
     default_handle_time_s: int = 180
     service_hours: str = "00:00-00:00"
     agent_grace_s: float = 60
+    # a customer without a socket and silent this long is away (not assigned); queued and away this long, they
+    # leave the queue (abandoned)
+    customer_away_s: float = 30
+    queue_abandon_s: float = 120
+    long_wait_s: int = 20 * 60  # the supervisor sees waits this long highlighted
+    # Fernet key(s) encrypting 留言 callback numbers at rest (api/store/encryption.py); required outside
+    # development, where a key is generated once under DATA_DIR/secrets
+    callback_key: str = Field(default="", repr=False)
     retention_days: int = 180
     max_message_chars: int = 1000
     sensitive_words_file: Path = ROOT / "api" / "sensitive_words.yml"
@@ -71,6 +79,16 @@ class Settings(CommonSettings):
         if weak and not self.development:
             raise ValueError(f"{', '.join(weak)} must be set (at least 32 characters) outside development")
         return self
+
+    @field_validator("callback_key")
+    @classmethod
+    def _fernet_keys(cls, value: str) -> str:
+        """A malformed key stops the start naming CALLBACK_KEY, never showing it; a missing one is refused when
+        the bridge starts outside development (api.store.encryption)."""
+        from api.store.encryption import parse_keys
+
+        parse_keys(value)
+        return value
 
     @property
     def db_url(self) -> str:

@@ -4,6 +4,7 @@ the action server reads them from the dialogue's slots, the bridge from the file
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -44,3 +45,18 @@ def fill_institution(text: str, org: Institution) -> str:
     for name in INSTITUTION_SLOTS:
         text = text.replace("{" + name + "}", getattr(org, name))
     return text
+
+
+# what a value still left as shipped looks like: 95xxx, XX银行, 某某, 示例, 待配置, TODO
+_PLACEHOLDER = re.compile(r"[xX×＊*]{2,}|某|示例|样例|待定|待配置|请配置|TODO|TBD|placeholder", re.I)
+_GENERIC_NAMES = ("本行", "我行", "银行", "")
+
+
+def placeholder_facts(org: Institution) -> list[str]:
+    """The institution facts still holding a placeholder (``hotline: 客服热线95xxx``, ``org_name: 本行``), as
+    ``name=value``: customers must never be told to call 95xxx, so the bridge refuses to start outside
+    development while any is left."""
+    found = [f"{name}={getattr(org, name)}" for name in INSTITUTION_SLOTS if _PLACEHOLDER.search(getattr(org, name))]
+    if org.org_name.strip() in _GENERIC_NAMES and not any(f.startswith("org_name=") for f in found):
+        found.insert(0, f"org_name={org.org_name}")
+    return found

@@ -3,6 +3,7 @@ triggers refusing UPDATE and DELETE on SQLite), with its details masked."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -37,12 +38,23 @@ def record(sessions: sessionmaker, actor: str, action: str, target: str | None =
         audit(db, actor, action, target, **detail)
 
 
-def recent(sessions: sessionmaker, limit: int, action: str | None = None) -> list[AuditEntryOut]:
-    """The newest entries first, optionally of one action."""
+def recent(sessions: sessionmaker, limit: int, action: str | None = None, *, actor: str | None = None,
+           target: str | None = None, since: dt.date | None = None, until: dt.date | None = None
+           ) -> list[AuditEntryOut]:
+    """The newest entries first, optionally of one action; by an actor or on a target whose name contains the
+    given text; within whole (UTC) days ``since``..``until``."""
     with sessions() as db:
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
         if action:
             query = query.where(AuditEntry.action == action)
+        if actor:
+            query = query.where(AuditEntry.actor.contains(actor, autoescape=True))
+        if target:
+            query = query.where(AuditEntry.target.contains(target, autoescape=True))
+        if since:
+            query = query.where(AuditEntry.at >= dt.datetime.combine(since, dt.time()))
+        if until:
+            query = query.where(AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
         return [AuditEntryOut(id=a.id, at=iso(a.at) or "", actor=a.actor, action=a.action, target=a.target,
                               detail=json.loads(a.detail_json) if a.detail_json else None)
                 for a in db.scalars(query)]

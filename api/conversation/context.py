@@ -1,5 +1,5 @@
 """What every part of the engine shares: settings, the database, the Rasa client, the sockets, the metrics,
-the word filter, the clock, and the one asyncio lock.
+the word filter, the cipher for callback numbers, the clock, and the one asyncio lock.
 
 Every state change and queue dispatch runs under that lock, so two requests cannot assign the same
 conversation twice or overfill an agent. Everything is written to the database before any WebSocket push, so a
@@ -21,6 +21,7 @@ from api.conversation.hub import Hub
 from api.rasa_client import RasaClient
 from api.reports.prometheus import Registry
 from api.settings import Settings
+from api.store.encryption import FieldCipher
 from api.store.models import utcnow
 
 
@@ -32,5 +33,6 @@ class Context:
     hub: Hub
     metrics: Registry
     words: SensitiveWords
+    cipher: FieldCipher
     now: Callable[[], dt.datetime] = utcnow
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)

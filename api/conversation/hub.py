@@ -32,6 +32,10 @@ class Hub:
     def agent_connected(self, user_id: int) -> bool:
         return bool(self._agents.get(user_id))
 
+    def customer_connected(self, conversation_id: str) -> bool:
+        """The customer's widget has a socket open (their presence)."""
+        return bool(self._customers.get(conversation_id))
+
     async def _send(self, sockets: set[WebSocket], event: dict[str, Any]) -> None:
         dead = []
         for ws in list(sockets):

@@ -3,7 +3,8 @@
 FIFO by queue time within a skill group; an agent takes conversations of the groups in their skills while
 they are online and under capacity; the least loaded such agent gets the next chat (ties: longest since their
 last assignment). A conversation whose group has no online agent with that skill goes to online 通用
-agents, so nobody waits for a group with nobody on duty.
+agents, so nobody waits for a group with nobody on duty. A conversation an agent transferred to a skill group
+never goes back to that agent (``exclude_agent``): they handed it on because they could not serve it.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Waiting:
     id: str
     skill_group: str
     queued_at: dt.datetime
+    exclude_agent: int | None = None  # the agent who transferred it here
 
 
 @dataclass
@@ -72,7 +74,8 @@ def dispatch(waiting: Sequence[Waiting], agents: Sequence[AgentSlot]) -> list[tu
     assignments = []
     epoch = dt.datetime.min
     for conv in sorted(waiting, key=lambda w: (w.queued_at, w.id)):
-        free = [a for a in pool if a.load < a.slot.capacity and _eligible(a.slot, conv.skill_group, groups_with_skill)]
+        free = [a for a in pool if a.load < a.slot.capacity and a.slot.id != conv.exclude_agent
+                and _eligible(a.slot, conv.skill_group, groups_with_skill)]
         if not free:
             continue
         best = min(free, key=lambda a: (a.load / a.slot.capacity, a.last or epoch, a.slot.id))

@@ -1,7 +1,11 @@
 """The steps the bridge runs itself, without the bot: the survey after a human served the customer (NPS, then
 CSAT, then an optional comment) and the 留言 (a callback request). ``conv.stage`` names the step a
 conversation is in; :meth:`Steps.handle` looks the stage up in a table from stage to handler. A handler returns
-False when the message is not an answer to its step: the step ends and the message goes on to the bot."""
+False when the message is not an answer to its step: the step ends and the message goes on to the bot.
+
+A 留言 comes from the widget's form (number, preferred time, question; :meth:`Steps.record_leave`) or, from a
+client without the form, as one text message after 留言. Either way the callback number is stored twice: masked
+for every list, transcript and export, and whole but encrypted (``ctx.cipher``) for the agent who calls back."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from api.conversation import texts
+from api.conversation.callback_numbers import CallbackNumber, CallbackNumberError, parse_callback_number
 from api.conversation.context import Context
 from api.conversation.events import Outbox
 from api.conversation.queue import HandoffQueue
@@ -80,26 +85,43 @@ class Steps:
         self._say(said, texts.LEAVE_PROMPT)
 
     def _leave(self, said: Said) -> bool:
-        conv, raw = said.conv, said.raw
+        """The text after 留言 (a client without the form): the first mobile number in it is the callback
+        number."""
+        raw = said.raw
         if said.is_payload:
             if raw == texts.LEAVE:
                 self._say(said, texts.LEAVE_PROMPT)
                 return True
-            conv.stage = None
+            said.conv.stage = None
             return False
-        phones = [raw[m.start:m.end] for m in find_pii(raw) if m.kind == "mobile"]
+        number = None
+        for found in find_pii(raw):
+            if found.kind == "mobile":
+                try:
+                    number = parse_callback_number(raw[found.start:found.end])
+                    break
+                except CallbackNumberError:
+                    continue
+        self.record_leave(said, number, None, raw)
+        return True
+
+    def record_leave(self, said: Said, number: CallbackNumber | None, preferred_time: str | None, text: str) -> None:
+        """Store a 留言 (the number masked and encrypted), take the customer out of the queue if they were
+        waiting, thank them and tell the consoles."""
+        conv = said.conv
         said.db.add(LeaveMessage(conversation_id=conv.id, customer_id=conv.customer_id,
-                                 callback_number=mask_pii(phones[0]) if phones else None, text=mask_pii(raw),
-                                 status="open", created_at=self.ctx.now()))
+                                 callback_number=number.masked if number else None,
+                                 callback_number_enc=self.ctx.cipher.encrypt(number.number) if number else None,
+                                 preferred_time=preferred_time, text=mask_pii(text)[:1000], status="open",
+                                 attempts=0, created_at=self.ctx.now()))
         if conv.state == "queued":
-            self.queue.end_handoff(said.db, conv, "left_message")
-            conv.state = "bot"
+            self.queue.leave_queue(said.db, conv, "left_message")
             conv.session_no += 1
         conv.stage = None
+        self.transcript.expire_buttons(said.db, conv)
         self._say(said, texts.LEAVE_THANKS)
         self.ctx.metrics.inc("bridge_leave_messages_total")
         said.out.to_all_agents(LeaveMessageLeft())
-        return True
 
     # ------------------------------------------------------------------ survey
     def start_survey(self, db: Session, conv: Conversation) -> list[Message]:
@@ -107,6 +129,7 @@ class Steps:
         context can no longer drive the bot) with the survey as its first step; the notices it starts with."""
         survey = Survey(conversation_id=conv.id, agent_id=conv.agent_id, created_at=self.ctx.now())
         db.add(survey)
+        self.transcript.expire_buttons(db, conv)  # an earlier survey's buttons must not answer this one
         db.flush()
         conv.state, conv.agent_id, conv.stage, conv.survey_id = "bot", None, "survey_nps", survey.id
         conv.session_no += 1

@@ -1,28 +1,45 @@
 """The transcript, underneath every other part of the engine: add a masked message, flag a sensitive-word hit,
-load a conversation and show it. Text is masked (common.pii) before it is stored, so nothing above this layer
-can store raw PII by mistake."""
+expire buttons whose step is over, load a conversation and show it. Text is masked (common.pii) before it is
+stored, so nothing above this layer can store raw PII by mistake.
+
+Buttons act once: when the customer says anything (a click or typed text), or the conversation changes hands,
+every button shown before goes inert (``buttons_expired``); the widget draws them disabled and a click on one
+that is still on an old screen is refused. Only the quick replies every screen has (转人工, 留言) always work.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.compliance.audit import audit
 from api.compliance.sensitive_words import Hit
+from api.conversation import texts
 from api.conversation.context import Context
 from api.conversation.errors import ChatError
+from api.conversation.handoff_context import earlier_conversations, handoff_context
 from api.schemas.customer import MessageOut
 from api.schemas.staff import ConversationDetail, ConversationSummary
 from api.store.models import Conversation, Flag, Message, User, iso
 from common.pii import mask_pii
 
+ALWAYS_LIVE = frozenset({texts.HANDOFF, texts.LEAVE})  # the widget's quick replies, on every screen
+STAFF_ONLY = ("whisper",)  # a supervisor's whisper to the agent never reaches the customer
+
 
 def message_out(m: Message) -> MessageOut:
     return MessageOut.model_validate({"id": m.id, "from": m.sender, "text": m.text, "buttons": m.buttons,
-                                      "created_at": iso(m.created_at), "agent_name": m.agent_name})
+                                      "created_at": iso(m.created_at), "agent_name": m.agent_name,
+                                      "buttons_expired": bool(m.buttons_expired)})
+
+
+def public_name(user: User) -> str:
+    """The name customers see for an agent: their configured nickname, else their 工号 — never the internal
+    display name (坐席小王, 班长老李 are titles for colleagues)."""
+    return user.public_name or f"工号{1000 + user.id}"
 
 
 class Transcript:
@@ -34,12 +51,20 @@ class Transcript:
             agent_name: str | None = None, meta: dict[str, Any] | None = None) -> Message:
         message = Message(conversation_id=conv.id, sender=sender, text=mask_pii(text),
                           buttons_json=json.dumps(buttons or [], ensure_ascii=False), agent_name=agent_name,
-                          meta_json=json.dumps(meta, ensure_ascii=False) if meta else None, created_at=self.ctx.now())
+                          meta_json=json.dumps(meta, ensure_ascii=False) if meta else None, created_at=self.ctx.now(),
+                          buttons_expired=False)
         db.add(message)
         conv.updated_at = self.ctx.now()
         db.flush()
         self.ctx.metrics.inc("bridge_messages_total", sender=sender, state=conv.state)
         return message
+
+    @staticmethod
+    def expire_buttons(db: Session, conv: Conversation) -> None:
+        """Every button shown so far goes inert: its step is over."""
+        db.flush()
+        db.execute(update(Message).where(Message.conversation_id == conv.id, Message.buttons_expired.is_(False),
+                                         Message.buttons_json != "[]").values(buttons_expired=True))
 
     def flag(self, db: Session, conv_id: str | None, source: str, hits: list[Hit], text: str, blocked: bool,
              actor: str) -> None:
@@ -56,39 +81,48 @@ class Transcript:
     def load(db: Session, conv_id: str) -> Conversation:
         conv = db.get(Conversation, conv_id)
         if conv is None:
-            raise ChatError(404, f"conversation {conv_id} not found")
+            raise ChatError(404, texts.CONVERSATION_NOT_FOUND)
         return conv
 
     @staticmethod
     def agent_name(db: Session, conv: Conversation) -> str | None:
+        """The serving agent's customer-facing name."""
         agent = db.get(User, conv.agent_id) if conv.agent_id else None
-        return agent.display_name if agent else None
+        return public_name(agent) if agent else None
 
     @staticmethod
-    def messages_after(db: Session, conv_id: str, after: int) -> list[Message]:
-        return list(db.scalars(select(Message).where(Message.conversation_id == conv_id, Message.id > after)
-                               .order_by(Message.id).limit(1000)).all())
+    def messages_after(db: Session, conv_id: str, after: int, for_customer: bool = True) -> list[Message]:
+        query = select(Message).where(Message.conversation_id == conv_id, Message.id > after)
+        if for_customer:
+            query = query.where(Message.sender.not_in(STAFF_ONLY))
+        return list(db.scalars(query.order_by(Message.id).limit(1000)).all())
 
     @staticmethod
-    def button_title(db: Session, conv: Conversation, payload: str) -> str:
-        """What the customer clicked, for their bubble: the title of the newest button with this payload."""
-        recent = db.scalars(select(Message).where(Message.conversation_id == conv.id, Message.sender != "customer")
-                            .order_by(Message.id.desc()).limit(20)).all()
+    def button(db: Session, conv: Conversation, payload: str) -> tuple[str, bool]:
+        """What the customer clicked, for their bubble (the title of the newest button with this payload), and
+        whether that button still acts. A payload no button ever offered is the payload itself, not live."""
+        recent = db.scalars(select(Message).where(Message.conversation_id == conv.id, Message.sender != "customer",
+                                                  Message.buttons_json != "[]")
+                            .order_by(Message.id.desc()).limit(30)).all()
+        found: tuple[str, bool] | None = None  # an expired button with this payload
         for m in recent:
-            for button in m.buttons:
-                if button.get("payload") == payload:
-                    return button.get("title") or payload
-        return payload
+            for b in m.buttons:
+                if b.get("payload") == payload:
+                    if not m.buttons_expired:
+                        return b.get("title") or payload, True
+                    found = found or (b.get("title") or payload, False)
+        title = found[0] if found else payload
+        return title, payload in ALWAYS_LIVE
 
-    def latest_customer_text(self, conv_id: str) -> str:
+    def kb_query_text(self, conv_id: str) -> str:
+        """The customer's last substantive message: what KB suggestions are computed from (not a button such as
+        继续等待, nor 好的 / 在吗)."""
         with self.ctx.sessions() as db:
-            last = db.scalars(select(Message).where(Message.conversation_id == conv_id,
-                                                    Message.sender == "customer")
-                              .order_by(Message.id.desc())).first()
-            return last.text if last else ""
+            rows = db.scalars(select(Message).where(Message.conversation_id == conv_id, Message.sender == "customer")
+                              .order_by(Message.id.desc()).limit(50)).all()
+            return texts.substantive_question([(m.text, "payload" in m.meta) for m in rows])
 
-    @staticmethod
-    def summary(db: Session, conv: Conversation) -> ConversationSummary:
+    def summary(self, db: Session, conv: Conversation) -> ConversationSummary:
         last = db.scalars(select(Message).where(Message.conversation_id == conv.id)
                           .order_by(Message.id.desc())).first()
         agent = db.get(User, conv.agent_id) if conv.agent_id else None
@@ -96,9 +130,13 @@ class Transcript:
             "id": conv.id, "state": conv.state, "customer_id": conv.customer_id, "skill_group": conv.skill_group,
             "handoff_reason": conv.handoff_reason, "agent": agent.username if agent else None,
             "queued_at": iso(conv.queued_at), "assigned_at": iso(conv.assigned_at),
-            "last_message": message_out(last) if last else None})
+            "last_message": message_out(last) if last else None,
+            "customer_online": self.ctx.hub.customer_connected(conv.id),
+            "customer_left": conv.customer_left_at is not None})
 
     def detail(self, db: Session, conv: Conversation) -> ConversationDetail:
         rows = db.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.id)).all()
         return ConversationDetail(**dict(self.summary(db, conv)), handoff=conv.handoff,
-                                  messages=[message_out(m) for m in rows])
+                                  messages=[message_out(m) for m in rows],
+                                  context=handoff_context(conv.handoff, rows),
+                                  earlier=earlier_conversations(db, conv))

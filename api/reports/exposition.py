@@ -9,7 +9,7 @@ from sqlalchemy.orm import sessionmaker
 
 from api.reports.kpi import nps_score
 from api.reports.prometheus import WAIT_BUCKETS, Registry, bucketize, counter_lines, gauge_lines, histogram_lines
-from api.store.models import Conversation, Handoff, LeaveMessage, Survey
+from api.store.models import Conversation, Handoff, LeaveMessage, Survey, WrapUp
 
 
 def render(sessions: sessionmaker, registry: Registry) -> str:
@@ -21,6 +21,9 @@ def render(sessions: sessionmaker, registry: Registry) -> str:
         csat = dict(db.execute(select(Survey.csat, func.count()).where(Survey.csat.is_not(None))
                                .group_by(Survey.csat)).all())
         open_leave = db.scalar(select(func.count()).select_from(LeaveMessage).where(LeaveMessage.status == "open"))
+        outcomes = dict(db.execute(select(Handoff.outcome, func.count()).where(Handoff.outcome.is_not(None))
+                                   .group_by(Handoff.outcome)).all())
+        dispositions = dict(db.execute(select(WrapUp.disposition, func.count()).group_by(WrapUp.disposition)).all())
     lines: list[str] = []
     lines += counter_lines("bridge_messages_total", "Messages stored, by sender and conversation state",
                            registry.series("bridge_messages_total"))
@@ -30,6 +33,11 @@ def render(sessions: sessionmaker, registry: Registry) -> str:
                          {(): float(states.get("queued", 0))})
     lines += counter_lines("bridge_handoffs_total", "Handoffs to a human, by reason",
                            {(("reason", r),): float(n) for r, n in reasons.items()})
+    lines += counter_lines("bridge_handoff_outcomes_total", "Ended handoffs by outcome (served, left_message, "
+                           "abandoned: left the queue, customer_left: ended the chat with an agent)",
+                           {(("outcome", o),): float(n) for o, n in outcomes.items()})
+    lines += counter_lines("bridge_wrapups_total", "Agents' wrap-ups (服务小结) by disposition",
+                           {(("disposition", d),): float(n) for d, n in dispositions.items()})
     counts, total, n = bucketize(waits, WAIT_BUCKETS)
     lines += histogram_lines("bridge_queue_wait_seconds", "Time from queueing to an agent", WAIT_BUCKETS, counts,
                              total, n)

@@ -1,5 +1,6 @@
 """The agent console's API and WebSocket (roles agent and supervisor): status, chats, replies, transfers,
-快捷回复, KB suggestions and 留言."""
+closing with the 服务小结, 快捷回复, KB suggestions and 留言 (reveal a callback number, audited; record the call's
+outcome)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.responses import Response
 
 from api.deps import (
     AgentUser,
+    CallbacksDep,
     DeskDep,
     HubDep,
     InstitutionDep,
@@ -26,10 +28,13 @@ from api.schemas.staff import (
     AgentOut,
     AgentPatch,
     CannedOut,
+    CloseIn,
     ConversationDetail,
     ConversationSummary,
     KbSuggestion,
     LeaveMessageOut,
+    LeaveOutcomeIn,
+    RevealedNumber,
     TransferIn,
 )
 from api.staff.accounts import AGENT_ROLES
@@ -47,7 +52,8 @@ async def me(user: AgentUser, desk: DeskDep) -> AgentOut:
 
 @router.patch("/me")
 async def update_me(body: AgentPatch, user: AgentUser, desk: DeskDep) -> AgentOut:
-    return await desk.update_me(user, body.status, body.capacity, body.skills)
+    """Lowering the capacity below the chats served now is refused (409): finish or transfer some first."""
+    return await desk.update_me(user, body.status, body.capacity, body.skills, body.public_name)
 
 
 @router.get("/conversations")
@@ -79,9 +85,10 @@ async def transfer(conv_id: str, body: TransferIn, user: AgentUser, desk: DeskDe
 
 
 @router.post("/conversations/{conv_id}/close")
-async def close(conv_id: str, user: AgentUser, desk: DeskDep) -> ConversationSummary:
-    """End the human service; the customer gets the survey."""
-    return await desk.close(user, conv_id)
+async def close(conv_id: str, body: CloseIn, user: AgentUser, desk: DeskDep) -> ConversationSummary:
+    """End the human service with the 服务小结 (disposition and note); the customer gets the survey (unless they
+    already left)."""
+    return await desk.close(user, conv_id, body.disposition, body.note)
 
 
 @router.get("/canned")
@@ -94,22 +101,45 @@ async def canned(user: AgentUser, sessions: SessionDep, q: Annotated[str, Query(
 async def suggestions(user: AgentUser, transcript: TranscriptDep, kb: KbDep, institution: InstitutionDep,
                       conversation_id: str | None = None, q: Annotated[str | None, Query(max_length=500)] = None
                       ) -> list[KbSuggestion]:
-    """For ``q``, or else the customer's latest message in ``conversation_id``."""
+    """For ``q``, or else the customer's last substantive message in ``conversation_id`` (not a button such as
+    继续等待, nor 好的 / 在吗)."""
     if q is None and conversation_id is None:
-        raise HTTPException(422, "give conversation_id or q")
-    text = q if q is not None else transcript.latest_customer_text(str(conversation_id))
+        raise HTTPException(422, "请提供会话（conversation_id）或检索词（q）")
+    text = q if q is not None else transcript.kb_query_text(str(conversation_id))
     return kb_suggestions(kb, institution, text)
 
 
 @router.get("/leave-messages")
-async def leave_messages(user: AgentUser, desk: DeskDep,
-                         status: Annotated[str, Query(pattern="^(open|closed)$")] = "open") -> list[LeaveMessageOut]:
-    return desk.leave_messages(status)
+async def leave_messages(user: AgentUser, callbacks: CallbacksDep,
+                         status: Annotated[str, Query(pattern="^(open|closed|all)$")] = "open"
+                         ) -> list[LeaveMessageOut]:
+    """Newest first; the callback number masked."""
+    return callbacks.list(status)
+
+
+@router.post("/leave-messages/{message_id}/reveal")
+async def reveal_callback_number(message_id: int, user: AgentUser, callbacks: CallbacksDep) -> RevealedNumber:
+    """The whole callback number, to call the customer back; every reveal is audited."""
+    return callbacks.reveal(user, message_id)
+
+
+@router.post("/leave-messages/{message_id}/outcome")
+async def leave_message_outcome(message_id: int, body: LeaveOutcomeIn, user: AgentUser,
+                                callbacks: CallbacksDep) -> LeaveMessageOut:
+    """已回拨 (called_back) closes the 留言; 未接通 (no_answer) counts an attempt and keeps it open."""
+    return callbacks.record_outcome(user, message_id, body.outcome)
 
 
 @router.post("/leave-messages/{message_id}/close")
-async def close_leave_message(message_id: int, user: AgentUser, desk: DeskDep) -> LeaveMessageOut:
-    return desk.close_leave_message(user, message_id)
+async def close_leave_message(message_id: int, user: AgentUser, callbacks: CallbacksDep) -> LeaveMessageOut:
+    return callbacks.close(user, message_id)
+
+
+@router.get("/leave-messages/{message_id}/conversation")
+async def leave_message_conversation(message_id: int, user: AgentUser, callbacks: CallbacksDep
+                                     ) -> ConversationDetail:
+    """The conversation the 留言 was left in (read-only)."""
+    return callbacks.conversation(message_id)
 
 
 @router.websocket("/ws")

@@ -1,4 +1,5 @@
-"""Customer API v1 and WebSocket (the chat widget's back end)."""
+"""Customer API v1 and WebSocket (the chat widget's back end): conversations, messages, the 留言 form, ending
+the chat; the socket is the customer's presence (its agent sees a dot)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 
 from api.conversation.errors import ChatError
 from api.deps import HubDep, TokenDep, TurnDep
-from api.schemas.customer import ChatReply, ConversationCreated, CustomerMessage, NewConversation
+from api.schemas.customer import ChatReply, ConversationCreated, CustomerMessage, LeaveMessageIn, NewConversation
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["customer"])
 
@@ -31,14 +32,27 @@ async def post_message(conv_id: str, body: CustomerMessage, token: TokenDep, tur
 @router.get("/{conv_id}/messages", response_model_exclude_none=True, response_model_by_alias=True)
 async def get_messages(conv_id: str, token: TokenDep, turn: TurnDep,
                        after: Annotated[int, Query(ge=0)] = 0) -> ChatReply:
-    turn.authenticate(conv_id, token)
+    turn.authenticate(conv_id, token, touch=True)  # a client without a socket is there while it asks
     return turn.history(conv_id, after)
+
+
+@router.post("/{conv_id}/leave-message", response_model_exclude_none=True, response_model_by_alias=True)
+async def leave_message(conv_id: str, body: LeaveMessageIn, token: TokenDep, turn: TurnDep) -> ChatReply:
+    """The 留言 form: a mainland mobile or landline (422 with the reason when it is not one), a preferred time
+    and the question; a queued customer leaves the queue."""
+    return await turn.leave_message(conv_id, token, body.callback_number, body.preferred_time, body.text)
+
+
+@router.post("/{conv_id}/end", response_model_exclude_none=True, response_model_by_alias=True)
+async def end_conversation(conv_id: str, token: TokenDep, turn: TurnDep) -> ChatReply:
+    """The customer ends the chat (after the widget's confirmation): out of the queue, or the agent is told."""
+    return await turn.end(conv_id, token)
 
 
 @router.post("/{conv_id}/typing", status_code=204, response_class=Response)
 async def typing(conv_id: str, token: TokenDep, turn: TurnDep) -> Response:
     """No content: tells the serving agent the customer is typing."""
-    turn.authenticate(conv_id, token)
+    turn.authenticate(conv_id, token, touch=True)
     await turn.typing(conv_id)
     return Response(status_code=204)
 
@@ -54,6 +68,7 @@ async def customer_ws(websocket: WebSocket, conv_id: str, turn: TurnDep, hub: Hu
         return
     await websocket.accept()
     hub.add_customer(conv_id, websocket)
+    await turn.presence_changed(conv_id)
     try:
         while True:
             frame = await websocket.receive_json()
@@ -65,3 +80,5 @@ async def customer_ws(websocket: WebSocket, conv_id: str, turn: TurnDep, hub: Hu
         hub.remove_customer(conv_id, websocket)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(websocket.close(), timeout=1)
+        with contextlib.suppress(Exception):  # the presence dot is an aid: a failure here must not escape
+            await turn.presence_changed(conv_id)

@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 State = Literal["bot", "queued", "agent", "closed"]
-Sender = Literal["customer", "bot", "agent", "system"]
+Sender = Literal["customer", "bot", "agent", "system", "whisper"]  # whisper: supervisor -> agent, never customers
+PreferredTime = Literal["尽快", "上午 9:00-12:00", "下午 13:00-18:00", "晚上 18:00-21:00"]
 
 
 class ButtonOut(BaseModel):
@@ -24,7 +25,8 @@ class MessageOut(BaseModel):
     text: str
     buttons: list[ButtonOut] = []
     created_at: str
-    agent_name: str | None = None
+    agent_name: str | None = None  # customers get the agent's customer-facing name (nickname or 工号)
+    buttons_expired: bool = False  # the step these buttons belong to is over: drawn disabled, refused if sent
 
 
 class NewConversation(BaseModel):
@@ -48,11 +50,21 @@ class CustomerMessage(BaseModel):
     @model_validator(mode="after")
     def exactly_one(self) -> CustomerMessage:
         if (self.text is None) == (self.payload is None):
-            raise ValueError("send either text or payload")
+            raise ValueError("请发送文字（text）或按钮（payload）其中之一")
         value = self.text if self.text is not None else self.payload
         if not (value or "").strip():
-            raise ValueError("the message is empty")
+            raise ValueError("消息不能为空")
         return self
+
+
+class LeaveMessageIn(BaseModel):
+    """The 留言 form: a callback number (mainland mobile or landline; checked, then stored encrypted), when to
+    call, and the question."""
+
+    model_config = ConfigDict(extra="forbid")
+    callback_number: str = Field(min_length=1, max_length=32)
+    preferred_time: PreferredTime = "尽快"
+    text: str = Field(min_length=1, max_length=500)
 
 
 class ChatReply(BaseModel):

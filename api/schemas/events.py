@@ -83,8 +83,24 @@ class LeaveMessageLeft(BaseModel):
     type: Literal["leave_message"] = "leave_message"
 
 
+class CustomerLeft(BaseModel):
+    """The customer ended the chat (结束会话 in the widget): nothing more reaches them; the agent wraps up."""
+
+    type: Literal["customer_left"] = "customer_left"
+    conversation_id: str
+
+
+class CustomerPresence(BaseModel):
+    """The customer's widget opened or lost its socket (the console's presence dot)."""
+
+    type: Literal["presence"] = "presence"
+    conversation_id: str
+    online: bool
+
+
 CustomerEventModel = Union[NewMessage, AgentTyping, StateChanged, QueuePosition]
-AgentEventModel = Union[Assigned, Unassigned, ConversationMessage, CustomerTyping, QueueLength, LeaveMessageLeft]
+AgentEventModel = Union[Assigned, Unassigned, ConversationMessage, CustomerTyping, QueueLength, LeaveMessageLeft,
+                        CustomerLeft, CustomerPresence]
 CustomerEvent = Annotated[CustomerEventModel, Field(discriminator="type")]
 AgentEvent = Annotated[AgentEventModel, Field(discriminator="type")]
 

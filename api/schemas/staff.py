@@ -28,12 +28,14 @@ class LoginOut(BaseModel):
 
 class AgentOut(BaseModel):
     username: str
-    display_name: str
+    display_name: str  # for colleagues
+    public_name: str  # what customers see: the nickname, else 工号
     role: str
     status: str
     capacity: int
     skills: list[str]
     load: int
+    over_capacity: bool = False  # load above capacity (a chat taken over): shown, never assigned more
 
 
 class AgentPatch(BaseModel):
@@ -41,12 +43,13 @@ class AgentPatch(BaseModel):
     status: Literal["online", "away", "offline"] | None = None
     capacity: int | None = Field(default=None, ge=1, le=20)
     skills: list[str] | None = None
+    public_name: str | None = Field(default=None, min_length=1, max_length=16)  # the nickname customers see
 
     @model_validator(mode="after")
     def known_skills(self) -> AgentPatch:
         unknown = [s for s in self.skills or [] if s not in SKILL_GROUPS]
         if unknown:
-            raise ValueError(f"unknown skill groups {unknown}; use {list(SKILL_GROUPS)}")
+            raise ValueError(f"未知的技能组：{'、'.join(unknown)}；可选：{'、'.join(SKILL_GROUPS)}")
         return self
 
 
@@ -63,10 +66,31 @@ class TransferIn(BaseModel):
     @model_validator(mode="after")
     def one_target(self) -> TransferIn:
         if (self.skill_group is None) == (self.agent is None):
-            raise ValueError("transfer to either a skill_group or an agent")
+            raise ValueError("请选择转接的技能组或填写坐席用户名（二选一）")
         if self.skill_group is not None and self.skill_group not in SKILL_GROUPS:
-            raise ValueError(f"unknown skill group; use {list(SKILL_GROUPS)}")
+            raise ValueError(f"未知的技能组：{self.skill_group}；可选：{'、'.join(SKILL_GROUPS)}")
         return self
+
+
+Disposition = Literal["resolved", "unresolved", "callback", "complaint"]
+
+
+class CloseIn(BaseModel):
+    """The agent's 服务小结, required to end a human service: how it ended, and a note."""
+
+    model_config = ConfigDict(extra="forbid")
+    disposition: Disposition
+    note: str = Field(default="", max_length=1000)
+
+
+class WhisperIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=1000)
+
+
+class LeaveOutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["called_back", "no_answer"]  # 已回拨 (closes it) / 未接通 (stays open, one more attempt)
 
 
 class ConversationSummary(BaseModel):
@@ -81,11 +105,53 @@ class ConversationSummary(BaseModel):
     queued_at: str | None
     assigned_at: str | None
     last_message: MessageOut | None
+    customer_online: bool = False  # the customer's widget has its socket open
+    customer_left: bool = False  # the customer ended the chat: nothing more reaches them; wrap up
+
+
+class HandoffTurn(BaseModel):
+    text: str
+    intent: str | None
+    confidence: float | None
+
+
+class KbLookup(BaseModel):
+    query: str
+    action: str  # answer | suggest | fallback
+    confidence: float | None
+    best_question: str | None
+    best_score: float | None
+
+
+class HandoffContext(BaseModel):
+    """The bot's handoff signal made readable, with the KB lookups of the turns before it."""
+
+    reason: str | None
+    intent: str | None
+    confidence: float | None
+    slots: dict[str, Any]  # card_type, card_last4, city …: what the customer already gave
+    turns: list[HandoffTurn]  # the customer's turns before the handoff, oldest first, with their intents
+    kb_lookups: list[KbLookup]
+
+
+class EarlierConversation(BaseModel):
+    """One of the customer's other conversations (by customer_id), masked."""
+
+    id: str
+    created_at: str
+    state: State
+    handoff_reason: str | None
+    disposition: str | None  # the agent's wrap-up, if a human served it
+    note: str | None
+    first_question: str
+    messages: int
 
 
 class ConversationDetail(ConversationSummary):
-    handoff: dict[str, Any] | None  # the bot's context: reason, intent, confidence, slots, KB candidates
+    handoff: dict[str, Any] | None  # the bot's raw signal: reason, intent, confidence, slots, history, KB
     messages: list[MessageOut]
+    context: HandoffContext | None = None
+    earlier: list[EarlierConversation] = []
 
 
 class CannedOut(BaseModel):
@@ -107,10 +173,33 @@ class LeaveMessageOut(BaseModel):
     id: int
     conversation_id: str
     customer_id: str | None
-    callback_number: str | None
+    callback_number: str | None  # masked (138****5678); the whole number only through /reveal, audited
+    has_number: bool  # an encrypted number is on file to reveal
+    preferred_time: str | None
     text: str
     created_at: str
-    status: str
+    status: str  # open | closed
+    outcome: str | None  # called_back (已回拨) | no_answer (未接通)
+    attempts: int
+    outcome_at: str | None
+
+
+class RevealedNumber(BaseModel):
+    callback_number: str
+
+
+class WrapUpOut(BaseModel):
+    conversation_id: str
+    agent: str | None
+    disposition: str
+    note: str
+    customer_left: bool
+    created_at: str
+
+
+class WrapUpReport(BaseModel):
+    counts: dict[str, int]  # disposition -> how many, over the period
+    recent: list[WrapUpOut]  # newest first
 
 
 class QueueItem(BaseModel):
@@ -118,11 +207,14 @@ class QueueItem(BaseModel):
     skill_group: str | None
     handoff_reason: str | None
     waiting_s: int
-    position: int | None
+    position: int | None  # within its skill group: each group is one queue
+    long_wait: bool = False  # waiting at least LONG_WAIT_S (20 minutes by default)
+    customer_online: bool = True
 
 
 class SupervisorOverview(BaseModel):
-    queue: list[QueueItem]  # longest waiting first
+    queue: list[QueueItem]  # by skill group, then position in it
+    long_wait_s: int
     agents: list[AgentOut]
     live: list[ConversationSummary]
     leave_messages_open: int

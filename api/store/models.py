@@ -34,6 +34,7 @@ class User(Base):
     status: Mapped[str] = mapped_column(String(16), default="offline")  # online | away | offline
     capacity: Mapped[int] = mapped_column(Integer, default=3)
     skills_json: Mapped[str] = mapped_column(Text, default='["通用"]')
+    public_name: Mapped[str | None] = mapped_column(String(32), nullable=True)  # what customers see (昵称)
     last_assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -70,6 +71,11 @@ class Conversation(Base):
     fallbacks: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    customer_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # last request/socket
+    customer_left_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # ended the chat
+    transferred_from: Mapped[int | None] = mapped_column(Integer, nullable=True)  # never routed back to them
+    wait_told_s: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the last wait estimate told
+    wait_told_position: Mapped[int | None] = mapped_column(Integer, nullable=True)  # at this position
 
     @property
     def rasa_sender(self) -> str:
@@ -90,10 +96,15 @@ class Message(Base):
     agent_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     meta_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    buttons_expired: Mapped[bool] = mapped_column(Boolean, default=False)  # its step is over: inert
 
     @property
     def buttons(self) -> list[dict[str, str]]:
         return list(json.loads(self.buttons_json or "[]"))
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return dict(json.loads(self.meta_json)) if self.meta_json else {}
 
 
 class Survey(Base):
@@ -113,8 +124,13 @@ class LeaveMessage(Base):
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
     customer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     callback_number: Mapped[str | None] = mapped_column(String(32), nullable=True)  # masked
+    callback_number_enc: Mapped[str | None] = mapped_column(Text, nullable=True)  # the whole number, encrypted
+    preferred_time: Mapped[str | None] = mapped_column(String(32), nullable=True)
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # called_back | no_answer
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # call-back attempts made
+    outcome_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -138,7 +154,21 @@ class Handoff(Base):
     assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     wait_s: Mapped[float | None] = mapped_column(Float, nullable=True)
-    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # served | left_message | abandoned
+    # served | left_message | abandoned (left the queue) | customer_left (ended the chat with an agent)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class WrapUp(Base):
+    """The agent's 服务小结 when a human service ends: how it ended and a note, for the service-quality reports."""
+    __tablename__ = "wrapups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    handoff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    disposition: Mapped[str] = mapped_column(String(16), index=True)  # resolved|unresolved|callback|complaint
+    note: Mapped[str] = mapped_column(Text, default="")  # masked
+    customer_left: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class AuditEntry(Base):

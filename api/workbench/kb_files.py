@@ -22,6 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from api.errors import NotFound, Refused
+from api.workbench.yaml_splice import splice_entry
 from kb_index.encoders import Encoder
 from kb_index.entry import KbEntry, KbSourceError, entry_from_mapping, entry_to_mapping
 from kb_index.index import Manifest, build
@@ -116,16 +117,18 @@ class KbFiles:
             index = next((i for i, item in enumerate(items) if str(item.get("id")) == stamped.id), None)
             if index is None:
                 items.append(mapping)
+                item = mapping
             else:
                 item = items[index]
                 for key in list(item):
                     if key not in mapping:
                         del item[key]
                 for key, value in mapping.items():
-                    item[key] = value
+                    if item.get(key) != value:  # an unchanged value keeps its node (a flow-style list stays one)
+                        item[key] = value
             buffer = io.StringIO()
             _yaml().dump(data, buffer)
-            text = buffer.getvalue()
+            text = _in_place(original, stamped.id, item, buffer.getvalue())
             fd, tmp = tempfile.mkstemp(dir=self.faq_dir, prefix=f".{path.name}.", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
@@ -167,6 +170,21 @@ class KbFiles:
         while (self.building or self._pending.is_set() or self._build_lock.locked()) and dt.datetime.now() < deadline:
             threading.Event().wait(0.05)
         return not self.building
+
+
+def _in_place(original: str, entry_id: str, item: Any, dumped: str) -> str:
+    """The file with only the edited entry rewritten (a one-line edit stays a one-line diff), when that reads
+    back exactly as the whole file re-dumped; else the re-dumped file."""
+    spliced = splice_entry(original, entry_id, item, _yaml)
+    if spliced is None:
+        return dumped
+    spliced = spliced if spliced.endswith("\n") else spliced + "\n"
+    safe = YAML(typ="safe")
+    try:
+        same = safe.load(spliced) == safe.load(dumped)
+    except Exception:  # noqa: BLE001 - a splice that does not parse is simply not used
+        same = False
+    return spliced if same else dumped
 
 
 def retired(entry: KbEntry, today: dt.date | None = None) -> bool:

@@ -79,8 +79,24 @@ class Trainer:
             return data
         except (OSError, ValueError):
             base = self.paths.models / "bot.tar.gz"
-            models = [{"name": "bot", "path": str(base), "created_at": None, "accuracy": None, "macro_f1": None}]
-            return {"active": "bot" if base.exists() else None, "models": models if base.exists() else []}
+            if not base.exists():
+                return {"active": None, "models": []}
+            return {"active": "bot", "models": [{"name": "bot", "path": str(base), **self._untracked_facts(base)}]}
+
+    def _untracked_facts(self, model: Path) -> dict[str, Any]:
+        """What is known of a model trained outside the workbench (``make train``): when the file was written
+        and, if the held-out evaluation of ``make test`` ran after it, that evaluation's scores."""
+        written = dt.datetime.fromtimestamp(model.stat().st_mtime)
+        facts: dict[str, Any] = {"created_at": written.isoformat(timespec="seconds"), "accuracy": None,
+                                 "macro_f1": None}
+        report = self.paths.models.parent / "reports" / "nlu_heldout.json"
+        try:
+            if report.stat().st_mtime >= model.stat().st_mtime:
+                scores = json.loads(report.read_text(encoding="utf-8"))
+                facts.update(accuracy=scores.get("accuracy"), macro_f1=scores.get("macro_f1"))
+        except (OSError, ValueError):
+            pass
+        return facts
 
     def _save_registry(self, data: dict[str, Any]) -> None:
         self.paths.models.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -45,7 +46,7 @@ def test_capacity_is_respected_and_freed_capacity_takes_the_next(client: TestCli
     assert first.say("转人工")["state"] == "agent"
     reply = second.say("转人工")
     assert reply["state"] == "queued" and reply["queue_position"] == 1
-    agent.post(f"/api/v1/agent/conversations/{first.id}/close")
+    agent.post(f"/api/v1/agent/conversations/{first.id}/close", {"disposition": "resolved"})
     assert second.history()["state"] == "agent"
 
 
@@ -62,7 +63,8 @@ def test_skill_group_routing_and_transfer(client: TestClient) -> None:
     agent.post(f"/api/v1/agent/conversations/{general.id}/transfer", {"agent": "supervisor"})
     assert agent.get("/api/v1/agent/conversations") == []
     assert {c["id"] for c in boss.get("/api/v1/agent/conversations")} == {card.id, general.id}
-    assert "班长老李" in str(general.history())
+    boss_name = boss.get("/api/v1/agent/me")["public_name"]
+    assert boss_name in str(general.history()) and "班长老李" not in str(general.history())
     boss.post(f"/api/v1/agent/conversations/{card.id}/transfer", {"skill_group": "通用"})
     assert [c["id"] for c in agent.get("/api/v1/agent/conversations")] == [card.id]
     r = client.post(f"/api/v1/agent/conversations/{card.id}/messages", json={"text": "hi"}, headers=boss.auth)
@@ -107,7 +109,8 @@ def test_agent_websocket_gets_assignments_and_customer_messages(client: TestClie
             while not (seen[-1]["type"] == "message" and seen[-1]["message"]["from"] == "agent"):
                 seen.append(cws.receive_json())
             assert seen[-1]["message"]["text"] == "请稍等"
-            assert any(e["type"] == "state" and e["state"] == "agent" and e["agent_name"] == "坐席小王" for e in seen)
+            name = agent.get("/api/v1/agent/me")["public_name"]
+            assert any(e["type"] == "state" and e["state"] == "agent" and e["agent_name"] == name for e in seen)
 
 
 def test_canned_responses_search(client: TestClient) -> None:
@@ -134,8 +137,19 @@ def test_a_restart_loses_nothing(settings: Settings, rasa: ScriptedRasa) -> None
         assert [c["id"] for c in r.json()] == [served.id]
 
 
+def production_settings(data_dir: Path) -> Settings:
+    """Production mode as deployed: service secrets, a callback-number key and real institution facts."""
+    project = data_dir / "project"
+    project.mkdir(parents=True, exist_ok=True)
+    domain = (ROOT / "domain.yml").read_text(encoding="utf-8")
+    (project / "domain.yml").write_text(domain.replace('"本行"', '"上海城市商业银行"')
+                                        .replace('"客服热线95xxx"', '"客服热线95500"'), encoding="utf-8")
+    return Settings(data_dir=data_dir, environment="production", kb_suggestions=False, project_dir=project,
+                    rasa_jwt_secret="j" * 32, rasa_channel_secret="c" * 32, callback_key=Fernet.generate_key().decode())
+
+
 def test_outside_development_mode_no_demo_accounts(settings: Settings, rasa: ScriptedRasa) -> None:
-    prod = Settings(data_dir=settings.data_dir / "prod", environment="production", kb_suggestions=False)
+    prod = production_settings(settings.data_dir / "prod")
     with TestClient(create_app(prod, rasa)) as client:  # type: ignore[arg-type]
         r = client.post("/api/v1/auth/login", json={"username": "agent", "password": "demo"})
         assert r.status_code == 401

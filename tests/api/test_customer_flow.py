@@ -65,8 +65,9 @@ def test_full_service_cycle_with_survey_and_fresh_bot_session(client: TestClient
     c = Customer(client)
     c.say("你好")
     reply = c.say("转人工")
-    assert reply["state"] == "agent" and reply["agent_name"] == "坐席小王"
-    assert "客服 坐席小王 为您服务" in texts(c.history())
+    name = agent.get("/api/v1/agent/me")["public_name"]  # 工号 (the internal 坐席小王 is for colleagues)
+    assert reply["state"] == "agent" and reply["agent_name"] == name and name != "坐席小王"
+    assert f"客服 {name} 为您服务" in texts(c.history()) and "坐席小王" not in str(c.history())
     (conv,) = agent.get("/api/v1/agent/conversations")
     assert conv["id"] == c.id and conv["handoff_reason"] == "customer_request"
     detail = agent.get(f"/api/v1/agent/conversations/{c.id}")
@@ -77,8 +78,8 @@ def test_full_service_cycle_with_survey_and_fresh_bot_session(client: TestClient
     assert reply["state"] == "agent" and [m["from"] for m in reply["messages"]] == ["customer"]
     assert len(rasa.calls) == calls  # the bot stays silent while an agent owns the chat
     out = agent.post(f"/api/v1/agent/conversations/{c.id}/messages", {"text": "您好，我来帮您查一下"})
-    assert out["from"] == "agent" and out["agent_name"] == "坐席小王"
-    agent.post(f"/api/v1/agent/conversations/{c.id}/close")
+    assert out["from"] == "agent" and out["agent_name"] == name
+    agent.post(f"/api/v1/agent/conversations/{c.id}/close", {"disposition": "resolved", "note": "已解冻"})
     after = c.history()
     assert after["state"] == "bot"
     nps_question = after["messages"][-1]

@@ -108,7 +108,7 @@ def test_every_websocket_event_model_is_listed(spec: dict[str, Any]) -> None:
     listed = listed_events(spec)
     assert set(listed) == {r.path for router in ROUTERS for r in router.routes if isinstance(r, APIWebSocketRoute)}
     names = {name for by_type in listed.values() for name in by_type.values()}
-    assert names == event_models() and len(names) == 10
+    assert names == event_models() and len(names) == 12
     assert names <= set(spec["components"]["schemas"])
 
 

@@ -13,6 +13,8 @@ from api.schemas.events import (
     AgentTyping,
     Assigned,
     ConversationMessage,
+    CustomerLeft,
+    CustomerPresence,
     CustomerTyping,
     LeaveMessageLeft,
     NewMessage,
@@ -24,10 +26,11 @@ from api.schemas.events import (
 from api.schemas.staff import ConversationSummary
 
 MESSAGE = {"id": 7, "from": "agent", "text": "您好", "buttons": [{"title": "留言", "payload": "/leave_message"}],
-           "created_at": "2026-12-01T08:00:00+00:00", "agent_name": "坐席小王"}
+           "created_at": "2026-12-01T08:00:00+00:00", "agent_name": "工号1001", "buttons_expired": False}
 SUMMARY = {"id": "c1", "state": "agent", "customer_id": None, "skill_group": "通用",
            "handoff_reason": "customer_request", "agent": "agent", "queued_at": "2026-12-01T07:59:00+00:00",
-           "assigned_at": "2026-12-01T08:00:00+00:00", "last_message": MESSAGE}
+           "assigned_at": "2026-12-01T08:00:00+00:00", "last_message": MESSAGE, "customer_online": True,
+           "customer_left": False}
 
 
 def wire(event: Any) -> dict[str, Any]:
@@ -50,6 +53,9 @@ def test_each_event_has_its_wire_format() -> None:
                                                           "from": "customer"}
     assert wire(QueueLength(length=3)) == {"type": "queue", "length": 3}
     assert wire(LeaveMessageLeft()) == {"type": "leave_message"}
+    assert wire(CustomerLeft(conversation_id="c1")) == {"type": "customer_left", "conversation_id": "c1"}
+    assert wire(CustomerPresence(conversation_id="c1", online=False)) == {"type": "presence", "conversation_id": "c1",
+                                                                          "online": False}
 
 
 class RecordingHub(Hub):
