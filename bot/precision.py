@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -118,13 +119,15 @@ def behaviour_from_events(events: Sequence[Mapping[str, Any]], intents: Iterable
     for form, intent in FORM_INTENT.items():
         if form in actions:
             return f"intent:{intent}"
-    known = set(intents)
+    if FALLBACK_RESPONSES & set(names):
+        return "fallback"  # before the answers: utter_out_of_scope is a fallback, not the answer of an intent
+    known = set(intents) - FALLBACK_INTENTS
     for name in names:
         if name.startswith("utter_") and name[len("utter_"):] in known:
             return f"intent:{name[len('utter_'):]}"
     if "utter_anything_else" in names:
         return "ack"  # a bare acknowledgement: never right for a first message
-    if FALLBACK_RESPONSES & set(names) or kb is not None:
+    if kb is not None:
         return "fallback"
     return "other:" + ",".join(n for n in names if n != "action_listen")
 
@@ -168,22 +171,29 @@ async def outcomes_from_model(model_path: str, texts: Sequence[str]) -> list[str
     return [behaviour_for_intent(intent) for intent in await predict_intents(model_path, texts)]
 
 
-def _http_json(url: str, body: Any = None, timeout: float = 30.0) -> Any:
+def _http_json(url: str, body: Any = None, headers: Mapping[str, str] | None = None, timeout: float = 30.0) -> Any:
     data = None if body is None else json.dumps(body).encode()
     req = request.Request(url, data=data, method="GET" if body is None else "POST",
-                          headers={"Content-Type": "application/json"})
+                          headers={"Content-Type": "application/json", **(headers or {})})
     with request.urlopen(req, timeout=timeout) as response:  # noqa: S310 - a URL the operator passes
         return json.loads(response.read().decode() or "null")
 
 
 def outcomes_from_server(base: str, texts: Sequence[str], intents: Iterable[str]) -> list[str]:
-    """Each text as the first message of a new conversation on a running Rasa server (``--enable-api``)."""
+    """Each text as the first message of a new conversation on a running Rasa server (``--enable-api``). The
+    customer channel's and the HTTP API's secrets are read from RASA_CHANNEL_SECRET / RASA_JWT_SECRET when set
+    (common.service_auth), as the bridge sends them."""
+    from common.service_auth import channel_headers, rasa_api_headers
+
+    channel_secret, jwt_secret = os.environ.get("RASA_CHANNEL_SECRET"), os.environ.get("RASA_JWT_SECRET")
     known = list(intents)
     out = []
     for text in texts:
         sender = f"precision-{uuid.uuid4().hex[:12]}"
-        _http_json(f"{base}/webhooks/rest/webhook", {"sender": sender, "message": text})
-        tracker = _http_json(f"{base}/conversations/{sender}/tracker")
+        _http_json(f"{base}/webhooks/rest/webhook", {"sender": sender, "message": text},
+                   channel_headers(channel_secret) if channel_secret else None)
+        tracker = _http_json(f"{base}/conversations/{sender}/tracker", None,
+                             rasa_api_headers(jwt_secret) if jwt_secret else None)
         out.append(behaviour_from_events(tracker.get("events") or [], known))
     return out
 

@@ -133,10 +133,13 @@ def _turn(*events: Dict[str, Any]) -> list[Dict[str, Any]]:
                {"event": "bot", "data": {"custom": {"handoff": {"reason": "repeated_fallback"}}}}), "handoff"),
         (_turn({"event": "action", "name": "utter_anything_else"}), "ack"),
         (_turn({"event": "action", "name": "utter_affirm_without_question"}), "fallback"),
+        (_turn({"event": "action", "name": "action_kb_fallback"},
+               {"event": "bot", "metadata": {"utter_action": "utter_out_of_scope"}}), "fallback"),
     ],
 )
 def test_behaviour_read_from_tracker_events(events: list[Dict[str, Any]], behaviour: str) -> None:
-    assert behaviour_from_events(events, ["deposit_rate", "card_report_loss", "investment_advice"]) == behaviour
+    intents = ["deposit_rate", "card_report_loss", "investment_advice", "out_of_scope"]
+    assert behaviour_from_events(events, intents) == behaviour
 
 
 def test_model_on_the_precision_set(parse: Parse, items: list[Item]) -> None:
