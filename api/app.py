@@ -24,7 +24,9 @@ from sqlalchemy.orm import sessionmaker
 
 from api.compliance.audit import record
 from api.compliance.guards import install as install_guards
-from api.compliance.retention import purge_expired
+from api.compliance.limits import EdgeLimits
+from api.compliance.paths import hide_paths
+from api.compliance.retention import Retention
 from api.compliance.sensitive_words import SensitiveWords, WordListError
 from api.conversation.hub import Hub
 from api.conversation.service import ChatService
@@ -38,11 +40,13 @@ from api.schemas.validation import problems_in_chinese
 from api.settings import Settings
 from api.staff.accounts import seed_demo
 from api.staff.canned import seed_canned
+from api.staff.sockets import SocketRegistry
 from api.store.database import open_database
 from api.workbench.kb_files import KbFiles
 from api.workbench.nlu_files import NluFiles
 from api.workbench.training import Trainer, TrainingPaths
 from common.institution import Institution, placeholder_facts
+from kb_index.entry import KbSourceError
 
 __all__ = ["BridgeStartupError", "create_app"]
 log = logging.getLogger(__name__)
@@ -112,10 +116,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def refused(request: Request, exc: ServiceError) -> JSONResponse:
         """Every refusal of the engine and the workbench: its status, ``detail``, and ``problems`` if any."""
-        body: dict[str, Any] = {"detail": exc.detail}
+        body: dict[str, Any] = {"detail": hide_paths(exc.detail)}
         if exc.problems is not None:
-            body["problems"] = exc.problems
-        return JSONResponse(body, status_code=exc.status)
+            body["problems"] = [hide_paths(p) for p in exc.problems]
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(KbSourceError)
+    async def kb_source_error(request: Request, exc: KbSourceError) -> JSONResponse:
+        """A KB source file that does not load (someone edited it by hand): named, never with its full path."""
+        return JSONResponse({"detail": f"知识库文件有误，未保存：{hide_paths(str(exc))}"}, status_code=422)
 
     @app.exception_handler(SQLAlchemyError)
     async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
@@ -165,12 +174,20 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     settings = settings or Settings()
     _refuse_placeholder_facts(settings)
     engine, sessions = open_database(settings.db_url)
-    rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_jwt_secret,
+                                     settings.rasa_channel_secret, settings.rasa_webhook_path)
     try:
         words = SensitiveWords.from_file(settings.sensitive_words_file)
     except WordListError as exc:
         raise BridgeStartupError(str(exc)) from exc
     service = ChatService(settings, sessions, rasa_client, Hub(), Registry(), words)
+    limits = EdgeLimits.create(settings.rate_ip_per_min, settings.rate_conversation_per_min,
+                               settings.token_guesses_per_min, settings.ws_max_per_address,
+                               settings.login_failures_per_user, settings.login_failures_per_address,
+                               settings.login_window_s, settings.login_lockout_s)
+    sockets = SocketRegistry(settings.ws_recheck_s)
+    retention = Retention(sessions, rasa_client, settings.data_dir / "kb" / "unanswered.db",  # KbSettings' path
+                          sockets.close_conversations)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -182,9 +199,9 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
                     await service.tick()
                     if time.monotonic() - last_purge > 3600:
                         last_purge = time.monotonic()
-                        purged = purge_expired(sessions, settings.retention_days)
-                        if purged["conversations"]:
-                            log.info("retention: erased %s", purged)
+                        purged = await retention.purge_expired(settings.retention_days)
+                        if purged.conversations:
+                            log.info("retention: erased %s", purged.counts())
                 except Exception:  # noqa: BLE001 - keep ticking
                     log.exception("queue tick failed")
 
@@ -201,6 +218,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.chat = service
+    app.state.limits, app.state.sockets, app.state.retention = limits, sockets, retention
     app.state.kb = _kb_loader(settings)
     app.state.institution = _institution_loader(settings.project_dir / "domain.yml")
     created = seed_demo(sessions, settings)
@@ -210,7 +228,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     seed_canned(sessions)
 
     _install_error_handlers(app)
-    install_guards(app, settings.rate_ip_per_min, settings.rate_conversation_per_min, settings.max_body_bytes)
+    install_guards(app, settings, limits)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST", "PATCH"], allow_headers=["Authorization", "Content-Type"])

@@ -1,19 +1,21 @@
-"""Command line: ``python -m api serve`` (the bridge) and ``python -m api create-user`` (staff accounts)."""
+"""Command line: ``python -m api serve`` (the bridge), ``create-user`` and ``set-role`` (staff accounts),
+``purge`` and ``delete-customer`` (retention and deletion requests, in every store), ``train`` and ``deploy``."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import os
 import sys
-from typing import Sequence
+from typing import Awaitable, Callable, Sequence
 
 from sqlalchemy.orm import sessionmaker
 
-from api.compliance.retention import delete_customer, purge_expired
+from api.compliance.retention import Erased, Retention
 from api.errors import BridgeStartupError, ServiceError
 from api.settings import Settings
-from api.staff.accounts import ROLES, create_user
+from api.staff.accounts import ROLES, change_role, create_user
 from api.store.database import open_database
 from api.workbench.training import Job, Trainer
 
@@ -34,14 +36,36 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _purge(args: argparse.Namespace, settings: Settings) -> int:
-    print(purge_expired(_sessions(settings), args.days if args.days is not None else settings.retention_days))
+def _set_role(args: argparse.Namespace, settings: Settings) -> int:
+    """A new role revokes the user's logins; a running bridge closes their sockets at its next check."""
+    change_role(_sessions(settings), args.username, args.role, args.actor)
+    print(f"{args.username} is now {args.role}; their logins were revoked")
     return 0
+
+
+def _retention(settings: Settings, erase: Callable[[Retention], Awaitable[Erased]]) -> int:
+    """Run an erasure against the bridge database, the Rasa server (RASA_URL, with the JWT) and the
+    unanswered store of DATA_DIR."""
+    from api.rasa_client import RasaClient
+
+    async def run() -> Erased:
+        rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_jwt_secret,
+                          settings.rasa_channel_secret, settings.rasa_webhook_path)
+        try:
+            return await erase(Retention(_sessions(settings), rasa, settings.data_dir / "kb" / "unanswered.db"))
+        finally:
+            await rasa.close()
+    print(asyncio.run(run()).counts())
+    return 0
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    days = args.days if args.days is not None else settings.retention_days
+    return _retention(settings, lambda r: r.purge_expired(days))
 
 
 def _delete_customer(args: argparse.Namespace, settings: Settings) -> int:
-    print(delete_customer(_sessions(settings), args.customer_id, args.actor))
-    return 0
+    return _retention(settings, lambda r: r.delete_customer(args.customer_id, args.actor))
 
 
 def _trainer(settings: Settings) -> Trainer:
@@ -51,9 +75,9 @@ def _trainer(settings: Settings) -> Trainer:
     from api.rasa_client import RasaClient
 
     app = FastAPI()
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_jwt_secret,
-                      settings.rasa_channel_secret, settings.rasa_webhook_path)
-    _install_workbench(app, settings, _sessions(settings), rasa)
+    _install_workbench(app, settings, _sessions(settings), RasaClient(
+        settings.rasa_url, settings.rasa_timeout_s, settings.rasa_jwt_secret, settings.rasa_channel_secret,
+        settings.rasa_webhook_path))
     trainer: Trainer = app.state.trainer
     return trainer
 
@@ -84,11 +108,10 @@ def _deploy(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
     from api.app import create_app
+    from api.compliance.serving import serve
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", access_log=False)
+    serve(lambda: create_app(settings), settings, args.host, args.port)
     return 0
 
 
@@ -105,7 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     u.add_argument("--name", help="display name shown to customers")
     u.add_argument("--skills", default="通用", help="comma-separated: 信用卡,理财,证券,通用")
     u.add_argument("--capacity", type=int, default=3)
-    p = sub.add_parser("purge", help="erase transcripts older than RETENTION_DAYS (or --days)")
+    r = sub.add_parser("set-role", help="change a staff member's role (their logins are revoked)")
+    r.add_argument("username")
+    r.add_argument("role", choices=ROLES)
+    r.add_argument("--actor", default="cli", help="who asked (for the audit log)")
+    p = sub.add_parser("purge", help="erase transcripts older than RETENTION_DAYS (or --days), in every store")
     p.add_argument("--days", type=int)
     d = sub.add_parser("delete-customer", help="erase everything a customer said (a deletion request)")
     d.add_argument("customer_id")
@@ -118,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         settings = Settings()
-        handlers = {"serve": _serve, "create-user": _create_user, "purge": _purge,
+        handlers = {"serve": _serve, "create-user": _create_user, "set-role": _set_role, "purge": _purge,
                     "delete-customer": _delete_customer, "train": _train, "deploy": _deploy}
         return handlers[args.command](args, settings)
     except (ServiceError, ValueError, BridgeStartupError) as exc:

@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Callable
 
 from fastapi import Depends, Header, HTTPException
 from fastapi.requests import HTTPConnection
 from sqlalchemy.orm import sessionmaker
 
+from api.compliance.limits import EdgeLimits
+from api.compliance.retention import Retention
 from api.conversation.callbacks import Callbacks
 from api.conversation.desk import Desk
 from api.conversation.hub import Hub
@@ -21,7 +24,8 @@ from api.conversation.turn import CustomerTurn
 from api.rasa_client import RasaClient
 from api.reports.prometheus import Registry
 from api.settings import Settings
-from api.staff.accounts import AGENT_ROLES, user_for_token
+from api.staff.accounts import AGENT_ROLES, session_for_token, user_for_token
+from api.staff.sockets import SocketRegistry
 from api.store.models import User
 from api.workbench.kb_edits import KbEdits
 from api.workbench.kb_files import KbFiles
@@ -102,6 +106,9 @@ TrainerDep = Annotated[Trainer, Depends(_state("trainer"))]
 NluEditsDep = Annotated[NluEdits, Depends(_nlu_edits)]
 KbEditsDep = Annotated[KbEdits, Depends(_kb_edits)]
 UnansweredDep = Annotated[UnansweredReview, Depends(_unanswered)]
+LimitsDep = Annotated[EdgeLimits, Depends(_state("limits"))]  # the edge's counters (api.compliance.limits)
+SocketsDep = Annotated[SocketRegistry, Depends(_state("sockets"))]  # the open, authenticated sockets
+RetentionDep = Annotated[Retention, Depends(_state("retention"))]  # deletion requests, in every store
 
 
 # ---------------------------------------------------------------------------------- who is calling
@@ -126,10 +133,12 @@ def staff(*roles: str) -> Callable[..., User]:
     return dependency
 
 
-def socket_staff(sessions: sessionmaker, token: str | None, roles: tuple[str, ...]) -> User | None:
-    """The staff member a WebSocket's ``?token=`` belongs to, if they have one of ``roles``."""
-    user = user_for_token(sessions, token)
-    return user if user is not None and user.role in roles else None
+def socket_staff(sessions: sessionmaker, token: str | None, roles: tuple[str, ...]
+                 ) -> tuple[User, dt.datetime] | None:
+    """The staff member a WebSocket's token (``api.staff.sockets.offered_token``) belongs to and when it
+    expires, if they have one of ``roles``."""
+    found = session_for_token(sessions, token)
+    return found if found is not None and found[0].role in roles else None
 
 
 AgentUser = Annotated[User, Depends(staff(*AGENT_ROLES))]

@@ -14,12 +14,14 @@ class ServiceError(Exception):
 
     status = 400
 
-    def __init__(self, detail: str, *, status: int | None = None, problems: list[str] | None = None) -> None:
+    def __init__(self, detail: str, *, status: int | None = None, problems: list[str] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         if status is not None:
             self.status = status
         self.problems = problems
+        self.headers = headers  # e.g. Retry-After on a 429
 
 
 class NotFound(ServiceError, LookupError):

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from api.compliance.addresses import parse_networks
 from common.service_auth import weak_secrets
 from common.settings import ROOT, CommonSettings, env
 
@@ -55,16 +56,36 @@ class Settings(CommonSettings):
     rate_conversation_per_min: float = env("RATE_LIMIT_CONVERSATION_PER_MIN", "rate_conversation_per_min", 30)
     max_body_bytes: int = 64 * 1024
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # the edge (api/compliance/guards.py, addresses.py, serving.py; README "Compliance and security")
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()  # X-Forwarded-For is read only from these
+    internal_networks: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.0/8", "::1/128")  # /metrics, /docs
+    hsts: bool = False  # Strict-Transport-Security on every answer (always sent to https clients)
+    token_guesses_per_min: float = 30  # failed credentials (401, refused sockets) per address
+    ws_max_per_address: int = 50
+    ws_recheck_s: float = 15  # an open socket's login is checked again this often (and at its expiry)
+    login_failures_per_user: int = 5
+    login_failures_per_address: int = 20
+    login_window_s: float = 900
+    login_lockout_s: float = 900
+    header_timeout_s: float = 10
+    body_timeout_s: float = 30
+    keep_alive_s: float = 5
     project_dir: Path = env("TRAINER_PROJECT_DIR", "project_dir", ROOT)
     max_accuracy_drop: float = 0.02
     keep_models: int = 5
     kb_suggestions: bool = env("AGENT_KB_SUGGESTIONS", "kb_suggestions", True)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "internal_networks", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(o.strip() for o in value.split(",") if o.strip())
+        return value
+
+    @field_validator("trusted_proxies", "internal_networks")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        parse_networks(value)  # an address or network that does not parse stops the start-up, named
         return value
 
     @field_validator("service_hours")

@@ -2,8 +2,10 @@
 categories and a direction each — ``input`` (what customers send: abuse, fraud bait) or ``output`` (what the
 bot and agents send: wording forbidden in financial marketing such as 保本保收益, 稳赚不赔, 内幕消息).
 
-Matching is on a normalised form (NFKC, lower case, spaces and common separators dropped) so 稳 赚 不 赔 and
-ＶＸ still match; each hit reports the term and category. Pure: build once, ``find`` per message.
+Matching is on a normalised form, the same for the list and the text, so spelling tricks do not slip past:
+NFKC (full-width ＶＸ → vx), zero-width and other invisible format characters removed (稳\u200b赚不赔),
+traditional characters read as simplified (穩賺不賠 → 稳赚不赔, with zhconv), lower case, spaces and common
+separators dropped (稳 赚-不·赔). Each hit reports the term and category. Pure: build once, ``find`` per message.
 """
 
 from __future__ import annotations
@@ -15,14 +17,19 @@ from pathlib import Path
 from typing import Iterable
 
 import yaml
+import zhconv
 
 LIST_FILE = Path(__file__).resolve().parents[1] / "sensitive_words.yml"  # api/sensitive_words.yml
 DIRECTIONS = ("input", "output")
+_INVISIBLE = frozenset({"Cf", "Cc"})  # zero-width spaces and joiners, BOM, soft hyphen; control characters
 _DROP = set(" \t\r\n\u3000·.。,，、-_*~|/\\'\"“”‘’")
 
 
 def normalise(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch not in _DROP)
+    """The form both the list and the text are matched in (see the module docstring)."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKC", text)
+                     if ch not in _DROP and unicodedata.category(ch) not in _INVISIBLE)
+    return zhconv.convert(folded, "zh-hans").lower()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The transcript, underneath every other part of the engine: add a masked message, flag a sensitive-word hit,
 expire buttons whose step is over, load a conversation and show it. Text is masked (common.pii) before it is
-stored, so nothing above this layer can store raw PII by mistake.
+stored, so nothing above this layer can store raw PII by mistake; a customer's message is masked with its
+context (:meth:`Transcript.add_customer`).
 
 Buttons act once: when the customer says anything (a click or typed text), or the conversation changes hands,
 every button shown before goes inert (``buttons_expired``); the widget draws them disabled and a click on one
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from api.compliance.audit import audit
@@ -24,7 +25,20 @@ from api.conversation.handoff_context import earlier_conversations, handoff_cont
 from api.schemas.customer import MessageOut
 from api.schemas.staff import ConversationDetail, ConversationSummary
 from api.store.models import Conversation, Flag, Message, User, iso
-from common.pii import mask_pii
+from common.pii import CONTEXT_MESSAGES, asks_for_code, mask_escaped, mask_pii, mask_with_context
+
+
+def _truncate_wal_after_commit(db: Session) -> None:
+    """Once ``db`` commits, checkpoint and truncate SQLite's WAL: a row rewritten to mask what it held leaves
+    no old copy there (the database file itself runs with secure_delete)."""
+    bind = db.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(db, "after_commit", once=True)
+    def truncate(session: Session) -> None:
+        with bind.connect() as connection:  # type: ignore[union-attr]
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 ALWAYS_LIVE = frozenset({texts.HANDOFF, texts.LEAVE})  # the widget's quick replies, on every screen
 STAFF_ONLY = ("whisper",)  # a supervisor's whisper to the agent never reaches the customer
@@ -58,6 +72,30 @@ class Transcript:
         db.flush()
         self.ctx.metrics.inc("bridge_messages_total", sender=sender, state=conv.state)
         return message
+
+    def add_customer(self, db: Session, conv: Conversation, text: str, is_payload: bool = False,
+                     meta: dict[str, Any] | None = None) -> Message:
+        """The customer's message, masked with its context (:func:`common.pii.mask_with_context`): a card, ID or
+        mobile typed across their last messages is masked in every row holding part of it (the old copy leaves
+        the WAL once committed), and a bare code right after the bot asked for a 验证码 is masked too. A payload
+        is masked with its ``\\uXXXX`` escapes read. What the bot is sent is the stored text."""
+        if is_payload:
+            return self.add(db, conv, "customer", mask_escaped(text), meta=meta)
+        earlier = list(db.scalars(select(Message).where(Message.conversation_id == conv.id,
+                                                        Message.sender == "customer")
+                                  .order_by(Message.id.desc()).limit(CONTEXT_MESSAGES)))[::-1]
+        said_last = db.scalars(select(Message).where(Message.conversation_id == conv.id, Message.sender != "customer")
+                               .order_by(Message.id.desc()).limit(1)).first()
+        asked = said_last is not None and (not earlier or said_last.id > earlier[-1].id) \
+            and asks_for_code(said_last.text)
+        masked = mask_with_context(text, [m.text for m in earlier], asked)
+        rewritten = False
+        for row, now in zip(earlier, masked.recent, strict=True):
+            if row.text != now:
+                row.text, rewritten = now, True
+        if rewritten:
+            _truncate_wal_after_commit(db)
+        return self.add(db, conv, "customer", masked.text, meta=meta)
 
     @staticmethod
     def expire_buttons(db: Session, conv: Conversation) -> None:

@@ -34,7 +34,7 @@ from api.schemas.customer import ChatReply
 from api.schemas.events import ConversationMessage, CustomerLeft, CustomerPresence, CustomerTyping
 from api.staff.security import new_token, token_hash
 from api.store.models import Conversation, Message
-from common.pii import mask_pii
+from common.pii import mask_escaped
 
 log = logging.getLogger(__name__)
 HANDOFF_BUTTON = [{"title": "转人工客服", "payload": texts.HANDOFF}]
@@ -145,8 +145,8 @@ class CustomerTurn:
                         if not live and raw.startswith("/"):
                             raise ChatError(409, texts.STALE_BUTTON)
                     self.transcript.expire_buttons(db, conv)  # the customer moved on: earlier buttons are over
-                    meta = {"payload": mask_pii(raw)} if payload is not None else None
-                    mine = self.transcript.add(db, conv, "customer", shown, meta=meta)
+                    meta = {"payload": mask_escaped(raw)} if payload is not None else None
+                    mine = self.transcript.add_customer(db, conv, shown, payload is not None, meta)
                     said = Said(db, conv, raw, payload is not None, [mine], out)
                     bot_text = self._route(said, mine)
                     reply = self._reply(db, conv, said.new)
@@ -180,7 +180,7 @@ class CustomerTurn:
                 said.out.to_agent(conv.agent_id, ConversationMessage(conversation_id=conv.id,
                                                                      message=message_out(mine)))
         else:
-            return raw if said.is_payload else mask_pii(raw)  # the bot needs no raw PII
+            return mask_escaped(raw) if said.is_payload else mine.text  # the bot needs no raw PII (mine: masked)
         return None
 
     def _refresh(self, conv_id: str, reply: ChatReply) -> ChatReply:

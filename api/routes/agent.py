@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, HTTPException, Query, WebSocket
 from fastapi.responses import Response
 
 from api.deps import (
@@ -19,6 +19,7 @@ from api.deps import (
     InstitutionDep,
     KbDep,
     SessionDep,
+    SocketsDep,
     TranscriptDep,
     socket_staff,
 )
@@ -39,6 +40,8 @@ from api.schemas.staff import (
 )
 from api.staff.accounts import AGENT_ROLES
 from api.staff.canned import search_canned
+from api.staff.security import token_hash
+from api.staff.sockets import CLOSE_LOGGED_OUT, Admission, offered_token
 from api.staff.suggestions import kb_suggestions
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
@@ -99,12 +102,15 @@ async def canned(user: AgentUser, sessions: SessionDep, q: Annotated[str, Query(
 
 @router.get("/kb-suggestions")
 async def suggestions(user: AgentUser, transcript: TranscriptDep, kb: KbDep, institution: InstitutionDep,
-                      conversation_id: str | None = None, q: Annotated[str | None, Query(max_length=500)] = None
-                      ) -> list[KbSuggestion]:
+                      desk: DeskDep, conversation_id: str | None = None,
+                      q: Annotated[str | None, Query(max_length=500)] = None) -> list[KbSuggestion]:
     """For ``q``, or else the customer's last substantive message in ``conversation_id`` (not a button such as
-    继续等待, nor 好的 / 在吗)."""
+    继续等待, nor 好的 / 在吗; a conversation assigned to this agent; a supervisor may ask about any: 403
+    otherwise)."""
     if q is None and conversation_id is None:
         raise HTTPException(422, "请提供会话（conversation_id）或检索词（q）")
+    if q is None:
+        desk.conversation(user, str(conversation_id))  # refuses a conversation that is not theirs
     text = q if q is not None else transcript.kb_query_text(str(conversation_id))
     return kb_suggestions(kb, institution, text)
 
@@ -144,20 +150,23 @@ async def leave_message_conversation(message_id: int, user: AgentUser, callbacks
 
 @router.websocket("/ws")
 async def agent_ws(websocket: WebSocket, sessions: SessionDep, desk: DeskDep, hub: HubDep,
-                   token: str | None = None) -> None:
-    """Pushes ``api.schemas.events.AgentEvent``; when the last socket of an agent closes, the grace period
-    starts (their chats are requeued unless they reconnect)."""
-    user = socket_staff(sessions, token, AGENT_ROLES)
-    if user is None:
-        await websocket.close(code=4401, reason="login required")
+                   sockets: SocketsDep) -> None:
+    """Pushes ``api.schemas.events.AgentEvent``. The login token comes in the ``Sec-WebSocket-Protocol`` header
+    (``bankcs.v1, bearer.<token>``), never in the URL; the socket is closed (4401) on logout, expiry or a role
+    change. When the last socket of an agent closes, the grace period starts (their chats are requeued unless
+    they reconnect)."""
+    if await sockets.refuse_url_token(websocket):
         return
-    await websocket.accept()
+    token = offered_token(websocket)
+    found = socket_staff(sessions, token, AGENT_ROLES)
+    if found is None or token is None:
+        await websocket.close(code=CLOSE_LOGGED_OUT, reason="login required")
+        return
+    user, expires = found
+    await sockets.accept(websocket, Admission("agent", token_hash(token), user_id=user.id, expires_at=expires))
     hub.add_agent(user.id, websocket)
     try:
-        while True:
-            await websocket.receive_text()
-    except (WebSocketDisconnect, RuntimeError):
-        pass
+        await sockets.hold(websocket, lambda: socket_staff(sessions, token, AGENT_ROLES) is not None)
     finally:
         hub.remove_agent(user.id, websocket)
         with contextlib.suppress(Exception):

@@ -11,8 +11,7 @@ from fastapi import APIRouter, Query
 
 from api.compliance.audit import recent
 from api.compliance.flags import recent_flags
-from api.compliance.retention import delete_customer
-from api.deps import QueueDep, SessionDep, SupervisionDep, SupervisorUser
+from api.deps import QueueDep, RetentionDep, SessionDep, SupervisionDep, SupervisorUser
 from api.schemas.customer import MessageOut
 from api.schemas.staff import (
     AuditEntryOut,
@@ -64,9 +63,12 @@ async def wrapups(user: SupervisorUser, supervision: SupervisionDep,
 
 
 @router.delete("/customers/{customer_id}")
-async def delete_customer_data(customer_id: str, user: SupervisorUser, sessions: SessionDep) -> ErasedCounts:
-    """A customer's deletion request: everything said in their conversations is erased (audited)."""
-    return ErasedCounts.model_validate(delete_customer(sessions, customer_id, user.username))
+async def delete_customer_data(customer_id: str, user: SupervisorUser, retention: RetentionDep) -> ErasedCounts:
+    """A customer's deletion request: everything said in their conversations is erased (audited) in the
+    bridge, in Rasa's tracker store and in the unanswered-questions store; their open sockets are closed. 503
+    when Rasa cannot be reached (nothing erased yet: ask again)."""
+    erased = await retention.delete_customer(customer_id, user.username)
+    return ErasedCounts.model_validate(erased.counts())
 
 
 @router.get("/flags")

@@ -62,9 +62,12 @@ async def kb_add_similar(entry_id: str, body: SimilarIn, user: TrainerUser, kb: 
 
 @router.post("/kb/import")
 async def kb_import(file: UploadFile, user: TrainerUser, kb: KbEditsDep, dry_run: bool = True,
-                    area: Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{1,40}$")] = "imported") -> ImportResult:
-    """A CSV, TSV or XLSX file (multipart ``file``) into ``kb_index/faq/<area>.yml``; ``dry_run`` previews."""
-    return kb.import_file(user.username, file.filename or "upload.csv", await file.read(), area, dry_run)
+                    area: Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{1,40}$")] = "imported",
+                    confirm: bool = False) -> ImportResult:
+    """A CSV, TSV or XLSX file (multipart ``file``) into ``kb_index/faq/<area>.yml``; ``dry_run`` previews it,
+    with what it does to an existing area (entries added, removed, changed). Replacing entries of an existing
+    area needs ``confirm=true`` (409 otherwise)."""
+    return kb.import_file(user.username, file.filename or "upload.csv", await file.read(), area, dry_run, confirm)
 
 
 @router.get("/unanswered")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.compliance.audit import recent
+from api.compliance.audit import workbench_entries
 from api.deps import KbDep, NluFilesDep, RasaDep, SessionDep, TrainerDep, TrainerUser
 from api.errors import NotFound
 from api.schemas.staff import AuditEntryOut
@@ -65,4 +65,6 @@ async def deploy(name: str, user: TrainerUser, trainer: TrainerDep) -> JobOut:
 @router.get("/audit")
 async def trainer_audit(user: TrainerUser, sessions: SessionDep,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditEntryOut]:
-    return recent(sessions, limit)
+    """The workbench's own entries only (edits, imports, training, deploys): not logins, deletion requests or
+    compliance flags, which are the supervisors'."""
+    return workbench_entries(sessions, limit)

@@ -44,7 +44,7 @@ class ConversationCreated(BaseModel):
 
 class CustomerMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str | None = Field(default=None, max_length=2000)
+    text: str | None = Field(default=None, max_length=20000)  # MAX_MESSAGE_CHARS is checked in the route (Chinese 422)
     payload: str | None = Field(default=None, max_length=500)
 
     @model_validator(mode="after")

@@ -244,3 +244,5 @@ class ErasedCounts(BaseModel):
     conversations: int
     messages: int
     leave_messages: int
+    rasa_trackers: int = 0  # Rasa sessions erased in its tracker store
+    unanswered: int = 0  # questions erased from the KB's unanswered store

@@ -110,6 +110,11 @@ class ImportResult(BaseModel):
     entries: int
     problems: list[str]
     written: bool  # false for a dry run or a refused file
+    # what the import does to an existing area (its file is replaced whole): entry ids
+    added: list[str] = []
+    removed: list[str] = []
+    changed: list[str] = []
+    needs_confirmation: bool = False  # entries would be removed or changed: the import needs confirm=true
 
 
 # ---------------------------------------------------------------------------------------------- unanswered

@@ -4,6 +4,7 @@ and a database it cannot open or migrate is a start-up error naming the URL, nev
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,19 @@ from api.errors import BridgeStartupError
 from api.store.migrate import upgrade
 
 
+def _private_file(path: Path) -> None:
+    """The database's directory 0700 and its file 0600, created so before SQLite opens it (its -wal and -shm
+    files take the database file's mode): transcripts are nobody else's to read on the host."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.parent.name == "bridge":  # the bridge's own directory (DATA_DIR/bridge), not a folder it was given
+        os.chmod(path.parent, 0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.chmod(path, 0o600)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(url.removeprefix("sqlite:///")))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -27,6 +38,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA secure_delete=ON")  # erased text leaves no copy in the file's free pages
             cursor.close()
 
         return engine

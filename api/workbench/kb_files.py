@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import re
+import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any, Callable
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from api.compliance.paths import hide_paths
 from api.errors import NotFound, Refused
 from api.workbench.yaml_splice import splice_entry
 from kb_index.encoders import Encoder
@@ -132,11 +134,12 @@ class KbFiles:
             fd, tmp = tempfile.mkstemp(dir=self.faq_dir, prefix=f".{path.name}.", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
+            keep_mode(Path(tmp), path)
             try:
                 load_folder(self.faq_dir, replaced=(path, Path(tmp)))  # the whole KB must still load
             except KbSourceError as exc:
                 os.unlink(tmp)
-                raise KbEditError(str(exc)) from exc
+                raise KbEditError(hide_paths(str(exc))) from exc
             os.replace(tmp, path)
         self.rebuild()
         return "\n".join(difflib.unified_diff(original.splitlines(), text.splitlines(), path.name, path.name,
@@ -157,11 +160,12 @@ class KbFiles:
                 self.building = True
                 try:
                     self.last_manifest = build(load_folder(self.faq_dir), self._encoder(), self.kb_dir,
-                                               self.settings.index_type, self.settings.answer_signal)
+                                               self.settings.index_type, self.settings.answer_signal,
+                                               self.settings.reranker_config)
                     self.last_error = None
                 except Exception as exc:  # noqa: BLE001 - reported on the status endpoint, old index keeps serving
                     log.exception("KB rebuild failed")
-                    self.last_error = f"{exc.__class__.__name__}: {exc}"
+                    self.last_error = hide_paths(f"{exc.__class__.__name__}: {exc}")  # shown to trainers
                 finally:
                     self.building = False
 
@@ -170,6 +174,13 @@ class KbFiles:
         while (self.building or self._pending.is_set() or self._build_lock.locked()) and dt.datetime.now() < deadline:
             threading.Event().wait(0.05)
         return not self.building
+
+
+def keep_mode(candidate: Path, path: Path) -> None:
+    """Give a file about to replace ``path`` the mode ``path`` has (a new one: its folder's, without execute):
+    a temporary file is created 0600, and a workbench edit must not change who may read the KB."""
+    mode = path.stat().st_mode if path.exists() else path.parent.stat().st_mode & 0o666
+    os.chmod(candidate, stat.S_IMODE(mode))
 
 
 def _in_place(original: str, entry_id: str, item: Any, dumped: str) -> str:

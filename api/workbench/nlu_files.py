@@ -3,7 +3,10 @@ round-trip mode so comments, order and quoting stay as they were and the diff in
 
 Every edit is validated first with :mod:`bot.training_checks` (pure): an example under two intents or twice,
 empty or over-long examples, entity annotations that do not fall on jieba token boundaries (with the
-project's user dictionaries). Writes are atomic (temp file + rename); a refused edit writes nothing.
+project's user dictionaries); and with :mod:`api.workbench.input_checks`: no control characters or line
+separators (no line break at all in an example, synonym or lookup entry), response placeholders that are known
+slots. Each changed file is written beside the old one, read back the way Rasa reads it, and only then renamed
+over it, keeping its mode; a refused edit writes nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -22,6 +26,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from api.errors import NotFound, Refused
+from api.workbench.input_checks import all_text_problems, rasa_yaml_problems, template_problems
 from bot.training_checks import Example, bad_lengths, conflicting_examples, misaligned_annotations, normalise
 
 _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]+)\)|\{(?P<json>[^}]+)\})")
@@ -95,21 +100,38 @@ class NluFiles:
         return buffer.getvalue()
 
     @staticmethod
-    def _write(path: Path, text: str) -> None:
+    def _stage(path: Path, text: str) -> Path:
+        """``text`` written beside ``path`` with ``path``'s mode (a new file: its folder's, without execute)."""
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(tmp, path)
+        mode = path.stat().st_mode if path.exists() else path.parent.stat().st_mode & 0o666
+        os.chmod(tmp, stat.S_IMODE(mode))
+        return Path(tmp)
 
     def _save(self, docs: list[_Doc]) -> str:
-        """Write every changed document; returns the unified diff of all of them (for the audit log)."""
+        """Write every changed document; returns the unified diff of all of them (for the audit log). Each is
+        staged beside its file and read back as Rasa reads it; only when every one loads are they renamed into
+        place (NluEditError, and nothing changed, otherwise)."""
         diffs: list[str] = []
-        for doc in docs:
-            new = self._dump(doc)
-            if new != doc.original:
-                diffs += difflib.unified_diff(doc.original.splitlines(), new.splitlines(), str(doc.path.name),
-                                              str(doc.path.name), lineterm="", n=1)
-                self._write(doc.path, new)
+        staged: list[tuple[Path, Path]] = []
+        try:
+            for doc in docs:
+                new = self._dump(doc)
+                if new != doc.original:
+                    diffs += difflib.unified_diff(doc.original.splitlines(), new.splitlines(), str(doc.path.name),
+                                                  str(doc.path.name), lineterm="", n=1)
+                    staged.append((doc.path, self._stage(doc.path, new)))
+            problems = [p for path, tmp in staged
+                        for p in rasa_yaml_problems(path.name, tmp.read_text(encoding="utf-8"))]
+            if problems:
+                raise NluEditError(problems)
+            for path, tmp in staged:
+                os.replace(tmp, path)
+            staged = []
+        finally:
+            for _, tmp in staged:
+                tmp.unlink(missing_ok=True)
         return "\n".join(diffs)
 
     def _nlu_docs(self) -> Iterator[_Doc]:
@@ -165,6 +187,9 @@ class NluFiles:
 
     # ------------------------------------------------------------------ validation
     def check_new_examples(self, intent: str, lines: list[str]) -> list[Example]:
+        control = all_text_problems((f"例句「{line[:20]}」", line, False) for line in lines)
+        if control:
+            raise NluEditError(control)
         new = []
         for line in lines:
             text, spans = parse_annotated(line.strip())
@@ -209,11 +234,18 @@ class NluFiles:
                             return self._save([doc])
         raise NotFound(f"intent {intent} has no example '{line}'")
 
+    def _response_problems(self, domain: Any, text: str) -> list[str]:
+        """A response may span lines, but holds no control character and only known slots as placeholders."""
+        return all_text_problems([("回复", text, True)]) or template_problems(text, list(domain.get("slots") or {}))
+
     def set_response(self, intent: str, text: str) -> str:
         if not text.strip():
             raise NluEditError(["the response text is empty"])
         with self._lock:
             domain = self._load(self.domain_file)
+            problems = self._response_problems(domain.data, text.strip())
+            if problems:
+                raise NluEditError(problems)
             responses = domain.data.get("responses") or {}
             key = f"utter_{intent}"
             if key not in responses:
@@ -237,6 +269,9 @@ class NluFiles:
                 target.write_text('version: "3.1"\n# intents created in the trainer workbench\nnlu: []\n',
                                   encoding="utf-8")
             nlu, domain, rules = self._load(target), self._load(self.domain_file), self._load(self.rules_file)
+            problems = self._response_problems(domain.data, response.strip())
+            if problems:
+                raise NluEditError(problems)
             if not nlu.data.get("nlu"):
                 nlu.data["nlu"] = []
             block: dict[str, Any] = {"intent": name,
@@ -301,6 +336,9 @@ class NluFiles:
         value, synonym = value.strip(), synonym.strip()
         if not value or not synonym or value == synonym:
             raise NluEditError(["give a canonical value and a different synonym"])
+        control = all_text_problems([("同义词的标准值", value, False), ("同义词", synonym, False)])
+        if control:
+            raise NluEditError(control)
         return self._add_to_named_list(self.synonyms_file, "synonym", value, synonym, unique_across=True)
 
     @property
@@ -314,4 +352,7 @@ class NluFiles:
         name, entry = name.strip(), entry.strip()
         if not _INTENT_NAME.match(name) or not entry or len(entry) > 50:
             raise NluEditError(["give a lookup table name (lower-case) and an entry of 1-50 characters"])
+        control = all_text_problems([("查找表条目", entry, False)])
+        if control:
+            raise NluEditError(control)
         return self._add_to_named_list(self.lookups_file, "lookup", name, entry, unique_across=False)

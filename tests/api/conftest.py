@@ -22,6 +22,7 @@ class ScriptedRasa:
         self.down = False
         self.parsed: dict[str, Any] | None = None  # what /model/parse answers; None: unreachable
         self.parse_calls: list[str] = []
+        self.erased: list[str] = []  # Rasa conversations erased (deletion requests, retention)
 
     async def parse(self, text: str) -> dict[str, Any]:
         self.parse_calls.append(text)
@@ -44,6 +45,11 @@ class ScriptedRasa:
                            kb={"query": text, "action": "answer",
                                "candidates": [{"entry_id": "tp-029", "question": "水电费代扣", "score": 0.95}]})
         return BotTurn(texts=[(f"您说的是：{text}", [{"title": "转人工客服", "payload": "/human_handoff"}])])
+
+    async def erase_conversation(self, sender: str) -> None:
+        if self.down:
+            raise BotUnavailable("connection refused")
+        self.erased.append(sender)
 
     async def close(self) -> None:
         pass

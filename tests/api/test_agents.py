@@ -91,9 +91,10 @@ def test_going_offline_requeues_and_redispatches(client: TestClient) -> None:
 def test_agent_websocket_gets_assignments_and_customer_messages(client: TestClient) -> None:
     agent = Staff(client, "agent")
     agent.patch_me(status="online")
-    with client.websocket_connect(f"/api/v1/agent/ws?token={agent.token}") as ws:
+    with client.websocket_connect("/api/v1/agent/ws", subprotocols=["bankcs.v1", f"bearer.{agent.token}"]) as ws:
         c = Customer(client)
-        with client.websocket_connect(f"/api/v1/conversations/{c.id}/ws?token={c.token}") as cws:
+        with client.websocket_connect(f"/api/v1/conversations/{c.id}/ws",
+                                      subprotocols=["bankcs.v1", f"bearer.{c.token}"]) as cws:
             c.say("转人工")
             events = [ws.receive_json() for _ in range(2)]
             assert {"assigned", "queue"} >= {e["type"] for e in events}
@@ -168,10 +169,10 @@ def test_an_agent_whose_console_drops_is_requeued_after_the_grace_period(tmp_pat
         agent = Staff(client, "agent")
         agent.patch_me(status="online")
         c = Customer(client)
-        with client.websocket_connect(f"/api/v1/agent/ws?token={agent.token}"):
+        with client.websocket_connect("/api/v1/agent/ws", subprotocols=["bankcs.v1", f"bearer.{agent.token}"]):
             c.say("转人工")
             assert c.history()["state"] == "agent"
-        with client.websocket_connect(f"/api/v1/agent/ws?token={agent.token}"):
+        with client.websocket_connect("/api/v1/agent/ws", subprotocols=["bankcs.v1", f"bearer.{agent.token}"]):
             time.sleep(0.6)  # reconnected within the grace period: nothing changes
             assert c.history()["state"] == "agent"
         deadline = time.monotonic() + 5

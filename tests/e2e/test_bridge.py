@@ -52,14 +52,16 @@ def test_the_whole_handoff_journey(bot: Bot) -> None:
     """转人工 -> queued; an agent comes online and gets the chat over the WebSocket with the bot's context;
     they exchange messages; the agent closes; the survey; then the bot answers again."""
     from websockets.sync.client import connect
+    from websockets.typing import Subprotocol
 
     chat = Chat(bot)
     chat.say("信用卡年费怎么收")
     reply = chat.say("转人工客服")
     assert reply["state"] == "queued" and reply["queue_position"] == 1
     agent = staff(bot, "agent")
-    ws_url = bot.api_url.replace("http://", "ws://") + f"/api/v1/agent/ws?token={agent['Authorization'][7:]}"
-    with connect(ws_url, open_timeout=10) as ws:
+    ws_url = bot.api_url.replace("http://", "ws://") + "/api/v1/agent/ws"  # the token goes in the subprotocol
+    login = [Subprotocol("bankcs.v1"), Subprotocol(f"bearer.{agent['Authorization'][7:]}")]
+    with connect(ws_url, open_timeout=10, subprotocols=login) as ws:
         requests.patch(f"{bot.api_url}/api/v1/agent/me", json={"status": "online"}, headers=agent, timeout=10)
         try:
             event = json.loads(ws.recv(timeout=10))

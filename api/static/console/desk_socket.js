@@ -3,7 +3,7 @@
  * back to the login form instead of looping; after a loss it reloads what may have been missed. */
 
 import { byId } from '../shared/dom.js';
-import { reconnectingSocket, wsUrl } from '../shared/socket.js';
+import { bearerProtocols, reconnectingSocket, wsUrl } from '../shared/socket.js';
 import * as agentStatus from './agent_status.js';
 import * as chat from './chat.js';
 import * as conversations from './conversations.js';
@@ -15,7 +15,8 @@ import { showQueueLength } from './queue.js';
 const connStatus = byId('conn-status');
 
 const socket = reconnectingSocket({
-  url: () => wsUrl(API + '/agent/ws?token=' + encodeURIComponent(session.auth().token)),
+  url: () => wsUrl(API + '/agent/ws'),
+  protocols: () => bearerProtocols(session.auth().token),
   onEvent: handleEvent,
   onOpen(again) {
     setConn(true, '已连接');

@@ -8,6 +8,13 @@
 const BACKOFF_START_MS = 1000;
 const BACKOFF_MAX_MS = 15000;
 
+/* The login travels in the Sec-WebSocket-Protocol header, never in the URL (URLs end up in logs and
+ * history): the server picks 'bankcs.v1' and reads the token from 'bearer.<token>'. */
+export const SUBPROTOCOL = 'bankcs.v1';
+export function bearerProtocols(token) {
+  return [SUBPROTOCOL, 'bearer.' + token];
+}
+
 /* ws(s)://this host + path (the scheme follows the page's). */
 export function wsUrl(path) {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -18,7 +25,9 @@ function parseJson(text) {
   try { return JSON.parse(text); } catch (e) { return null; }
 }
 
-/* options.url()            the URL to open (read at each attempt: tokens change)
+/* options.url()            the URL to open (read at each attempt)
+ * options.protocols()      the subprotocols to offer, e.g. bearerProtocols(token) (read at each attempt:
+ *                          tokens change)
  * options.onEvent(ev)      a parsed JSON event (null for a frame that is not JSON)
  * options.onOpen(again)    open; again: after a loss (refresh what may have been missed)
  * options.onLost()         the socket dropped; a retry is scheduled
@@ -40,7 +49,7 @@ export function reconnectingSocket(options) {
     closeCurrent();
     let sock;
     try {
-      sock = new WebSocket(options.url());
+      sock = new WebSocket(options.url(), options.protocols ? options.protocols() : []);
     } catch (e) {
       dropped();
       return;

@@ -1,5 +1,6 @@
-/* Bulk import into the KB (CSV / TSV / XLSX): a dry run checks the file and lists its problems without
- * writing; an import writes all of it or nothing. */
+/* Bulk import into the KB (CSV / TSV / XLSX): a dry run checks the file and lists its problems, and what it
+ * would do to an existing area (entries removed, changed, added), without writing; an import writes all of it
+ * or nothing, and replacing entries of an existing area needs the trainer's confirmation. */
 
 import { clear, elements, h } from '../shared/dom.js';
 import { problemList, setBusy } from './forms.js';
@@ -27,7 +28,7 @@ export function init() {
 
 export function reset() { clear(el.kbImportResult); }
 
-function run(dryRun) {
+function run(dryRun, confirmed) {
   const file = el.kbFile.files && el.kbFile.files[0];
   clear(el.kbImportResult);
   el.kbImportResult.className = 'import-result';
@@ -40,7 +41,8 @@ function run(dryRun) {
   }
   const form = new FormData();
   form.append('file', file, file.name);
-  const path = T + '/kb/import?dry_run=' + (dryRun ? 'true' : 'false') + (area ? '&area=' + enc(area) : '');
+  const path = T + '/kb/import?dry_run=' + (dryRun ? 'true' : 'false') + (area ? '&area=' + enc(area) : '') +
+    (confirmed ? '&confirm=true' : '');
   setBusy(el.kbDryRun, true, dryRun ? '校验中…' : null);
   setBusy(el.kbImport, true, dryRun ? null : '导入中…');
   api('POST', path, form).then((res) => {
@@ -51,6 +53,10 @@ function run(dryRun) {
     }
   }, (err) => {
     if (err.status === 401) return;
+    if (err.status === 409 && !dryRun && window.confirm(err.detail + '\n\n确定要替换吗？')) {
+      run(false, true);
+      return;
+    }
     renderResult({ ok: false, entries: null, problems: [err.detail].concat(err.problems || []), written: false }, dryRun);
     toast.error(err);
   }).then(() => {
@@ -71,6 +77,15 @@ function renderResult(res, dryRun) {
   else head = (dryRun ? '校验未通过' : '导入失败，未写入任何内容') +
     (res.entries != null ? '（共解析 ' + res.entries + ' 条）' : '');
   el.kbImportResult.appendChild(h('div', 'result-head', head));
+  const diff = [['removed', '将删除'], ['changed', '将修改'], ['added', '将新增']]
+    .filter(([key]) => Array.isArray(res[key]) && res[key].length);
+  if (diff.length) {
+    el.kbImportResult.appendChild(h('div', 'muted small', (res.needs_confirmation && dryRun
+      ? '该来源已存在，导入将整体替换它（导入时需确认）：' : '对已有来源的改动：')));
+    diff.forEach(([key, label]) => el.kbImportResult.appendChild(
+      h('div', 'small', label + ' ' + res[key].length + ' 条：' + res[key].slice(0, 30).join('、') +
+        (res[key].length > 30 ? ' …' : ''))));
+  }
   const problems = Array.isArray(res.problems) ? res.problems : [];
   if (problems.length) {
     el.kbImportResult.appendChild(h('div', 'muted small', '问题（' + problems.length + '）：'));

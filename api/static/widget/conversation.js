@@ -6,7 +6,7 @@
 
 import { apiClient } from '../shared/api.js';
 import { throttle } from '../shared/dom.js';
-import { reconnectingSocket, wsUrl } from '../shared/socket.js';
+import { bearerProtocols, reconnectingSocket, wsUrl } from '../shared/socket.js';
 import { storedJson } from '../shared/storage.js';
 import * as messages from './messages.js';
 import { renderBanners, setConnBanner, toast } from './notices.js';
@@ -37,7 +37,8 @@ function isGone(err) {
 }
 
 const socket = reconnectingSocket({
-  url: () => wsUrl(API + convPath('/ws') + '?token=' + encodeURIComponent(conv.token)),
+  url: () => wsUrl(API + convPath('/ws')),
+  protocols: () => bearerProtocols(conv.token),
   onEvent: handleEvent,
   onOpen() {
     setConnBanner(false);

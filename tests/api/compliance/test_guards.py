@@ -31,7 +31,7 @@ def test_a_flooding_conversation_gets_429_with_retry_after(tmp_path: Path, rasa:
         assert [r.status_code for r in codes[:10]] == [200] * 10
         limited = codes[-1]
         assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
-        assert "conversation" in limited.json()["detail"]
+        assert "会话" in limited.json()["detail"]
         assert other.say("你好")["state"] == "bot"  # other customers are unaffected
 
 
@@ -46,7 +46,7 @@ def test_oversized_bodies_and_security_headers(client: TestClient) -> None:
     c = Customer(client)
     r = client.post(f"/api/v1/conversations/{c.id}/messages", content=b'{"text": "' + b"a" * 70_000 + b'"}',
                     headers={**c.auth, "Content-Type": "application/json"})
-    assert r.status_code == 413 and "larger" in r.json()["detail"]
+    assert r.status_code == 413 and "过大" in r.json()["detail"]
     page = client.get("/")
     assert page.status_code == 200 and "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Frame-Options"] == "DENY" and page.headers["X-Content-Type-Options"] == "nosniff"

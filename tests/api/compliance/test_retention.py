@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
 
 from fastapi.testclient import TestClient
 
-from api.compliance.retention import purge_expired
 from api.settings import Settings
 from tests.api.conftest import Customer, Staff
 
@@ -41,8 +41,8 @@ def test_retention_purge_erases_old_idle_conversations_only(client: TestClient, 
     with sqlite3.connect(settings.data_dir / "bridge" / "bridge.db") as db:
         db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?",
                    ((dt.datetime.now() - dt.timedelta(days=200)).isoformat(" "), old.id))
-    sessions = client.app.state.sessions  # type: ignore[attr-defined]
-    assert purge_expired(sessions, 180)["conversations"] == 1
+    retention = client.app.state.retention  # type: ignore[attr-defined]
+    assert asyncio.run(retention.purge_expired(180)).conversations == 1
     assert count(settings, "SELECT COUNT(*) FROM messages WHERE conversation_id = ?", old.id) == 0
     assert count(settings, "SELECT COUNT(*) FROM messages WHERE conversation_id = ?", recent.id) >= 2
-    assert purge_expired(sessions, 180)["conversations"] == 0  # idempotent
+    assert asyncio.run(retention.purge_expired(180)).conversations == 0  # idempotent

@@ -123,7 +123,8 @@ def test_kb_import_dry_run_names_bad_rows_and_writes_nothing(trainer_client: tup
     good = "id,question,answer\nq1,怎么开通网银,带身份证去网点\n".encode()
     r = client.post("/api/v1/trainer/kb/import?dry_run=false&area=batch", headers=trainer.auth,
                     files={"file": ("faq.csv", io.BytesIO(good), "text/csv")})
-    assert r.json() == {"ok": True, "entries": 1, "problems": [], "written": True}
+    assert r.json() == {"ok": True, "entries": 1, "problems": [], "written": True, "added": ["q1"], "removed": [],
+                        "changed": [], "needs_confirmation": False}
     assert (project / "faq" / "batch.yml").exists()
 
 
