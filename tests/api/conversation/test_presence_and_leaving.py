@@ -19,24 +19,14 @@ from api.conversation.presence import PresenceRules, presence
 from api.settings import Settings
 from api.store.models import Handoff
 from tests.api.conftest import Customer, ScriptedRasa, Staff
+from tests.api.conversation.recording import events_of, eventually, record_agent_events
 
 T0 = dt.datetime(2026, 12, 1, 9, 0)
 RULES = PresenceRules(away_s=30, abandon_s=120)
 
 
-def agent_socket(client: TestClient, staff: Staff) -> Any:
-    return client.websocket_connect("/api/v1/agent/ws", subprotocols=["bankcs.v1", f"bearer.{staff.token}"])
-
-
 def customer_socket(client: TestClient, c: Customer) -> Any:
     return client.websocket_connect(f"/api/v1/conversations/{c.id}/ws", subprotocols=["bankcs.v1", f"bearer.{c.token}"])
-
-
-def next_event(ws: Any, kind: str) -> dict[str, Any]:
-    while True:
-        event = ws.receive_json()
-        if event["type"] == kind:
-            return dict(event)
 
 
 @pytest.mark.parametrize("connected, silent_s, expected", [
@@ -57,13 +47,13 @@ def test_ending_a_chat_with_an_agent_tells_the_agent_at_once(client: TestClient)
     agent = Staff(client, "agent")
     agent.patch_me(status="online")
     c = Customer(client)
-    with agent_socket(client, agent) as ws:
-        c.say("转人工")
-        assert next_event(ws, "assigned")["conversation"]["id"] == c.id
-        ended = client.post(f"/api/v1/conversations/{c.id}/end", headers=c.auth)
-        assert ended.status_code == 200 and ended.json()["state"] == "closed"
-        assert next_event(ws, "customer_left") == {"type": "customer_left", "conversation_id": c.id}
-        assert "客户已结束会话" in next_event(ws, "message")["message"]["text"]
+    sent = record_agent_events(client)
+    c.say("转人工")
+    assert events_of(sent, "assigned")[0]["conversation"]["id"] == c.id
+    ended = client.post(f"/api/v1/conversations/{c.id}/end", headers=c.auth)
+    assert ended.status_code == 200 and ended.json()["state"] == "closed"
+    assert events_of(sent, "customer_left") == [{"type": "customer_left", "conversation_id": c.id}]
+    assert "客户已结束会话" in events_of(sent, "message")[-1]["message"]["text"]
     (mine,) = agent.get("/api/v1/agent/conversations")
     assert mine["id"] == c.id and mine["customer_left"] is True  # stays until the agent wraps up
     r = client.post(f"/api/v1/agent/conversations/{c.id}/messages", json={"text": "还在吗"}, headers=agent.auth)
@@ -96,11 +86,13 @@ def test_the_presence_dot_follows_the_customer_socket(client: TestClient) -> Non
     agent.patch_me(status="online")
     c = Customer(client)
     c.say("转人工")
-    with agent_socket(client, agent) as ws:
-        with customer_socket(client, c):
-            assert next_event(ws, "presence") == {"type": "presence", "conversation_id": c.id, "online": True}
-            assert agent.get("/api/v1/agent/conversations")[0]["customer_online"] is True
-        assert next_event(ws, "presence") == {"type": "presence", "conversation_id": c.id, "online": False}
+    sent = record_agent_events(client)
+    with customer_socket(client, c):
+        assert eventually(lambda: len(events_of(sent, "presence")) == 1)
+        assert events_of(sent, "presence") == [{"type": "presence", "conversation_id": c.id, "online": True}]
+        assert agent.get("/api/v1/agent/conversations")[0]["customer_online"] is True
+    assert eventually(lambda: len(events_of(sent, "presence")) == 2)
+    assert events_of(sent, "presence")[1] == {"type": "presence", "conversation_id": c.id, "online": False}
     assert agent.get("/api/v1/agent/conversations")[0]["customer_online"] is False
 
 

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.conversation.routing import AgentSlot, Waiting, dispatch
 from tests.api.conftest import Customer, Staff
+from tests.api.conversation.recording import events_of, record_agent_events
 
 T0 = dt.datetime(2026, 12, 1, 9, 0)
 
@@ -49,13 +50,13 @@ def test_a_skill_group_transfer_reaches_the_skilled_agent_and_leaves_the_sender_
     c = Customer(client)
     c.say("转人工")
     assert {x["id"] for x in agent.get("/api/v1/agent/conversations")} == {filler.id, c.id}
-    with client.websocket_connect("/api/v1/agent/ws", subprotocols=["bankcs.v1", f"bearer.{agent.token}"]) as ws:
-        status, summary = transfer(client, agent, c.id, skill_group="理财")
-        assert status == 200
-        event = ws.receive_json()
-        while event["type"] != "unassigned":
-            event = ws.receive_json()
-        assert event == {"type": "unassigned", "conversation_id": c.id}
+    sent = record_agent_events(client)
+    status, summary = transfer(client, agent, c.id, skill_group="理财")
+    assert status == 200
+    assert events_of(sent, "unassigned") == [{"type": "unassigned", "conversation_id": c.id}]
+    sender = {user_id for user_id, e in sent if e["type"] == "unassigned"}
+    receiver = {user_id for user_id, e in sent if e["type"] == "assigned"}
+    assert len(sender) == len(receiver) == 1 and sender != receiver  # out of the sender's list, into the boss's
     assert [x["id"] for x in boss.get("/api/v1/agent/conversations")] == [c.id]
     assert [x["id"] for x in agent.get("/api/v1/agent/conversations")] == [filler.id]
     assert "理财专席" in str(c.history())

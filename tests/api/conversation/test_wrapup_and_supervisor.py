@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from tests.api.conftest import Customer, ScriptedRasa, Staff
+from tests.api.conversation.recording import events_of, record_agent_events
 
 
 def close(client: TestClient, staff: Staff, conv_id: str, body: dict[str, Any] | None = None) -> Any:
@@ -64,13 +65,11 @@ def test_listen_in_whisper_and_take_over(client: TestClient) -> None:
     c.say("我的卡被冻结了")
     live = boss.get(f"/api/v1/agent/conversations/{c.id}")  # listen-in: the supervisor reads any live chat
     assert "我的卡被冻结了" in str(live["messages"])
-    with client.websocket_connect("/api/v1/agent/ws", subprotocols=["bankcs.v1", f"bearer.{agent.token}"]) as ws:
-        note = boss.post(f"/api/v1/supervisor/conversations/{c.id}/whisper", {"text": "先核实身份再解冻"})
-        assert note["from"] == "whisper"
-        event = ws.receive_json()
-        while event["type"] != "message":
-            event = ws.receive_json()
-        assert event["message"]["text"] == "先核实身份再解冻" and event["message"]["from"] == "whisper"
+    sent = record_agent_events(client)
+    note = boss.post(f"/api/v1/supervisor/conversations/{c.id}/whisper", {"text": "先核实身份再解冻"})
+    assert note["from"] == "whisper"
+    (event,) = events_of(sent, "message")  # to the serving agent only
+    assert event["message"]["text"] == "先核实身份再解冻" and event["message"]["from"] == "whisper"
     assert "先核实身份" in str(agent.get(f"/api/v1/agent/conversations/{c.id}")["messages"])
     assert "先核实身份" not in str(c.history())  # never the customer's
     r = client.post(f"/api/v1/supervisor/conversations/{c.id}/whisper", json={"text": "x"}, headers=agent.auth)
