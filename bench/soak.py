@@ -77,7 +77,8 @@ def agent(url: str, username: str, stop: threading.Event, served: list[int]) -> 
         try:
             for conv in call("GET", "/api/v1/agent/conversations") or []:
                 call("POST", f"/api/v1/agent/conversations/{conv['id']}/messages", {"text": "您好，已为您处理。"})
-                call("POST", f"/api/v1/agent/conversations/{conv['id']}/close")
+                call("POST", f"/api/v1/agent/conversations/{conv['id']}/close",  # with the 服务小结
+                     {"disposition": "resolved", "note": "soak"})
                 served.append(1)
         except OSError:
             pass

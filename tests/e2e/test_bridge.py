@@ -82,7 +82,8 @@ def test_the_whole_handoff_journey(bot: Bot) -> None:
             r = requests.post(f"{bot.api_url}/api/v1/agent/conversations/{chat.id}/messages",
                               json={"text": "刷卡满6次可免次年年费"}, headers=agent, timeout=10)
             assert r.status_code == 200
-            r = requests.post(f"{bot.api_url}/api/v1/agent/conversations/{chat.id}/close", headers=agent, timeout=10)
+            r = requests.post(f"{bot.api_url}/api/v1/agent/conversations/{chat.id}/close", headers=agent, timeout=10,
+                              json={"disposition": "resolved", "note": "年费减免已说明"})  # the 服务小结
             assert r.status_code == 200
         finally:
             requests.patch(f"{bot.api_url}/api/v1/agent/me", json={"status": "offline"}, headers=agent, timeout=10)
