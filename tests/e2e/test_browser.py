@@ -127,9 +127,13 @@ def test_customer_and_agent_in_real_browsers(bot: Bot, browser_factory) -> None:
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.from-agent"))
     shot(customer, "4-widget-agent")
     assert "我是人工客服" in customer.find_elements(By.CSS_SELECTOR, "#messages .msg.from-agent")[-1].text
-    assert "坐席小王" in customer.find_element(By.ID, "agent-banner").text
+    banner = customer.find_element(By.ID, "agent-banner").text  # the customer-facing name, not 坐席小王
+    assert "工号" in banner and "坐席小王" not in banner
 
-    agent.find_element(By.ID, "close-conv").click()
+    agent.find_element(By.ID, "close-conv").click()  # asks for the 服务小结 first
+    await_agent.until(ec.visibility_of_element_located((By.ID, "wrapup-dialog")))
+    agent.find_element(By.CSS_SELECTOR, "#wrapup-form input[value='resolved']").click()
+    agent.find_element(By.ID, "wrapup-submit").click()
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#messages .chip[data-payload^='/survey_nps']")) == 11)
     customer.find_element(By.CSS_SELECTOR, "#messages .chip[data-payload='/survey_nps{\"score\":9}']").click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .chip[data-payload^='/survey_csat']"))

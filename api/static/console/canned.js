@@ -11,6 +11,11 @@ let seq = 0;   // only the answer to the latest search is shown
 
 export function init() {
   el.cannedSearch.addEventListener('input', debounce(() => load(el.cannedSearch.value.trim()), SEARCH_DEBOUNCE_MS));
+  el.cannedSearch.addEventListener('keydown', (e) => {  // Enter searches now (no wait for the pause)
+    if (e.key !== 'Enter' || e.isComposing) return;
+    e.preventDefault();
+    load(el.cannedSearch.value.trim());
+  });
 }
 
 export function load(q) {

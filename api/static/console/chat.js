@@ -1,6 +1,6 @@
-/* The selected conversation (centre column): opening one, its header, transfer and close, the customer's
- * typing notice and messages that arrive for it. A detail answer for a conversation no longer selected is
- * dropped (selectSeq). */
+/* The selected conversation (centre column): opening one, its header (with the customer's presence dot),
+ * transfer and close (with the 服务小结), the customer's typing notice, leaving, and messages that arrive for
+ * it. A detail answer for a conversation no longer selected is dropped (selectSeq). */
 
 import { elements, fadingFlag, formatTime } from '../shared/dom.js';
 import * as agentStatus from './agent_status.js';
@@ -11,11 +11,13 @@ import { customerLabel, reasonLabel, shortId, STATE_LABELS } from './labels.js';
 import { api, convPath, toast } from './page.js';
 import * as reply from './reply.js';
 import * as transcript from './transcript.js';
+import * as wrapup from './wrapup.js';
 
 const CUSTOMER_TYPING_MS = 3000;
 
 const el = elements(['no-selection', 'conv-pane', 'conv-title', 'conv-meta', 'transfer-group', 'transfer-agent',
-  'transfer-submit', 'close-conv', 'customer-typing']);
+  'transfer-submit', 'close-conv', 'customer-typing', 'conv-presence', 'conv-left', 'left-note', 'reply',
+  'reply-send']);
 let selectSeq = 0;
 
 const customerTyping = fadingFlag(CUSTOMER_TYPING_MS, (on) => { el.customerTyping.hidden = !on; });
@@ -23,6 +25,7 @@ const customerTyping = fadingFlag(CUSTOMER_TYPING_MS, (on) => { el.customerTypin
 export function init() {
   conversations.init({ open: select, refresh: refreshSelected, deselect: clearSelection });
   reply.init();
+  wrapup.init();
   el.transferSubmit.addEventListener('click', transferSelected);
   el.closeConv.addEventListener('click', closeSelected);
   clearSelection();
@@ -55,9 +58,11 @@ export function refreshSelected() {
     const summary = Object.assign({}, conversations.get(id) || {}, detail);
     delete summary.messages;
     delete summary.handoff;
+    delete summary.context;
+    delete summary.earlier;
     conversations.remember(id, summary);
     renderHeader(detail);
-    handoffContext.render(detail.handoff, detail);
+    handoffContext.render(detail);
     transcript.appendMessages(detail.messages);
     kbSuggestions.load();
   }, (err) => {
@@ -82,6 +87,15 @@ function renderHeader(c) {
   if (!c) return;
   el.convTitle.textContent = customerLabel(c) + ' · 会话 #' + shortId(c.id);
   el.convTitle.title = '会话 ' + c.id;
+  const dot = conversations.presenceDot(c);
+  el.convPresence.className = dot.className;
+  el.convPresence.title = dot.title;
+  el.convPresence.setAttribute('aria-label', dot.title);
+  el.convLeft.hidden = !c.customer_left;
+  el.leftNote.hidden = !c.customer_left;
+  el.reply.disabled = !!c.customer_left;
+  el.transferSubmit.disabled = !!c.customer_left;
+  if (c.customer_left) el.replySend.disabled = true;
   const parts = [
     '技能组：' + (c.skill_group || '未分组'),
     '原因：' + reasonLabel(c.handoff_reason),
@@ -108,6 +122,18 @@ export function receive(id, msg) {
     conversations.addUnread(id);
   }
   conversations.updateLastMessage(id, msg);
+}
+
+/* The customer's widget opened or lost its socket. */
+export function presenceChanged(id, online) {
+  conversations.setCustomer(id, { customer_online: online });
+  if (id === conversations.selected()) renderHeader(conversations.get(id));
+}
+
+/* The customer ended the chat: nothing more reaches them; the agent wraps up. */
+export function customerLeft(id) {
+  conversations.setCustomer(id, { customer_left: true, customer_online: false });
+  if (id === conversations.selected()) renderHeader(conversations.get(id));
 }
 
 /* The customer of conversation id is typing (shown only for the selected one). */
@@ -141,10 +167,11 @@ function transferSelected() {
 function closeSelected() {
   const id = conversations.selected();
   if (id === null) return;
-  el.closeConv.disabled = true;
-  api('POST', convPath(id, '/close')).then(() => {
-    toast.show('会话已结束，已向客户发送满意度调查', 'ok');
-    conversations.remove(id);
-    agentStatus.load();
-  }, toast.error).then(() => { el.closeConv.disabled = false; });
+  const c = conversations.get(id) || { id };
+  wrapup.open(customerLabel(c) + ' · 会话 #' + shortId(id), (body) => api('POST', convPath(id, '/close'), body)
+    .then(() => {
+      toast.show(c.customer_left ? '会话已结束，服务小结已保存' : '会话已结束，已向客户发送满意度调查', 'ok');
+      conversations.remove(id);
+      agentStatus.load();
+    }));
 }

@@ -87,6 +87,14 @@ export function addUnread(id, minimum) {
   unread.set(id, minimum ? Math.max(minimum, count) : count + 1);
 }
 
+/* The customer's socket opened or closed (the presence dot), or they ended the chat. */
+export function setCustomer(id, changes) {
+  const c = convs.get(String(id));
+  if (!c) return;
+  Object.assign(c, changes);
+  render();
+}
+
 export function updateLastMessage(id, msg) {
   const c = convs.get(String(id));
   if (!c || !msg) return;
@@ -113,6 +121,17 @@ export function render() {
   document.title = total > 0 ? '(' + total + ') ' + BASE_TITLE : BASE_TITLE;
 }
 
+/* Green while the customer's widget is connected, grey otherwise. */
+export function presenceDot(c) {
+  const online = !!c.customer_online && !c.customer_left;
+  const dot = h('span', 'presence' + (online ? ' online' : ''));
+  const label = c.customer_left ? '客户已离开' : online ? '客户在线' : '客户离线';
+  dot.setAttribute('role', 'img');
+  dot.setAttribute('aria-label', label);
+  dot.title = label;
+  return dot;
+}
+
 function renderItem(c) {
   const id = String(c.id);
   const item = h('li', 'conv-item');
@@ -125,7 +144,11 @@ function renderItem(c) {
   item.setAttribute('aria-current', isSelected ? 'true' : 'false');
 
   const top = h('div', 'conv-item-top');
-  top.appendChild(h('span', 'conv-item-name', customerLabel(c)));
+  const name = h('span', 'conv-item-name');
+  name.appendChild(presenceDot(c));
+  name.appendChild(document.createTextNode(customerLabel(c)));
+  top.appendChild(name);
+  if (c.customer_left) item.classList.add('left');
   const count = unread.get(id) || 0;
   if (count > 0) {
     const badge = h('span', 'unread-badge', count > 99 ? '99+' : count);
@@ -138,6 +161,7 @@ function renderItem(c) {
   tags.appendChild(h('span', 'tag tag-skill', c.skill_group || '未分组'));
   tags.appendChild(h('span', 'tag tag-reason reason-' + (c.handoff_reason || 'none'), reasonLabel(c.handoff_reason)));
   if (c.state && c.state !== 'agent') tags.appendChild(h('span', 'tag', STATE_LABELS[c.state] || c.state));
+  if (c.customer_left) tags.appendChild(h('span', 'tag tag-left', '客户已离开'));
   item.appendChild(tags);
 
   const last = c.last_message;

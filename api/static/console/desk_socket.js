@@ -1,5 +1,5 @@
 /* The agent socket: conversations assigned to and taken from this agent, their messages and typing notices,
- * and the queue length. Before reconnecting it checks the login (GET /agent/me), so an expired session goes
+ * the customer's presence and leaving, and the queue length. Before reconnecting it checks the login (GET /agent/me), so an expired session goes
  * back to the login form instead of looping; after a loss it reloads what may have been missed. */
 
 import { byId } from '../shared/dom.js';
@@ -55,6 +55,8 @@ function handleEvent(ev) {
     case 'unassigned': onUnassigned(ev.conversation_id); break;
     case 'message': chat.receive(String(ev.conversation_id), ev.message); break;
     case 'typing': chat.customerIsTyping(String(ev.conversation_id)); break;
+    case 'presence': chat.presenceChanged(String(ev.conversation_id), ev.online === true); break;
+    case 'customer_left': onCustomerLeft(String(ev.conversation_id)); break;
     case 'queue':
       if (typeof ev.length === 'number') showQueueLength(ev.length);
       break;
@@ -71,6 +73,12 @@ function onAssigned(c) {
   if (isNew) toast.show('新会话接入：' + customerLabel(c) + '（' + (c.skill_group || '未分组') + '）', 'ok');
   if (id === conversations.selected()) chat.refreshSelected();
   agentStatus.load();
+}
+
+function onCustomerLeft(id) {
+  if (!conversations.has(id)) return;
+  chat.customerLeft(id);
+  toast.show(customerLabel(conversations.get(id)) + ' 已结束会话，请填写服务小结');
 }
 
 function onUnassigned(conversationId) {

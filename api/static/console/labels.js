@@ -10,9 +10,14 @@ const REASON_LABELS = {
   fraud_risk: '疑似诈骗',
   bot_request: '机器人转接'
 };
+/* What the bot's slots hold, as an agent reads them. */
+export const SLOT_LABELS = {
+  card_type: '卡种', card_last4: '卡号后四位', city: '城市', business: '业务', channel: '渠道', amount: '金额'
+};
 export const STATUS_LABELS = { online: '在线', away: '离开', offline: '离线' };
 export const STATE_LABELS = { bot: '机器人', queued: '排队中', agent: '人工服务中', closed: '已结束' };
-export const FROM_LABELS = { customer: '客户', bot: '机器人', agent: '坐席', system: '系统' };
+export const FROM_LABELS = { customer: '客户', bot: '机器人', agent: '坐席', system: '系统', whisper: '悄悄话' };
+export const DISPOSITION_LABELS = { resolved: '已解决', unresolved: '未解决', callback: '需回电', complaint: '投诉' };
 
 export function reasonLabel(reason) {
   if (!reason) return '—';

@@ -3,12 +3,14 @@
  *   agent_status.js   my status bar          conversations.js  my conversations (left)
  *   chat.js           the selected one       transcript.js, reply.js  its messages and the reply box
  *   handoff_context.js, kb_suggestions.js, canned.js  the right column
- *   leave_messages.js the 留言 tab           supervisor.js     the 监控 tab
+ *   leave_messages.js the 留言 tab           supervisor.js     the 监控 tab      audit.js  the 审计 tab
+ *   wrapup.js         the 服务小结 dialog     viewer.js         a conversation read-only (留言, listen-in)
  *   desk_socket.js    the agent socket       page.js           session, API client, toast */
 
 import { elements } from '../shared/dom.js';
 import { loginView, ROLE_LABELS } from '../shared/session.js';
 import * as agentStatus from './agent_status.js';
+import * as audit from './audit.js';
 import * as canned from './canned.js';
 import * as chat from './chat.js';
 import * as conversations from './conversations.js';
@@ -17,14 +19,16 @@ import * as leaveMessages from './leave_messages.js';
 import { session } from './page.js';
 import { showQueueLength } from './queue.js';
 import * as supervisor from './supervisor.js';
+import * as viewer from './viewer.js';
 
 const el = elements(['trainer-view', 'trainer-logout', 'workbench', 'tab-chats', 'tab-leave', 'tab-supervisor',
-  'chats-view', 'leave-view', 'supervisor', 'me-name', 'logout']);
+  'tab-audit', 'chats-view', 'leave-view', 'supervisor', 'audit-view', 'me-name', 'logout']);
 
 const TABS = {
   chats: [el.tabChats, el.chatsView],
   leave: [el.tabLeave, el.leaveView],
-  supervisor: [el.tabSupervisor, el.supervisor]
+  supervisor: [el.tabSupervisor, el.supervisor],
+  audit: [el.tabAudit, el.auditView]
 };
 
 function switchTab(name) {
@@ -35,6 +39,7 @@ function switchTab(name) {
     TABS[key][1].hidden = !on;
   });
   if (name === 'leave') leaveMessages.load();
+  if (name === 'audit') audit.load();
   if (name === 'supervisor') supervisor.start();
   else supervisor.stop();
 }
@@ -49,6 +54,7 @@ function enterApp(auth) {
   el.workbench.hidden = false;
   el.meName.textContent = (auth.display_name || auth.username) + '（' + (ROLE_LABELS[auth.role] || auth.role) + '）';
   el.tabSupervisor.hidden = auth.role !== 'supervisor';
+  el.tabAudit.hidden = auth.role !== 'supervisor';
   switchTab('chats');
   agentStatus.load();
   conversations.load();
@@ -65,6 +71,8 @@ function leaveApp() {
   chat.clearSelection();
   canned.reset();
   leaveMessages.reset();
+  audit.reset();
+  viewer.close();
   showQueueLength(null);
   conversations.render();
   el.workbench.hidden = true;
@@ -78,4 +86,6 @@ agentStatus.init();
 chat.init();
 canned.init();
 leaveMessages.init();
+audit.init();
+viewer.init({ onTakenOver: (summary) => { conversations.upsert(summary); agentStatus.load(); } });
 session.start(loginView(), { onEnter: enterApp, onLeave: leaveApp });

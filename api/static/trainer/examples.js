@@ -1,6 +1,7 @@
 /* The selected intent (centre pane of 意图): its example utterances (add, delete) and the bot's reply. */
 
 import { clear, elements, h } from '../shared/dom.js';
+import { intentName } from '../shared/intent_names.js';
 import { button, formRejected, hideFormError, setBusy, showFormError } from './forms.js';
 import { api, enc, T, toast } from './page.js';
 
@@ -38,7 +39,8 @@ export function show(shownDetail) {
   selected = detail.name;
   el.intentNone.hidden = true;
   el.intentPane.hidden = false;
-  el.intentTitle.textContent = detail.name;
+  const zh = intentName(detail.name);
+  el.intentTitle.textContent = zh && zh !== detail.name ? zh + '（' + detail.name + '）' : detail.name;
   el.intentFile.textContent = detail.file ? '文件：' + detail.file : '';
   render();
   el.responseInput.value = detail.response == null ? '' : detail.response;

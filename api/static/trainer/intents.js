@@ -1,7 +1,9 @@
 /* The intent list of the 意图 tab (filter, select, the new-intent form) and the intent pickers elsewhere
- * (select.intent-select, e.g. in 未解决问题). The selected intent's pane belongs to examples.js. */
+ * (select.intent-select, e.g. in 未解决问题). The selected intent's pane belongs to examples.js. Intents show
+ * their Chinese name beside the English one, the filter matches either, and Enter opens the first match. */
 
 import { clear, elements, h } from '../shared/dom.js';
+import { intentName } from '../shared/intent_names.js';
 import * as examples from './examples.js';
 import { formRejected, hideFormError, setBusy, showFormError } from './forms.js';
 import { lines } from './format.js';
@@ -27,6 +29,12 @@ export function init() {
     select(item.dataset.name);
   });
   el.intentFilter.addEventListener('input', render);
+  el.intentFilter.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || e.isComposing) return;
+    e.preventDefault();
+    const first = matching()[0];
+    if (first) select(first.name);
+  });
   el.intentsRefresh.addEventListener('click', () => {
     load();
     if (examples.selectedName()) select(examples.selectedName());
@@ -50,13 +58,18 @@ export function reset() {
   clear(el.intentList);
 }
 
+/* The intents the filter matches, by English or Chinese name. */
+function matching() {
+  const q = el.intentFilter.value.trim().toLowerCase();
+  return intents.filter((it) => !q || String(it.name).toLowerCase().indexOf(q) !== -1
+    || intentName(it.name).toLowerCase().indexOf(q) !== -1);
+}
+
 function render() {
   clear(el.intentList);
-  const q = el.intentFilter.value.trim().toLowerCase();
   const selected = examples.selectedName();
   let shown = 0;
-  intents.forEach((it) => {
-    if (q && String(it.name).toLowerCase().indexOf(q) === -1) return;
+  matching().forEach((it) => {
     shown += 1;
     const li = h('li', 'intent-item');
     li.dataset.name = it.name;
@@ -65,7 +78,9 @@ function render() {
     li.title = it.file ? '文件：' + it.file : String(it.name);
     if (it.name === selected) li.classList.add('selected');
     li.setAttribute('aria-current', it.name === selected ? 'true' : 'false');
+    const zh = intentName(it.name);
     li.appendChild(h('span', 'intent-name', it.name));
+    if (zh && zh !== it.name) li.appendChild(h('span', 'intent-zh', zh));
     const n = Number(it.examples) || 0;
     li.appendChild(h('span', 'intent-examples' + (n < 5 ? ' few' : ''), n + ' 条例句'));
     el.intentList.appendChild(li);
@@ -142,7 +157,8 @@ export function fillIntentSelect(sel) {
   intents.forEach((it) => {
     const opt = document.createElement('option');
     opt.value = it.name;
-    opt.textContent = it.name + '（' + (Number(it.examples) || 0) + '）';
+    const zh = intentName(it.name);
+    opt.textContent = (zh && zh !== it.name ? zh + ' ' : '') + it.name + '（' + (Number(it.examples) || 0) + '）';
     sel.appendChild(opt);
   });
   if (current) sel.value = current;

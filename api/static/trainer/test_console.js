@@ -2,6 +2,7 @@
  * entities and the KB decision with its candidates. An intent or KB entry opens in its own tab. */
 
 import { clear, elements, h } from '../shared/dom.js';
+import { intentName } from '../shared/intent_names.js';
 import { button, setBusy } from './forms.js';
 import { fixed, isNum, pct } from './format.js';
 import * as intents from './intents.js';
@@ -63,7 +64,9 @@ function renderIntents(res) {
   const t = table(['意图', ['置信度', 'col-bar'], ['', 'num']]);
   ranking.forEach((r) => {
     const tr = h('tr', r.name === top ? 'top' : null);
-    const link = button(r.name, 'btn-link test-intent-link', '打开该意图');
+    const zh = intentName(r.name);
+    const link = button(zh && zh !== r.name ? zh + '（' + r.name + '）' : r.name, 'btn-link test-intent-link',
+      '打开该意图');
     link.addEventListener('click', () => { tabs.show('intents'); intents.select(r.name); });
     cell(tr, '').appendChild(link);
     cell(tr, '', 'middle').appendChild(bar(r.confidence, r.name === top));

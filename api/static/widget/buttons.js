@@ -1,12 +1,14 @@
 /* The buttons a bot or system message carries: the NPS scale (0–10), the CSAT choices and other chips.
- * A survey answer locks its group until the server has it (and unlocks if sending failed). */
+ * A survey answer locks its group until the server has it (and unlocks if sending failed). Buttons act once:
+ * those whose step is over (buttons_expired from the server, or the customer has moved on since) are drawn
+ * disabled and never sent. */
 
 import { h } from '../shared/dom.js';
 
 function isNps(payload) { return typeof payload === 'string' && payload.indexOf('/survey_nps') === 0; }
 function isCsat(payload) { return typeof payload === 'string' && payload.indexOf('/survey_csat') === 0; }
 
-export function appendButtons(parent, buttons) {
+export function appendButtons(parent, buttons, expired) {
   if (!Array.isArray(buttons) || !buttons.length) return;
   const valid = buttons.filter((b) => b && typeof b.payload === 'string');
   const nps = valid.filter((b) => isNps(b.payload));
@@ -15,6 +17,16 @@ export function appendButtons(parent, buttons) {
   if (nps.length) parent.appendChild(renderNps(nps));
   if (csat.length) parent.appendChild(renderChipGroup(csat, 'chips chips-csat survey', '满意度评价'));
   if (other.length) parent.appendChild(renderChipGroup(other, 'chips', '可选操作'));
+  if (expired) expireChips(parent);
+}
+
+/* The step these chips belong to is over: inert from now on (a survey answer already chosen keeps its mark). */
+export function expireChips(root) {
+  root.querySelectorAll('.chip').forEach((c) => {
+    c.disabled = true;
+    c.classList.add('expired');
+    c.setAttribute('aria-disabled', 'true');
+  });
 }
 
 // next-action links (a 手机银行 deep link, the hotline): only https: and tel: with a plain number open; any
@@ -75,7 +87,7 @@ export function lockSurvey(group, chosen) {
 }
 
 export function unlockSurvey(group) {
-  group.querySelectorAll('.chip').forEach((c) => {
+  group.querySelectorAll('.chip:not(.expired)').forEach((c) => {
     c.disabled = false;
     c.classList.remove('selected');
     c.removeAttribute('aria-pressed');

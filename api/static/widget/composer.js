@@ -15,8 +15,11 @@ const QUICK_REPLIES = [
 ];
 
 const el = elements(['input', 'send', 'composer', 'char-count', 'quick-replies']);
+let onLeave = () => {};
 
-export function init() {
+/* hooks.onLeave(): the 留言 quick reply (opens the form). */
+export function init(hooks) {
+  onLeave = hooks.onLeave;
   el.input.maxLength = MAX_LEN;
   renderQuickReplies();
   el.quickReplies.addEventListener('click', (e) => {
@@ -51,7 +54,8 @@ function renderQuickReplies() {
 }
 
 function onQuickReply(btn) {
-  if (btn.dataset.payload) sendPayload(btn.dataset.payload, btn.textContent);
+  if (btn.dataset.payload === '/leave_message') onLeave();
+  else if (btn.dataset.payload) sendPayload(btn.dataset.payload, btn.textContent);
   else sendText(btn.dataset.text);
 }
 

@@ -1,6 +1,7 @@
 /* The customer's conversation: created once and kept in localStorage so a reload resumes it, its state
- * (bot, queued, agent, closed) and queue figures, sending, and the customer socket. Contract:
- * docs/bridge_api.md (customer API + customer WebSocket).
+ * (bot, queued, agent, closed) and queue figures, sending, the 留言 form, ending it, the customer socket and
+ * the connection banner (offline / reconnecting). Contract: docs/bridge_api.md (customer API + customer
+ * WebSocket).
  *
  * Every new conversation bumps `session`; an answer that arrives for an older one is dropped. */
 
@@ -20,6 +21,7 @@ const GONE_NOTICE = '会话已失效，已为您开启新会话';
 const saved = storedJson('localStorage', 'bankcs.widget.conversation');
 let conv = newConvState();
 let session = 0;
+let socketUp = false;   // the customer socket is open (the banner goes once it is)
 
 function newConvState() {
   return { id: null, token: null, state: 'bot', agentName: null, queuePos: null, queueWait: null };
@@ -41,10 +43,14 @@ const socket = reconnectingSocket({
   protocols: () => bearerProtocols(conv.token),
   onEvent: handleEvent,
   onOpen() {
+    socketUp = true;
     setConnBanner(false);
     syncMissed();
   },
-  onLost: () => setConnBanner(true),
+  onLost: () => {
+    socketUp = false;
+    setConnBanner(navigator.onLine === false ? 'offline' : 'reconnecting');
+  },
   // checks the conversation is still ours (and fills the gap) before reopening the socket
   check: () => syncMissed().then((result) => (result === 'gone' ? 'gone' : 'open')),
   onGone: () => resetConversation(GONE_NOTICE)
@@ -64,6 +70,7 @@ function loadSaved() {
 
 export function start() {
   renderBanners(conv);
+  if (navigator.onLine === false) setConnBanner('offline');
   const resumed = loadSaved();
   if (!resumed) return createConversation();
   conv.id = resumed.id;
@@ -102,6 +109,7 @@ function createConversation() {
 export function resetConversation(notice) {
   session += 1;
   socket.close();
+  socketUp = false;
   saved.forget();
   conv = newConvState();
   messages.reset();
@@ -112,9 +120,37 @@ export function resetConversation(notice) {
   return createConversation();
 }
 
+/* The device lost or regained its network: say so at once (the socket may take a while to notice). */
+window.addEventListener('offline', () => setConnBanner('offline'));
+window.addEventListener('online', () => { if (conv.id) setConnBanner(socketUp ? false : 'reconnecting'); });
+
+/* Ends the chat (after the confirmation): the server takes the customer out of the queue or tells the agent;
+ * then a fresh conversation starts. Offline, the server learns it from the socket's absence instead. */
+export function endConversation() {
+  if (!conv.id) return resetConversation();
+  return api('POST', convPath('/end')).catch(() => { /* reset anyway: the customer asked to leave */ })
+    .then(() => resetConversation());
+}
+
+/* The 留言 form: resolves to null once the server has it, else the text to show in the form. */
+export function leaveMessage(form) {
+  if (!conv.id) return Promise.resolve('正在连接客服，请稍候');
+  const mySession = session;
+  return api('POST', convPath('/leave-message'), form).then((data) => {
+    if (mySession === session) applyPayload(data);
+    return null;
+  }, (err) => {
+    if (isGone(err)) resetConversation(GONE_NOTICE);
+    return err.detail;
+  });
+}
+
 /* Applies a create/send/history answer: messages, state, queue figures. */
 function applyPayload(data) {
   if (!data) return;
+  const said = Array.isArray(data.messages) ? data.messages.filter((m) => m.from === 'customer') : [];
+  // the customer moved on: what was shown before their latest message is over (as the server marked it)
+  if (said.length) messages.expireBefore(Math.max(...said.map((m) => Number(m.id))));
   messages.addMessages(data.messages);
   if (typeof data.queue_position === 'number') conv.queuePos = data.queue_position;
   if (typeof data.estimated_wait_s === 'number') conv.queueWait = data.estimated_wait_s;
@@ -132,6 +168,11 @@ function setState(state, agentName) {
 /* ---------- sending ---------- */
 
 function postMessage(body, displayText) {
+  if (navigator.onLine === false) {
+    setConnBanner('offline');
+    toast.show('网络已断开，请恢复网络后再发送');
+    return Promise.resolve(false);
+  }
   if (!conv.id) {
     toast.show('正在连接客服，请稍候');
     return Promise.resolve(false);
@@ -148,7 +189,10 @@ function postMessage(body, displayText) {
     pending.remove();
     if (mySession !== session) return false;
     if (isGone(err)) resetConversation(GONE_NOTICE);
-    else toast.show(err.detail);
+    else {
+      if (err.status === 409 && body.payload) messages.expirePayload(body.payload);  // that step is over
+      toast.show(err.detail);
+    }
     return false;
   }).then((ok) => {
     if (mySession === session) typing.requestDone();
@@ -203,6 +247,7 @@ function handleEvent(ev) {
       if (ev.from !== 'customer') typing.showRemote();
       break;
     case 'state':
+      messages.expireBefore(Infinity);  // the conversation changed hands: the server expired every button
       setState(ev.state, ev.agent_name);
       break;
     case 'queue':

@@ -2,19 +2,28 @@
  *   conversation.js  the conversation, sending, the customer socket
  *   messages.js      the message list; buttons.js the chips and surveys in it
  *   composer.js      the input box and quick replies
- *   notices.js       banners and toast; typing.js the typing dots */
+ *   notices.js       banners and toast; typing.js the typing dots
+ *   dialogs.js       the 结束会话 confirmation and the 留言 form */
 
 import { elements } from '../shared/dom.js';
 import { lockSurvey, unlockSurvey } from './buttons.js';
 import * as composer from './composer.js';
-import { resetConversation, sendPayload, start } from './conversation.js';
+import { endConversation, leaveMessage, resetConversation, sendPayload, start } from './conversation.js';
+import * as dialogs from './dialogs.js';
 import * as messages from './messages.js';
 import * as typing from './typing.js';
 
 const el = elements(['messages', 'new-session', 'closed-restart', 'queue-leave']);
 
-/* A chip in a message: sends its payload; a survey answer locks its group unless sending fails. */
+const LEAVE = '/leave_message';
+
+/* A chip in a message: sends its payload (留言 opens the form); a survey answer locks its group unless sending
+ * fails. */
 function onChipClick(chip) {
+  if (chip.dataset.payload === LEAVE) {
+    dialogs.openLeaveForm();
+    return;
+  }
   const survey = chip.closest('.survey');
   if (survey) lockSurvey(survey, chip);
   sendPayload(chip.dataset.payload, chip.textContent).then((ok) => {
@@ -23,12 +32,13 @@ function onChipClick(chip) {
 }
 
 messages.init({ onReply: typing.hideRemote });
-composer.init();
+dialogs.init({ onEndConfirmed: endConversation, onLeaveSubmit: leaveMessage });
+composer.init({ onLeave: dialogs.openLeaveForm });
 el.messages.addEventListener('click', (e) => {
   const chip = e.target.closest('button.chip');
   if (chip && !chip.disabled && el.messages.contains(chip)) onChipClick(chip);
 });
-el.newSession.addEventListener('click', () => { resetConversation(); });
+el.newSession.addEventListener('click', () => { dialogs.confirmEnd(); });
 el.closedRestart.addEventListener('click', () => { resetConversation(); });
-el.queueLeave.addEventListener('click', () => { sendPayload('/leave_message', '留言'); });
+el.queueLeave.addEventListener('click', () => { dialogs.openLeaveForm(); });
 start();

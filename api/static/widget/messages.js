@@ -2,7 +2,7 @@
  * bubble of a message still in flight, and the retry notice when no conversation could be created. */
 
 import { formatTime, h, insertInOrder, nearBottom, sortedById } from '../shared/dom.js';
-import { appendButtons } from './buttons.js';
+import { appendButtons, expireChips } from './buttons.js';
 
 const FROM_KINDS = ['customer', 'bot', 'agent', 'system'];
 
@@ -27,6 +27,21 @@ export function reset() {
   rendered.clear();
   lastId = 0;
   box.textContent = '';
+}
+
+/* The customer moved on (their message id), or the conversation changed hands: every button shown before
+ * goes inert, as the server has marked it. */
+export function expireBefore(id) {
+  box.querySelectorAll('.msg[data-id]').forEach((row) => {
+    if (Number(row.dataset.id) < id) expireChips(row);
+  });
+}
+
+/* The server refused a click on this button (its step is over). */
+export function expirePayload(payload) {
+  box.querySelectorAll('.chip').forEach((chip) => {
+    if (chip.dataset.payload === payload) expireChips(chip.closest('.msg') || chip.parentNode);
+  });
 }
 
 export function addMessages(list) {
@@ -55,7 +70,7 @@ function renderMessage(m, id) {
   row.dataset.id = String(id);
   if (from === 'system') {
     row.appendChild(h('div', 'system-text', m.text || ''));
-    appendButtons(row, m.buttons);
+    appendButtons(row, m.buttons, m.buttons_expired);
     return row;
   }
   if (from === 'bot' || from === 'agent') {
@@ -66,7 +81,7 @@ function renderMessage(m, id) {
   const body = h('div', 'msg-body');
   if (from === 'agent') body.appendChild(h('div', 'msg-sender', m.agent_name || '人工客服'));
   if (m.text) body.appendChild(h('div', 'bubble', m.text));
-  appendButtons(body, m.buttons);
+  appendButtons(body, m.buttons, m.buttons_expired);
   const time = formatTime(m.created_at, true);
   if (time) body.appendChild(h('div', 'msg-time', time));
   row.appendChild(body);

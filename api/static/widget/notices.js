@@ -32,6 +32,15 @@ function queueText(conv) {
   return '正在为您转接人工客服，前面还有 ' + ahead + ' 位，预计等待约 ' + minutes + ' 分钟';
 }
 
-export function setConnBanner(visible) {
-  el.connBanner.hidden = !visible;
+const CONN_TEXT = {
+  offline: '网络已断开，请检查网络连接；恢复后将自动重连',
+  reconnecting: '连接已断开，正在重连…'
+};
+
+/* mode: 'offline' (the device has no network), 'reconnecting' (the socket dropped), or false (connected). */
+export function setConnBanner(mode) {
+  const text = CONN_TEXT[mode];
+  el.connBanner.hidden = !text;
+  if (text) el.connBanner.textContent = text;
+  el.connBanner.classList.toggle('offline', mode === 'offline');
 }
