@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import json
 import os
 import random
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -33,21 +33,41 @@ from typing import Any
 
 from harness import BENCH_DIR, ENV, RASA_VENV, ROOT, Servers, cpu_seconds, heldout_messages, prepare_workdir
 from mixed_traffic import MIX, NOT_PLAIN, long_tail, script
-from profile_stages import Stage, breakdown, top_functions
+from profile_stages import StageClock
 
-BRIDGE_TOTAL = Stage("bridge: whole request (FastAPI app)", ("fastapi/applications.py",), ("__call__",))
-BRIDGE_STAGES = [
-    Stage("guards (size, rate limits, headers)", ("api/compliance/guards.py",),
-          ("_refusal", "send_with_headers", "take")),
-    Stage("PII masking (common.pii)", ("common/pii.py",)),
-    Stage("sensitive-word filter", ("sensitive_words.py",)),
-    Stage("database (SQLAlchemy + SQLite)", ("sqlalchemy/",)),
-    Stage("Rasa client (HTTP, JSON; the wait is not CPU)", ("api/rasa_client.py",)),
-    Stage("WebSocket hub pushes", ("api/conversation/hub.py",)),
-    Stage("metrics", ("api/reports/",)),
-    Stage("validation / serialisation (pydantic, JSON)", ("pydantic", "fastapi/encoders.py", "fastapi/routing.py"),
-          ("serialize_response", "jsonable_encoder", "validate_python", "dumps", "loads", "validate")),
-]
+sys.path.insert(0, str(ROOT))  # the bridge and the KB run in this process
+
+BRIDGE_TOTAL = "bridge: whole request (the ASGI app, event-loop thread)"
+
+
+def instrument_bridge(clock: StageClock) -> None:
+    """Wrap the bridge's stage entry points; before ``api`` is imported, so names it imports from common.pii
+    are the wrapped ones."""
+    import fastapi.routing
+    import sqlalchemy.orm.session as orm
+    from starlette.responses import JSONResponse
+
+    import common.pii
+
+    clock.patch("PII masking (common.pii)", common.pii, "mask_pii", "mask_escaped", "mask_with_context",
+                "mask_data", "find_pii")
+    clock.patch("database (SQLAlchemy ORM + SQLite)", orm.Session, "execute", "scalars", "scalar", "get", "flush",
+                "commit", "rollback", "close", "merge", "refresh", "begin")
+    clock.patch("database (SQLAlchemy ORM + SQLite)", orm.SessionTransaction, "commit", "rollback", "close",
+                "__exit__")
+    clock.patch("response validation + JSON", fastapi.routing, "serialize_response")
+    clock.patch("response validation + JSON", JSONResponse, "render")
+    from api.compliance.guards import Guard
+    from api.compliance.sensitive_words import SensitiveWords
+    from api.conversation.hub import Hub
+    from api.rasa_client import RasaClient
+    from api.reports.prometheus import Registry
+
+    clock.patch("guards (size, rate limits, headers)", Guard, "_refusal")
+    clock.patch("sensitive-word filter", SensitiveWords, "find")
+    clock.patch("Rasa client (HTTP + JSON; the wait is not CPU)", RasaClient, "send")
+    clock.patch("WebSocket pushes", Hub, "to_customer", "to_agent", "to_all_agents")
+    clock.patch("metrics", Registry, "inc", "observe")
 
 
 def workload(conversations: int, intents: list[str], kb: list[str]) -> list[list[tuple[str, str]]]:
@@ -61,9 +81,12 @@ def workload(conversations: int, intents: list[str], kb: list[str]) -> list[list
 
 
 async def bridge_profile(servers: Servers, convs: list[list[tuple[str, str]]]) -> dict[str, Any]:
-    """Drive an in-process bridge (on the running Rasa) through the workload, profiling each message."""
+    """Drive an in-process bridge (on the running Rasa) through the workload: CPU per stage of the measured
+    messages, their wall time, the Rasa round trip, and the Rasa and action-server processes' CPU per path."""
     import httpx
 
+    clock = StageClock()
+    instrument_bridge(clock)
     from api.app import create_app
     from api.rasa_client import RasaClient
 
@@ -79,28 +102,37 @@ async def bridge_profile(servers: Servers, convs: list[list[tuple[str, str]]]) -
 
     RasaClient.send = timed_send  # type: ignore[method-assign]
     app = create_app()
+    total: list[float] = []
+
+    async def whole_app(scope: Any, receive: Any, send: Any) -> None:
+        started = time.thread_time()
+        await app(scope, receive, send)
+        if clock.enabled:
+            total.append((time.thread_time() - started) * 1000)
+
     pids = servers.service_pids()
-    profile = cProfile.Profile(time.process_time)
     wall: list[float] = []
+    process: list[float] = []  # the whole bridge process (threads too: sync dependencies run on a thread pool)
     cpu: dict[str, dict[str, list[float]]] = {"rasa": defaultdict(list), "actions": defaultdict(list)}
     async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://bridge") as client:
+            transport=httpx.ASGITransport(app=whole_app), base_url="http://bridge") as client:
         for round_ in ("warm-up", "measured"):
             for turns in convs:
+                clock.enabled = False
                 created = (await client.post("/api/v1/conversations", json={"channel": "web"})).json()
                 auth = {"Authorization": f"Bearer {created['token']}"}
                 for path, text in turns:
                     before = {name: cpu_seconds(pids[name]) for name in cpu}
-                    started = time.perf_counter()
-                    if round_ == "measured":
-                        profile.enable()
+                    started, started_cpu = time.perf_counter(), time.process_time()
+                    clock.enabled = round_ == "measured"
                     reply = await client.post(f"/api/v1/conversations/{created['id']}/messages", json={"text": text},
                                               headers=auth)
-                    profile.disable()
+                    clock.enabled = False
                     if reply.status_code != 200:
                         raise RuntimeError(f"bridge answered {reply.status_code}: {reply.text[:200]}")
                     if round_ == "measured":
                         wall.append((time.perf_counter() - started) * 1000)
+                        process.append((time.process_time() - started_cpu) * 1000)
                         time.sleep(0.05)  # let the action server's and Rasa's tails land in their counters
                         for name in cpu:
                             cpu[name][path].append((cpu_seconds(pids[name]) - before[name]) * 1000)
@@ -108,9 +140,12 @@ async def bridge_profile(servers: Servers, convs: list[list[tuple[str, str]]]) -
                 rasa_ms.clear()
     RasaClient.send = send  # type: ignore[method-assign]
     messages = len(wall)
+    app_ms = sum(total) / messages
+    stages = clock.ms_per(messages)
+    rest = ("rest: routing, dependencies, conversation logic, pydantic models",
+            max(0.0, app_ms - sum(ms for _, ms in stages)))
     return {"messages": messages, "wall_p50": statistics.median(wall), "rasa_wall_p50": statistics.median(rasa_ms),
-            "stages": breakdown(profile, BRIDGE_STAGES, BRIDGE_TOTAL, messages),
-            "top": top_functions(profile, Stage("all", ("",)), 12, messages),
+            "process_cpu_mean": statistics.mean(process), "stages": [(BRIDGE_TOTAL, app_ms), *stages, rest],
             "process_cpu": {name: {path: sum(v) / len(v) for path, v in by_path.items()} | {
                 "all": sum(sum(v) for v in by_path.values()) / messages} for name, by_path in cpu.items()}}
 
@@ -123,9 +158,11 @@ def rasa_profile(workdir: Path, servers: Servers, convs: list[list[tuple[str, st
     env = {**ENV, **servers.secrets, "DATA_DIR": str(workdir / "rasa-profile"),
            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{servers.actions_port}/webhook"}
     (workdir / "rasa-profile" / "rasa").mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(RASA_VENV / "python"), str(Path(__file__).with_name("rasa_cost.py")), "--model",
-                    str(workdir / "models" / "bot.tar.gz"), "--workload", str(spec), "--out", str(out)],
-                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run([str(RASA_VENV / "python"), str(Path(__file__).with_name("rasa_cost.py")), "--model",
+                           str(workdir / "models" / "bot.tar.gz"), "--workload", str(spec), "--out", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the Rasa profile failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return result
 
@@ -156,7 +193,9 @@ def print_report(bridge: dict[str, Any], rasa: dict[str, Any], kb: dict[str, flo
 
     print("\n| stage | CPU ms per message | note |\n|---|---|---|")
     for label, ms in bridge["stages"]:
-        row(label if label.startswith("bridge") else f"  {label}", ms)
+        row(label if label.startswith("bridge") else f"  {label}", ms, "event-loop thread" if label.startswith(
+            "bridge") else "")
+    row("bridge process, all threads", bridge["process_cpu_mean"], "incl. the load generator's client (in-process)")
     for name, label in (("rasa", "Rasa server process (/proc)"), ("actions", "action server process (/proc)")):
         by_path = bridge["process_cpu"][name]
         paths = ", ".join(f"{p} {v:.1f}" for p, v in by_path.items() if p != "all")
@@ -169,12 +208,6 @@ def print_report(bridge: dict[str, Any], rasa: dict[str, Any], kb: dict[str, flo
     row("KB lookup: encode + search + ranking (in-process, idle)", kb["cpu_mean"], f"wall p50 {kb['wall_p50']:.1f} ms")
     print(f"\nwall: bridge p50 {bridge['wall_p50']:.1f} ms per message, of which the Rasa round trip p50 "
           f"{bridge['rasa_wall_p50']:.1f} ms; Rasa in-process {rasa['wall_ms']:.1f} ms per message (mean)")
-    print("\nbridge's own top functions (own CPU ms per message):")
-    for label, ms in bridge["top"][:10]:
-        print(f"  {ms:6.2f}  {label}")
-    print("Rasa's top functions (own CPU ms per message):")
-    for label, ms in rasa["top"][:10]:
-        print(f"  {ms:6.2f}  {label}")
 
 
 def main() -> None:

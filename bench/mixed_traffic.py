@@ -11,8 +11,8 @@ conversation one of (weights in MIX):
               not cover: checked at start-up to reach the KB action), then another standard question;
   * form    - a multi-turn form (card loss, branch finder, transfer limit), three turns;
   * handoff - a standard question, then 转人工; an agent (over the agent WebSocket, as the console) takes the chat,
-              loads the KB suggestions, greets the customer; the customer answers, the agent closes, and the
-              customer skips the survey.
+              loads the KB suggestions, greets the customer; the customer answers, the agent closes (with the
+              服务小结), and the customer gives the survey's NPS score.
 Agents are online with capacity 5 and react to `assigned` and `message` events. The Rasa-direct run sends the
 bot's part of the same conversations to the REST webhook (a handoff ends at the handoff signal).
 
@@ -128,9 +128,17 @@ class Chat:
         return body if status == 200 else None
 
 
-def bridge_customer(url: str, k: int, deadline: float, stats: Stats, intents: list[str], kb: list[str]) -> None:
+def open_socket(url: str, path: str, token: str) -> Any:
+    """A bridge WebSocket, the token offered as a subprotocol (``bankcs.v1, bearer.<token>``; api/staff/sockets.py),
+    never in the URL."""
     from websockets.sync.client import connect
+    from websockets.typing import Subprotocol
 
+    return connect(url.replace("http://", "ws://") + path, open_timeout=30,
+                   subprotocols=[Subprotocol("bankcs.v1"), Subprotocol(f"bearer.{token}")])
+
+
+def bridge_customer(url: str, k: int, deadline: float, stats: Stats, intents: list[str], kb: list[str]) -> None:
     conn, rng = Connection(url), random.Random(k)
     while time.monotonic() < deadline:
         status, body = conn.post("/api/v1/conversations", {"channel": "web"})
@@ -146,20 +154,30 @@ def bridge_customer(url: str, k: int, deadline: float, stats: Stats, intents: li
                     break
                 chat.say(path, text)
             continue
-        ws_url = url.replace("http://", "ws://") + f"/api/v1/conversations/{chat.conv}/ws?token={chat.token}"
-        with connect(ws_url, open_timeout=30) as ws:
-            for path, text in script(kind, rng, intents, kb):
-                chat.say(path, text)
-            started = time.perf_counter()
-            if chat.say("handoff", "转人工") is None:
-                continue
-            greeted = wait_for(ws, lambda e: e["type"] == "message" and e["message"]["from"] == "agent", 60, stats)
-            stats.record("to_agent", greeted, (time.perf_counter() - started) * 1000)
-            if not greeted:
-                continue
-            chat.say("agent_msg", "好的，谢谢", bot=False)
-            if wait_for(ws, lambda e: e["type"] == "state" and e["state"] == "bot", 30, stats):
-                chat.say("survey", payload="/survey_skip")
+        try:
+            handoff(url, chat, script(kind, rng, intents, kb), stats)
+        except Exception as exc:  # noqa: BLE001 - a refused or dropped socket is an error, not the end of the run
+            stats.record("to_agent", False, 0)
+            print(f"customer {k}: handoff failed: {exc.__class__.__name__}: {exc}", flush=True)
+            time.sleep(0.5)
+
+
+def handoff(url: str, chat: Chat, before: list[tuple[str, str]], stats: Stats) -> None:
+    """A question, 转人工, the agent's greeting on the customer's socket, a reply to the agent, the agent closes,
+    the customer gives the NPS score."""
+    with open_socket(url, f"/api/v1/conversations/{chat.conv}/ws", chat.token) as ws:
+        for path, text in before:
+            chat.say(path, text)
+        started = time.perf_counter()
+        if chat.say("handoff", "转人工") is None:
+            return
+        greeted = wait_for(ws, lambda e: e["type"] == "message" and e["message"]["from"] == "agent", 60, stats)
+        stats.record("to_agent", greeted, (time.perf_counter() - started) * 1000)
+        if not greeted:
+            return
+        chat.say("agent_msg", "好的，谢谢", bot=False)
+        if wait_for(ws, lambda e: e["type"] == "state" and e["state"] == "bot", 30, stats):
+            chat.say("survey", "10")  # a typed NPS score (the survey's buttons would do the same)
 
 
 def wait_for(ws: Any, wanted: Any, timeout: float, stats: Stats) -> bool:
@@ -180,13 +198,11 @@ def wait_for(ws: Any, wanted: Any, timeout: float, stats: Stats) -> bool:
 
 def agent(url: str, username: str, stop: threading.Event, stats: Stats) -> None:
     """A console user: online, greets what is assigned (after loading KB suggestions), closes once answered."""
-    from websockets.sync.client import connect
-
     conn = Connection(url)
     _, body = conn.post("/api/v1/auth/login", {"username": username, "password": PASSWORD})
     token = body["token"]
     mine: set[str] = set()
-    with connect(url.replace("http://", "ws://") + f"/api/v1/agent/ws?token={token}", open_timeout=30) as ws:
+    with open_socket(url, "/api/v1/agent/ws", token) as ws:
         conn.request("PATCH", "/api/v1/agent/me", {"status": "online", "capacity": 5}, token)
         while not stop.is_set():
             try:
@@ -200,12 +216,24 @@ def agent(url: str, username: str, stop: threading.Event, stats: Stats) -> None:
                 conn.post(f"/api/v1/agent/conversations/{conv}/messages", {"text": GREETING}, token)
             elif event["type"] == "message" and event.get("conversation_id") in mine:
                 conv = event["conversation_id"]
-                status, _ = conn.post(f"/api/v1/agent/conversations/{conv}/close", {}, token)
+                status, reply = conn.post(f"/api/v1/agent/conversations/{conv}/close",  # with the 服务小结
+                                          {"disposition": "resolved", "note": "bench"}, token)
                 mine.discard(conv)
                 if status == 200:
                     with stats.lock:
                         stats.served += 1
+                else:
+                    stats.record("agent_close", False, 0)
+                    print(f"{username}: close refused ({status}): {str(reply)[:200]}", flush=True)
         conn.request("PATCH", "/api/v1/agent/me", {"status": "offline"}, token)
+
+
+def warm_agent_suggestions(url: str) -> None:
+    """The bridge loads its KB (for agents' suggestions) on first use: load it before measuring, as a bridge that
+    has served an agent already has."""
+    conn = Connection(url)
+    _, body = conn.post("/api/v1/auth/login", {"username": "agent0", "password": PASSWORD})
+    conn.request("GET", "/api/v1/agent/kb-suggestions?q=%E8%BD%AC%E8%B4%A6%E9%99%90%E9%A2%9D", None, body["token"])
 
 
 def rasa_customer(url: str, headers: dict[str, str], k: int, deadline: float, stats: Stats, intents: list[str],
@@ -340,6 +368,7 @@ def main() -> None:
         if not kb:
             raise SystemExit("no FAQ question reached the KB action: is the KB index built?")
         print(f"{len(intents)} standard questions, {len(kb)} long-tail questions that reach the KB", flush=True)
+        warm_agent_suggestions(servers.bridge_url)
         for clients in (int(c) for c in args.clients.split(",")):
             for target in args.targets.split(","):
                 print(f"{target}: {clients} customers for {args.seconds:.0f} s ...", flush=True)

@@ -1,72 +1,84 @@
-"""Rasa's share of a message, profiled in-process (run by bench/message_cost.py with the Rasa venv's Python):
-the model loaded as an Agent with the project's endpoints (the masking tracker store, the running action server),
-a fixed workload of conversations handled once to warm up, then again under cProfile with a CPU timer.
+"""Rasa's share of a message, measured in-process (run by bench/message_cost.py with the Rasa venv's Python): the
+model loaded as an Agent with the project's endpoints (the masking tracker store, the running action server), a
+fixed workload of conversations handled once to warm up, then again with a stage clock (bench/profile_stages.py):
+every graph node (the NLU components and the policies, one by one), the tracker store, the custom-action call,
+the response templates; the rest of the message is Rasa's processor itself.
 
     .venvs/rasa/bin/python bench/rasa_cost.py --model M --workload W.json --out OUT.json
 
-Prints nothing on success; writes {"messages", "wall_ms", "stages": [[label, ms per message]...], "top": ...}.
+Writes {"messages", "wall_ms", "stages": [[label, CPU ms per message], ...], "components": [...]}.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import json
 import os
-import pstats
 import time
 from pathlib import Path
 from typing import Any, Dict, List
 
-from profile_stages import Stage, breakdown, stage_seconds, top_functions
+from profile_stages import StageClock
 
 ROOT = Path(__file__).resolve().parent.parent
-TOTAL = Stage("Rasa: whole message (Agent.handle_text)", ("rasa/core/agent.py",), ("handle_text",))
-STAGES = [
-    Stage("NLU pipeline (tokenizer, featurizers, classifier, entities, guards)", ("rasa/core/processor.py",),
-          ("parse_message",)),
-    Stage("dialogue policies (rules, memoization, ensemble)", ("rasa/core/policies/",)),
-    Stage("tracker store: load + save, PII masking (SQLite)", ("bot/tracker_store.py", "rasa/core/tracker_store.py")),
-    Stage("custom action call, Rasa side (HTTP client, JSON)", ("rasa/utils/endpoints.py",)),
-    Stage("responses (NLG templates)", ("rasa/core/nlg/",)),
-]
+TOTAL = "Rasa: whole message (Agent.handle_text, event-loop thread)"
+POLICY_NODES = ("Policy", "select_prediction", "rule_only", "domain_provider", "tracker_to_")
 
 
-def components(profile: cProfile.Profile, messages: int) -> List[List[Any]]:
-    """Each NLU component's ``process``, ms per message (the pipeline's breakdown)."""
-    stats = pstats.Stats(profile)
-    raw: Dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
-    rows = []
-    for file, _, name in raw:
-        if name == "process" and ("/rasa/nlu/" in file or "/bot/" in file):
-            label = file.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
-            rows.append([label, stage_seconds(stats, Stage(label, (file,), ("process",))) * 1000 / max(1, messages)])
-    return sorted(rows, key=lambda r: -r[1])
+def node_label(node: Any, *_: Any) -> str:
+    name = str(getattr(node, "_node_name", "node"))
+    return f"{'policy' if any(p in name for p in POLICY_NODES) else 'NLU'} node {name}"
+
+
+def instrument(clock: StageClock) -> None:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+    from rasa.engine.graph import GraphNode
+
+    from bot.tracker_store import MaskingSQLTrackerStore
+
+    clock.patch(node_label, GraphNode, "__call__")
+    clock.patch("tracker store: load + save, PII masking (SQLite)", MaskingSQLTrackerStore, "save", "retrieve",
+                "retrieve_full_tracker")
+    clock.patch("custom action call, Rasa side (HTTP client, JSON)", RemoteAction, "run")
+    clock.patch("responses (NLG templates)", TemplatedNaturalLanguageGenerator, "generate")
 
 
 async def run(model: str, workload: List[List[str]]) -> Dict[str, Any]:
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
 
+    clock = StageClock()
+    instrument(clock)
+    clock.enabled = False
     agent = await load_agent(model_path=model, endpoints=AvailableEndpoints.read_endpoints(
         str(ROOT / "bot" / "endpoints.yml")))
     for i, conversation in enumerate(workload):  # warm-up: caches, first-call imports, SQLite pages
         for text in conversation:
             await agent.handle_text(text, sender_id=f"warm-{i}")
-    profile = cProfile.Profile(time.process_time)
-    messages, started = 0, time.perf_counter()
+    total, wall = 0.0, 0.0
+    messages = 0
     for i, conversation in enumerate(workload):
         for text in conversation:
-            profile.enable()
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            clock.enabled = True
             await agent.handle_text(text, sender_id=f"cost-{i}")
-            profile.disable()
+            clock.enabled = False
+            total += time.thread_time() - started_cpu
+            wall += time.perf_counter() - started
             messages += 1
-    wall_ms = (time.perf_counter() - started) * 1000 / messages
-    return {"messages": messages, "wall_ms": wall_ms,
-            "stages": [list(row) for row in breakdown(profile, STAGES, TOTAL, messages)],
-            "components": components(profile, messages),
-            "top": [list(row) for row in top_functions(profile, Stage("all", ("",)), 12, messages)]}
+    stages = clock.ms_per(messages)
+    nlu = [row for row in stages if row[0].startswith("NLU node")]
+    policies = [row for row in stages if row[0].startswith("policy node")]
+    others = [row for row in stages if row not in nlu and row not in policies]
+    total_ms = total * 1000 / messages
+    grouped = [(TOTAL, total_ms), ("NLU pipeline (graph nodes)", sum(ms for _, ms in nlu)),
+               ("dialogue policies (graph nodes)", sum(ms for _, ms in policies)), *others]
+    rest = max(0.0, total_ms - sum(ms for _, ms in grouped[1:]))
+    return {"messages": messages, "wall_ms": wall * 1000 / messages,
+            "stages": [list(row) for row in [*grouped, ("rest: Rasa's processor, events, locks", rest)]],
+            "components": [[label.split(" node ", 1)[1], ms] for label, ms in nlu + policies]}
 
 
 def main() -> None:
