@@ -11,9 +11,11 @@ budget degrades to lexical suggestions or the honest fallback instead of making 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
+import threading
 from functools import lru_cache
 from typing import Any, Dict, List
 
@@ -54,6 +56,20 @@ def budgeted_kb() -> BudgetedKb:
     budgeted = open_budgeted(lambda: kb_service())
     budgeted.warm()
     return budgeted
+
+
+_loading = threading.Lock()
+
+
+def _load_kb() -> BudgetedKb:
+    with _loading:  # one load, however many customers ask at once
+        return budgeted_kb()
+
+
+async def loaded_kb() -> BudgetedKb:
+    """The KB pool, loaded on a thread the first time: the action server's Sanic worker process starts without it,
+    and loading an index and its encoder takes seconds that must not stall other customers' actions."""
+    return await asyncio.to_thread(_load_kb)
 
 
 @lru_cache(maxsize=1)
@@ -125,7 +141,7 @@ class ActionKbFallback(Action):
     ) -> List[Dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
         intent, confidence = _intent(tracker)
-        timed: TimedLookup = await budgeted_kb().lookup(text, channel=_channel(tracker))
+        timed: TimedLookup = await (await loaded_kb()).lookup(text, channel=_channel(tracker))
         lookup = timed.lookup
         decision = lookup.decision
         context = kb_context(lookup, text, timed.path)
@@ -199,6 +215,7 @@ class ActionKbSelect(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
         entry_id = chosen_entry_id(tracker)
+        await loaded_kb()
         entry = selectable(kb_service().entry(entry_id) if entry_id else None, _channel(tracker))
         if entry is None:
             dispatcher.utter_message(response="utter_kb_select_unknown", buttons=[HANDOFF_BUTTON])

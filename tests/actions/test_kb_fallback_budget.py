@@ -4,7 +4,9 @@ and the miss is recorded for trainers like any other."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -70,3 +72,35 @@ def test_a_stalled_encoder_and_no_lexical_match_get_the_honest_apology(stalled: 
     assert messages[0]["response"] == "utter_default"
     assert messages[-1]["custom"]["kb"]["degraded"] == "lexical"
     assert [r.kind for r in stalled.recent()] == ["fallback"]
+
+
+def test_the_first_load_runs_on_a_thread_once_while_other_customers_are_served(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    loads: list[int] = []
+
+    @lru_cache(maxsize=1)  # as kb_fallback.budgeted_kb is
+    def slow_load() -> object:
+        loads.append(1)
+        time.sleep(0.2)  # an index and its encoder loading
+        return "the pool"
+
+    monkeypatch.setattr(kb_fallback, "budgeted_kb", slow_load)
+
+    async def scenario() -> tuple[list[object], int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        task = asyncio.create_task(ticker())
+        pools = await asyncio.gather(kb_fallback.loaded_kb(), kb_fallback.loaded_kb())
+        task.cancel()
+        return list(pools), ticks
+
+    pools, ticks = asyncio.run(scenario())
+    assert pools == ["the pool", "the pool"]
+    assert ticks >= 5  # the event loop kept running during the 0.2 s of loading
+    assert loads == [1]  # two customers at once, one load
