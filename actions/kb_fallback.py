@@ -109,16 +109,18 @@ def send_answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: KbEnt
     dispatcher.utter_message(response="utter_kb_ask_feedback", buttons=FEEDBACK_BUTTONS)
 
 
-def kb_context(lookup: Lookup, query: str, scorer: str = "dense") -> Dict[str, Any]:
+def kb_context(lookup: Lookup, query: str, scorer: str = "dense", elapsed_ms: float | None = None) -> Dict[str, Any]:
     """What the bridge shows an agent: the masked query, the decision, the calibrated probability that the best
     entry is right (None without a learned re-ranker; what the bot/KB arbitration reads), the candidates with
     cosine scores and probabilities (and, when the lookup ran over its time budget, which scorer stood in for
-    the encoder)."""
+    the encoder), and how long the lookup took (operations and benchmarks read it)."""
     context: Dict[str, Any] = {"query": mask_pii(query), "action": lookup.decision.action.value,
                                "confidence": None if lookup.confidence is None else round(lookup.confidence, 4),
                                "version": lookup.version, "candidates": [h.as_dict() for h in lookup.hits[:3]]}
     if scorer != "dense":
         context["degraded"] = scorer
+    if elapsed_ms is not None:
+        context["lookup_ms"] = round(elapsed_ms, 1)
     return {"kb": context}
 
 
@@ -144,7 +146,7 @@ class ActionKbFallback(Action):
         timed: TimedLookup = await (await loaded_kb()).lookup(text, channel=_channel(tracker))
         lookup = timed.lookup
         decision = lookup.decision
-        context = kb_context(lookup, text, timed.path)
+        context = kb_context(lookup, text, timed.path, timed.elapsed_ms)
         best = decision.best
 
         def record(kind: str) -> None:

@@ -1,10 +1,12 @@
 """Benchmark: mixed customer traffic through the bridge, with simulated agents, beside the same bot traffic sent
-straight to Rasa, at several concurrency levels, in one run.
+straight to Rasa, at several concurrency levels and think times, then during a KB rebuild, in one run.
 
-    .venvs/app/bin/python bench/mixed_traffic.py [--clients 1,50,200] [--seconds 30] [--agents 8]
+    .venvs/app/bin/python bench/mixed_traffic.py [--clients 1,50,200] [--think-ms 0,3000] [--seconds 30]
+        [--agents 8] [--rebuild-clients 50]
 
 Starts the real services (scripts/run_services.sh) in a fresh data directory and creates agent accounts. Each
-simulated customer holds one conversation after another, for a fixed time, no think time (closed loop), each
+simulated customer holds one conversation after another, for a fixed time, with no think time (closed loop:
+as many messages as the services serve) or an exponential think time between messages (``--think-ms``), each
 conversation one of (weights in MIX):
   * intent  - three standard questions (held-out utterances of intents with a plain answer);
   * kb      - a standard question, then a long-tail question answered from the KB (FAQ questions the NLU does
@@ -18,9 +20,13 @@ bot's part of the same conversations to the REST webhook (a handoff ends at the 
 
 Reported per target and concurrency: p50/p95/p99 per path (intent, kb, form, handoff = the 转人工 round trip,
 to_agent = from 转人工 until the agent's first reply reaches the customer's WebSocket, agent_msg = a message to
-the agent), errors, KB lookups answered by the lexical stand-in (kb_index.budget), and, checked against the bridge
-database, customer messages lost or duplicated, and agent replies received twice. Then the bridge's p50 overhead
-over Rasa-direct per bot path. Writes var/bench/mixed_traffic.json. The load generator runs on the same cores.
+the agent; the four bot paths together, with their mean and rate; the KB lookup's own time in the action server,
+from the KB context it returns), errors, KB lookups answered by the lexical stand-in (kb_index.budget), and,
+checked against the bridge database, customer messages lost or duplicated, and agent replies received twice.
+Then the bridge's p50 overhead over Rasa-direct per bot path. Under a closed loop past saturation, p50s compare
+queueing orders more than costs (Rasa alone serves some paths first), so the mean of all bot messages is printed
+too: by Little's law it is customers / throughput. Writes var/bench/mixed_traffic.json. The load generator runs
+on the same cores.
 """
 
 from __future__ import annotations
@@ -48,7 +54,8 @@ FORMS = (("我的银行卡丢了怎么办", "借记卡", "尾号1234"), ("附近
          ("我想调整转账限额", "手机银行", "20万"))
 NOT_PLAIN = (*HANDOFF_INTENTS, "card_report_loss", "branch_locator", "transfer_limit_change", "affirm", "deny",
              "inform", "kb_select", "kb_helpful", "kb_unhelpful", "nlu_fallback", "goodbye")
-PATHS = ("intent", "kb", "form", "handoff", "to_agent", "agent_msg")
+BOT_PATHS = ("intent", "kb", "form", "handoff")
+PATHS = (*BOT_PATHS, "to_agent", "agent_msg", "bot (all four paths)", "KB lookup in the action server")
 PASSWORD = "mixed-pass-1"
 GREETING = "您好，我是人工客服，请问有什么可以帮您？"
 
@@ -61,6 +68,7 @@ class Stats:
         self.sent: dict[str, list[str]] = defaultdict(list)  # conversation -> customer texts as the bridge stored them
         self.agent_replies: dict[int, int] = defaultdict(int)  # agent message id -> times a customer received it
         self.kb_degraded = self.kb_seen = self.served = 0
+        self.kb_lookup_ms: list[float] = []  # the action server's own lookup time (its KB context says it)
 
     def record(self, path: str, ok: bool, ms: float) -> None:
         with self.lock:
@@ -104,6 +112,12 @@ def script(kind: str, rng: random.Random, intents: list[str], kb: list[str]) -> 
     return [("intent", rng.choice(intents))]
 
 
+def think(rng: random.Random, mean_s: float, deadline: float) -> None:
+    """A customer reading and typing: exponential with mean ``mean_s`` (0: none, a closed loop)."""
+    if mean_s > 0:
+        time.sleep(max(0.0, min(rng.expovariate(1 / mean_s), deadline - time.monotonic())))
+
+
 def bot_replied(body: Any) -> bool:
     return isinstance(body, dict) and any(m["from"] in ("bot", "system") for m in body.get("messages", []))
 
@@ -138,7 +152,8 @@ def open_socket(url: str, path: str, token: str) -> Any:
                    subprotocols=[Subprotocol("bankcs.v1"), Subprotocol(f"bearer.{token}")])
 
 
-def bridge_customer(url: str, k: int, deadline: float, stats: Stats, intents: list[str], kb: list[str]) -> None:
+def bridge_customer(url: str, k: int, deadline: float, stats: Stats, intents: list[str], kb: list[str],
+                    think_s: float = 0.0) -> None:
     conn, rng = Connection(url), random.Random(k)
     while time.monotonic() < deadline:
         status, body = conn.post("/api/v1/conversations", {"channel": "web"})
@@ -153,6 +168,7 @@ def bridge_customer(url: str, k: int, deadline: float, stats: Stats, intents: li
                 if time.monotonic() >= deadline:
                     break
                 chat.say(path, text)
+                think(rng, think_s, deadline)
             continue
         try:
             handoff(url, chat, script(kind, rng, intents, kb), stats)
@@ -237,7 +253,7 @@ def warm_agent_suggestions(url: str) -> None:
 
 
 def rasa_customer(url: str, headers: dict[str, str], k: int, deadline: float, stats: Stats, intents: list[str],
-                  kb: list[str]) -> None:
+                  kb: list[str], think_s: float = 0.0) -> None:
     conn, rng, n = Connection(url, headers), random.Random(k), 0
     while time.monotonic() < deadline:
         n += 1
@@ -251,19 +267,21 @@ def rasa_customer(url: str, headers: dict[str, str], k: int, deadline: float, st
             status, body = conn.post("/webhooks/rest/webhook", {"sender": sender, "message": text})
             stats.record(path, status == 200 and bool(body), (time.perf_counter() - started) * 1000)
             kb_context = next((r["custom"]["kb"] for r in body or [] if "kb" in (r.get("custom") or {})), None)
-            if path == "kb" and kb_context is not None:
+            if kb_context is not None:
                 with stats.lock:
                     stats.kb_seen += 1
                     stats.kb_degraded += "degraded" in kb_context
+                    if "lookup_ms" in kb_context:
+                        stats.kb_lookup_ms.append(float(kb_context["lookup_ms"]))
+            think(rng, think_s, deadline)
 
 
-def bridge_kb_degraded(db_path: Path, since_id: int) -> tuple[int, int]:
-    """(KB lookups, degraded ones) the bridge stored after message ``since_id`` (the KB context is message meta)."""
+def bridge_kb_contexts(db_path: Path, since_id: int) -> list[dict[str, Any]]:
+    """The KB contexts the bridge stored after message ``since_id`` (message meta): one per KB lookup."""
     with sqlite3.connect(db_path) as db:
         metas = [json.loads(m) for (m,) in db.execute(
             "SELECT meta_json FROM messages WHERE id > ? AND meta_json IS NOT NULL", (since_id,))]
-    kb = [m["kb"] for m in metas if isinstance(m, dict) and isinstance(m.get("kb"), dict)]
-    return len(kb), sum("degraded" in c for c in kb)
+    return [m["kb"] for m in metas if isinstance(m, dict) and isinstance(m.get("kb"), dict)]
 
 
 def last_message_id(db_path: Path) -> int:
@@ -271,8 +289,42 @@ def last_message_id(db_path: Path) -> int:
         return int(db.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0])
 
 
+class Rebuilding:
+    """``python -m kb_index build`` in the services' data directory from an empty vector cache, restarted as it
+    ends (a trainer's KB edit; the action server hot-swaps each new version), until the block ends."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir, self.stop, self.builds = workdir, threading.Event(), 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            shutil.rmtree(self.workdir / "kb" / "cache", ignore_errors=True)
+            self.process = subprocess.Popen([sys.executable, "-m", "kb_index", "build"], cwd=ROOT,
+                                            env={**ENV, "DATA_DIR": str(self.workdir)},
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.process.wait()
+            self.builds += 1
+
+    def __enter__(self) -> Rebuilding:
+        self.thread.start()
+        time.sleep(3)  # the build is encoding before the customers start
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+        self.thread.join()
+
+
 def run_level(servers: Servers, workdir: Path, target: str, clients: int, seconds: float, agents: int,
-              intents: list[str], kb: list[str]) -> dict[str, Any]:
+              intents: list[str], kb: list[str], think_s: float = 0.0, rebuild: bool = False) -> dict[str, Any]:
+    if rebuild:
+        with Rebuilding(workdir) as rebuilding:
+            during = run_level(servers, workdir, target, clients, seconds, agents, intents, kb, think_s)
+        return {**during, "rebuilds_finished": rebuilding.builds}
     stats, stop = Stats(), threading.Event()
     deadline = time.monotonic() + seconds
     staff: list[threading.Thread] = []
@@ -284,27 +336,35 @@ def run_level(servers: Servers, workdir: Path, target: str, clients: int, second
         for t in staff:
             t.start()
         time.sleep(1)
-        threads = [threading.Thread(target=bridge_customer, args=(servers.bridge_url, k, deadline, stats, intents, kb))
+        threads = [threading.Thread(target=bridge_customer,
+                                    args=(servers.bridge_url, k, deadline, stats, intents, kb, think_s))
                    for k in range(clients)]
     else:
         threads = [threading.Thread(target=rasa_customer,
-                                    args=(servers.url, servers.rasa_headers, k, deadline, stats, intents, kb))
+                                    args=(servers.url, servers.rasa_headers, k, deadline, stats, intents, kb, think_s))
                    for k in range(clients)]
     elapsed = run_threads(threads)
     stop.set()
     for t in staff:
         t.join()
-    result: dict[str, Any] = {"elapsed_s": elapsed, "errors": dict(stats.errors), "paths": {}}
-    for path, values in stats.ms.items():
-        result["paths"][path] = {"n": len(values), "p50": statistics.median(values), "p95": percentile(values, 0.95),
-                                 "p99": percentile(values, 0.99)}
+    if target == "bridge":
+        contexts = bridge_kb_contexts(db, since)
+        stats.kb_seen, stats.kb_degraded = len(contexts), sum("degraded" in c for c in contexts)
+        stats.kb_lookup_ms = [float(c["lookup_ms"]) for c in contexts if "lookup_ms" in c]
+    series = {**stats.ms, "bot (all four paths)": [ms for p in BOT_PATHS for ms in stats.ms.get(p, [])],
+              "KB lookup in the action server": stats.kb_lookup_ms}
+    result: dict[str, Any] = {"elapsed_s": elapsed, "errors": dict(stats.errors), "paths": {},
+                              "bot_msg_per_s": len(series["bot (all four paths)"]) / elapsed,
+                              "kb_lookups": stats.kb_seen, "kb_degraded": stats.kb_degraded}
+    for path, values in series.items():
+        if values:
+            result["paths"][path] = {"n": len(values), "p50": statistics.median(values),
+                                     "mean": statistics.mean(values), "p95": percentile(values, 0.95),
+                                     "p99": percentile(values, 0.99)}
     if target == "bridge":
         result["lost"], result["duplicated"] = check_database(db, stats.sent)
         result["agent_reply_duplicates"] = sum(n - 1 for n in stats.agent_replies.values() if n > 1)
         result["served"] = stats.served
-        result["kb_lookups"], result["kb_degraded"] = bridge_kb_degraded(db, since)
-    else:
-        result["kb_lookups"], result["kb_degraded"] = stats.kb_seen, stats.kb_degraded
     return result
 
 
@@ -318,13 +378,19 @@ def print_tables(results: dict[str, dict[str, Any]]) -> None:
             p = results[name]["paths"].get(path)
             cells.append(f"{p['p50']:.0f} / {p['p95']:.0f} / {p['p99']:.0f} ({p['n']})" if p else "-")
         print(f"| {path} | " + " | ".join(cells) + " |")
-    for key, label in (("errors", "errors"), ("kb_degraded", "KB lookups degraded"), ("lost", "lost"),
+    for key, label in (("bot_msg_per_s", "bot messages / s"), ("bot_mean", "bot mean ms (Little: customers / rate)"),
+                       ("errors", "errors"), ("kb_degraded", "KB lookups degraded"), ("lost", "lost"),
                        ("duplicated", "duplicated"), ("agent_reply_duplicates", "agent replies received twice"),
                        ("served", "handoffs served")):
         cells = []
         for name in names:
             value = results[name].get(key)
-            if key == "errors":
+            if key == "bot_msg_per_s":
+                value = f"{value:.1f}"
+            elif key == "bot_mean":
+                bot = results[name]["paths"].get("bot (all four paths)")
+                value = f"{bot['mean']:.0f}" if bot else None
+            elif key == "errors":
                 value = sum(value.values()) if value else 0
             elif key == "kb_degraded":
                 value = f"{value} / {results[name]['kb_lookups']}"
@@ -338,11 +404,13 @@ def print_tables(results: dict[str, dict[str, Any]]) -> None:
         if not direct:
             continue
         parts = []
-        for path in ("intent", "kb", "form", "handoff"):
+        for path in (*BOT_PATHS, "bot (all four paths)"):
             b, r = results[name]["paths"].get(path), direct["paths"].get(path)
             if b and r:
                 parts.append(f"{path} {b['p50'] - r['p50']:+.0f} ms ({(b['p50'] / r['p50'] - 1) * 100:+.0f} %)")
-        print(f"bridge p50 over Rasa-direct, {name.split()[-1]}: " + ", ".join(parts))
+        b, r = results[name]["paths"].get("bot (all four paths)"), direct["paths"].get("bot (all four paths)")
+        mean = f"; mean {(b['mean'] / r['mean'] - 1) * 100:+.0f} %" if b and r else ""
+        print(f"bridge p50 over Rasa-direct, {name.removeprefix('bridge ')}: " + ", ".join(parts) + mean)
 
 
 def main() -> None:
@@ -351,6 +419,10 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--agents", type=int, default=8)
     ap.add_argument("--targets", default="rasa,bridge")
+    ap.add_argument("--rebuild-clients", type=int, default=50,
+                    help="then this many customers (with the last think time) during a KB rebuild; 0: skip")
+    ap.add_argument("--think-ms", default="0,3000", help="mean think time between a customer's messages (exponential); "
+                    "a list runs every level with each, e.g. 0,3000 (0: closed loop, as many messages as served)")
     args = ap.parse_args()
     intents = [m for m in heldout_messages(NOT_PLAIN) if not any(ch.isdigit() for ch in m)]
     workdir = BENCH_DIR / "mixed_traffic"
@@ -369,17 +441,28 @@ def main() -> None:
             raise SystemExit("no FAQ question reached the KB action: is the KB index built?")
         print(f"{len(intents)} standard questions, {len(kb)} long-tail questions that reach the KB", flush=True)
         warm_agent_suggestions(servers.bridge_url)
-        for clients in (int(c) for c in args.clients.split(",")):
+        for think_ms in (float(t) for t in args.think_ms.split(",")):
+            for clients in (int(c) for c in args.clients.split(",")):
+                for target in args.targets.split(","):
+                    name = f"{target} x{clients}" + (f" think {think_ms / 1000:g}s" if think_ms else "")
+                    print(f"{name}: {args.seconds:.0f} s ...", flush=True)
+                    results[name] = run_level(servers, workdir, target, clients, args.seconds, args.agents, intents,
+                                              kb, think_ms / 1000)
+        if args.rebuild_clients:
+            think_ms = float(args.think_ms.split(",")[-1])
             for target in args.targets.split(","):
-                print(f"{target}: {clients} customers for {args.seconds:.0f} s ...", flush=True)
-                results[f"{target} x{clients}"] = run_level(servers, workdir, target, clients, args.seconds,
-                                                            args.agents, intents, kb)
+                name = (f"{target} x{args.rebuild_clients}" + (f" think {think_ms / 1000:g}s" if think_ms else "")
+                        + " + KB rebuild")
+                print(f"{name}: {args.seconds:.0f} s ...", flush=True)
+                results[name] = run_level(servers, workdir, target, args.rebuild_clients, args.seconds, args.agents,
+                                          intents, kb, think_ms / 1000, rebuild=True)
     finally:
         servers.stop()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     (BENCH_DIR / "mixed_traffic.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     print_tables(results)
-    print(f"\nmix {MIX}; {args.seconds:.0f} s per run, closed loop; {args.agents} agents (capacity 5)")
+    print(f"\nmix {MIX}; {args.seconds:.0f} s per run; think time {args.think_ms} ms (0: closed loop); "
+          f"{args.agents} agents (capacity 5)")
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ def test_a_stalled_encoder_gets_lexical_suggestions_in_time(stalled: UnansweredS
     assert '/kb_select{"kb_entry":"card-loss"}' in [b["payload"] for b in messages[0]["buttons"]]
     context = messages[-1]["custom"]["kb"]
     assert context["degraded"] == "lexical" and context["action"] == "suggest"
+    assert BUDGET_MS <= context["lookup_ms"] < 500  # waited the budget, then the lexical scorer answered
     assert slots["kb_suggestions"][0] == "card-loss"
     assert [r.kind for r in stalled.recent()] == ["suggest"]
 

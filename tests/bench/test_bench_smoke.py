@@ -117,15 +117,17 @@ def test_lost_and_duplicated_messages_are_counted_against_what_was_sent(tmp_path
 
 
 def test_the_tables_print_from_results(capsys: pytest.CaptureFixture[str]) -> None:
-    path = {"n": 10, "p50": 100.0, "p95": 150.0, "p99": 200.0}
-    common = {"errors": {}, "kb_lookups": 4, "kb_degraded": 1}
-    results = {"rasa x1": {"paths": {"intent": path}, **common},
-               "bridge x1": {"paths": {"intent": {**path, "p50": 110.0}}, **common, "lost": 0, "duplicated": 0,
-                             "agent_reply_duplicates": 0, "served": 3}}
+    path = {"n": 10, "p50": 100.0, "mean": 120.0, "p95": 150.0, "p99": 200.0}
+    common = {"errors": {}, "kb_lookups": 4, "kb_degraded": 1, "bot_msg_per_s": 12.5}
+    results = {"rasa x1": {"paths": {"intent": path, "bot (all four paths)": path}, **common},
+               "bridge x1": {"paths": {"intent": {**path, "p50": 110.0},
+                                       "bot (all four paths)": {**path, "mean": 132.0}},
+                             **common, "lost": 0, "duplicated": 0, "agent_reply_duplicates": 0, "served": 3}}
     mixed_traffic.print_tables(results)
     out = capsys.readouterr().out
     assert "| intent | 100 / 150 / 200 (10) | 110 / 150 / 200 (10) |" in out
     assert "intent +10 ms (+10 %)" in out and "| KB lookups degraded | 1 / 4 | 1 / 4 |" in out
+    assert "| bot messages / s | 12.5 | 12.5 |" in out and "mean +10 %" in out
     bridge = {"stages": [("bridge: whole request (FastAPI app)", 5.0), ("database", 2.0)], "wall_p50": 30.0,
               "rasa_wall_p50": 20.0,
               "process_cpu": {"rasa": {"intent": 10.0, "all": 10.0}, "actions": {"kb": 20.0, "all": 5.0}},
@@ -177,7 +179,8 @@ def _services_ready() -> bool:
 def test_mixed_traffic_and_message_cost_run_for_seconds(tmp_path: Path) -> None:
     env = clean_env(BENCH_DIR=str(tmp_path))
     done = subprocess.run([sys.executable, str(BENCH / "mixed_traffic.py"), "--clients", "2", "--seconds", "3",
-                           "--agents", "1"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+                           "--agents", "1", "--think-ms", "0", "--rebuild-clients", "0"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     results: dict[str, Any] = json.loads((tmp_path / "mixed_traffic.json").read_text())
     assert set(results) == {"rasa x2", "bridge x2"}
