@@ -35,6 +35,7 @@ class User(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=3)
     skills_json: Mapped[str] = mapped_column(Text, default='["通用"]')
     public_name: Mapped[str | None] = mapped_column(String(32), nullable=True)  # what customers see (昵称)
+    team: Mapped[str | None] = mapped_column(String(32), nullable=True)  # an owner's team (feedback queue)
     last_assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -116,6 +117,11 @@ class Survey(Base):
     csat: Mapped[str | None] = mapped_column(String(8), nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16), default="agent")  # agent | bot | campaign (api/feedback/)
+    campaign_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    followup: Mapped[str | None] = mapped_column(Text, nullable=True)  # the follow-up question asked (band)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class LeaveMessage(Base):
@@ -192,4 +198,68 @@ class Flag(Base):
     term: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SurveyCampaign(Base):
+    """A themed NPS survey (专项NPS调查): its question, follow-ups by score band, target and sample rate."""
+    __tablename__ = "survey_campaigns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str] = mapped_column(Text)
+    followups_json: Mapped[str] = mapped_column(Text, default="{}")  # {"detractor": "...", "passive": ...}
+    target_json: Mapped[str] = mapped_column(Text, default="{}")  # {"channels": [], "skill_groups": [], ...}
+    sample_rate: Mapped[float] = mapped_column(Float, default=1.0)
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def followups(self) -> dict[str, str]:
+        return dict(json.loads(self.followups_json or "{}"))
+
+    @property
+    def target(self) -> dict[str, list[str]]:
+        return dict(json.loads(self.target_json or "{}"))
+
+
+class FeedbackItem(Base):
+    """A customer's opinion (survey comment, 不满意, complaint, 留言), masked, categorised and routed to an owner
+    team: open -> assigned -> replied -> closed (api/feedback/lifecycle.py)."""
+    __tablename__ = "feedback_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(16))  # survey_comment | csat | complaint | leave_message
+    source_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"),
+                                                        nullable=True, index=True)
+    text: Mapped[str] = mapped_column(Text)  # masked
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the NPS score, when from a survey
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    keywords_json: Mapped[str] = mapped_column(Text, default="[]")  # the keywords that chose the category
+    team: Mapped[str] = mapped_column(String(32), index=True)
+    skill_group: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    branch: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    first_reply_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    @property
+    def keywords(self) -> list[str]:
+        return list(json.loads(self.keywords_json or "[]"))
+
+
+class FeedbackReply(Base):
+    """An owner's reply to a feedback item, and how it reached the customer (message | callback_note | none)."""
+    __tablename__ = "feedback_replies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
