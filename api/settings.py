@@ -74,6 +74,11 @@ class Settings(CommonSettings):
     max_accuracy_drop: float = 0.02
     keep_models: int = 5
     kb_suggestions: bool = env("AGENT_KB_SUGGESTIONS", "kb_suggestions", True)
+    # the KPI reports (api/reports/kpis.py): 人工接通率 counts requests accepted within this many seconds; a 留言
+    # is called back on time within this many hours; days are cut at local midnight (UTC+8: no daylight saving)
+    report_connect_within_s: float = Field(default=60.0, gt=0)
+    report_callback_sla_h: float = Field(default=24.0, gt=0)
+    report_utc_offset_h: float = Field(default=8.0, ge=-12, le=14)
 
     @field_validator("cors_origins", "trusted_proxies", "internal_networks", mode="before")
     @classmethod
