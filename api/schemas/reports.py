@@ -1,0 +1,118 @@
+"""The reports API's bodies (role supervisor): the KPI report of a period with its trend, slices and the period
+before; the conversations behind a number; the KPI definitions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Granularity = Literal["day", "week", "month"]
+
+
+class KpiSet(BaseModel):
+    """Every KPI of one period and slice (api/reports/kpis.py); rates in %, None when there is nothing to rate."""
+    conversations: int
+    messages: int
+    bot_self_service_rate: float | None
+    kb_lookups: int
+    kb_answer_rate: float | None
+    kb_suggest_rate: float | None
+    kb_fallback_rate: float | None
+    handoff_requests: int
+    out_of_hours_requests: int
+    connect_rate: float | None
+    avg_wait_s: float | None
+    p90_wait_s: float | None
+    abandon_rate: float | None
+    avg_handle_s: float | None
+    leave_messages: int
+    callback_sla_rate: float | None
+    csat_answers: int
+    satisfaction_rate: float | None
+    nps: float | None
+    nps_answers: int
+    complaints: int
+    complaint_rate: float | None
+    sensitive_hits: int
+
+
+class KpiDefinition(BaseModel):
+    key: str
+    label: str
+    unit: Literal["count", "percent", "seconds", "score"]
+    formula: str
+
+
+class SeriesPoint(BaseModel):
+    bucket: str  # 2026-11-05 | 2026-W45 | 2026-11
+    start: str
+    end: str
+    kpis: KpiSet
+
+
+class Slice(BaseModel):
+    key: str  # a channel, skill group or agent
+    kpis: KpiSet
+
+
+class NpsDistribution(BaseModel):
+    counts: list[int] = Field(description="answers per score, index 0..10")
+    answers: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: float | None
+
+
+class ReportFilters(BaseModel):
+    channel: str | None = None
+    skill_group: str | None = None
+    agent: str | None = None
+
+
+class FilterOptions(BaseModel):
+    channels: list[str]
+    skill_groups: list[str]
+    agents: list[str]
+
+
+class KpiReport(BaseModel):
+    start: str
+    end: str
+    granularity: Granularity
+    filters: ReportFilters
+    previous_start: str
+    previous_end: str
+    current: KpiSet
+    previous: KpiSet
+    change: dict[str, float | None] = Field(description="current − previous (percentage points for rates)")
+    series: list[SeriesPoint]
+    by_channel: list[Slice]
+    by_skill_group: list[Slice]
+    by_agent: list[Slice]
+    handoffs_by_reason: dict[str, int]
+    nps_distribution: NpsDistribution
+    options: FilterOptions
+    connect_within_s: float
+    callback_sla_h: float
+    definitions: list[KpiDefinition]
+
+
+class DrillItem(BaseModel):
+    conversation_id: str
+    at: str  # local time of the first fact in this conversation
+    channel: str
+    skill_group: str
+    agent: str
+    facts: int  # how many of the counted facts are in this conversation
+    detail: str  # e.g. the handoff reason and wait, the NPS score
+
+
+class DrillDown(BaseModel):
+    kpi: str
+    label: str
+    start: str
+    end: str
+    count: int  # facts counted (what the dashboard shows for a count KPI, or the rate's numerator)
+    conversations: list[DrillItem]
