@@ -31,9 +31,13 @@ from api.compliance.sensitive_words import SensitiveWords, WordListError
 from api.conversation.hub import Hub
 from api.conversation.service import ChatService
 from api.errors import BridgeStartupError, ServiceError
+from api.feedback.config import FeedbackConfigError
+from api.feedback.config import load_config as load_feedback_config
 from api.rasa_client import RasaClient
 from api.reports.prometheus import Registry
 from api.routes import agent, auth, customer, metrics, supervisor, trainer_kb, trainer_models, trainer_nlu
+from api.routes import campaigns as campaign_routes
+from api.routes import feedback as feedback_routes
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.events import SOCKETS, event_schemas
 from api.schemas.validation import problems_in_chinese
@@ -53,6 +57,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 ROUTERS = (customer.router, trainer_nlu.router, trainer_kb.router, trainer_models.router, auth.router,
            agent.router, supervisor.router)  # JSON APIs, sharing the error answers; metrics.router is text
+ROUTERS += (campaign_routes.router, feedback_routes.router)  # the NPS programme and the feedback loop
 
 
 def _institution_loader(domain: Path) -> Callable[[], Institution | None]:
@@ -181,6 +186,10 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     except WordListError as exc:
         raise BridgeStartupError(str(exc)) from exc
     service = ChatService(settings, sessions, rasa_client, Hub(), Registry(), words)
+    try:
+        load_feedback_config(settings.feedback_file)  # a broken categories file stops the start, named
+    except FeedbackConfigError as exc:
+        raise BridgeStartupError(str(exc)) from exc
     limits = EdgeLimits.create(settings.rate_ip_per_min, settings.rate_conversation_per_min,
                                settings.token_guesses_per_min, settings.ws_max_per_address,
                                settings.login_failures_per_user, settings.login_failures_per_address,
@@ -245,6 +254,10 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     @app.get("/trainer", include_in_schema=False)
     async def trainer_page() -> FileResponse:
         return FileResponse(STATIC / "trainer.html")
+
+    @app.get("/feedback", include_in_schema=False)
+    async def feedback_page() -> FileResponse:
+        return FileResponse(STATIC / "feedback.html")
 
     @app.get("/console", include_in_schema=False)
     async def console() -> FileResponse:

@@ -74,6 +74,11 @@ class Settings(CommonSettings):
     max_accuracy_drop: float = 0.02
     keep_models: int = 5
     kb_suggestions: bool = env("AGENT_KB_SUGGESTIONS", "kb_suggestions", True)
+    # the NPS programme and the feedback loop (api/feedback/): the share of bot-only chats asked the survey when
+    # the customer ends them, the days a customer is not asked again, and the categories/routing file
+    nps_bot_sample_rate: float = Field(default=0.0, ge=0, le=1)  # off unless set (e.g. 0.2)
+    nps_quiet_days: float = Field(default=30, ge=0)
+    feedback_file: Path = ROOT / "api" / "feedback" / "categories.yml"
     # the KPI reports (api/reports/kpis.py): 人工接通率 counts requests accepted within this many seconds; a 留言
     # is called back on time within this many hours; days are cut at local midnight (UTC+8: no daylight saving)
     report_connect_within_s: float = Field(default=60.0, gt=0)

@@ -138,9 +138,13 @@ class Desk:
                 self.queue.end_handoff(db, conv, "customer_left" if left else "served")
                 handoff = db.scalars(select(Handoff).where(Handoff.conversation_id == conv.id)
                                      .order_by(Handoff.id.desc())).first()
-                db.add(WrapUp(conversation_id=conv.id, handoff_id=handoff.id if handoff else None,
-                              agent_id=conv.agent_id, disposition=disposition, note=mask_pii(note.strip())[:1000],
-                              customer_left=left, created_at=self.ctx.now()))
+                wrapup = WrapUp(conversation_id=conv.id, handoff_id=handoff.id if handoff else None,
+                                agent_id=conv.agent_id, disposition=disposition, note=mask_pii(note.strip())[:1000],
+                                customer_left=left, created_at=self.ctx.now())
+                db.add(wrapup)
+                if disposition == "complaint":  # a complaint is an opinion for its owner team (意见建议闭环)
+                    db.flush()
+                    self.steps.survey.intake.complaint(db, wrapup, conv, self.ctx.now())
                 audit(db, agent.username, "close_conversation", conv.id, disposition=disposition)
                 self.ctx.metrics.inc("bridge_wrapups_total", disposition=disposition)
                 if left:

@@ -1,7 +1,9 @@
-"""The steps the bridge runs itself, without the bot: the survey after a human served the customer (NPS, then
-CSAT, then an optional comment) and the 留言 (a callback request). ``conv.stage`` names the step a
-conversation is in; :meth:`Steps.handle` looks the stage up in a table from stage to handler. A handler returns
-False when the message is not an answer to its step: the step ends and the message goes on to the bot.
+"""The steps the bridge runs itself, without the bot: the survey (``survey.SurveySteps``: after a human served
+the customer or after a bot-only chat the customer ended; NPS, then CSAT, then an optional comment, or a themed
+campaign's question and follow-up) and the 留言 (a callback request, which also becomes a feedback item).
+``conv.stage`` names the step a conversation is in; :meth:`Steps.handle` looks the stage up in a table from
+stage to handler. A handler returns False when the message is not an answer to its step: the step ends and the
+message goes on to the bot.
 
 A 留言 comes from the widget's form (number, preferred time, question; :meth:`Steps.record_leave`) or, from a
 client without the form, as one text message after 留言. Either way the callback number is stored twice: masked
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.conversation import texts
@@ -19,9 +22,10 @@ from api.conversation.callback_numbers import CallbackNumber, CallbackNumberErro
 from api.conversation.context import Context
 from api.conversation.events import Outbox
 from api.conversation.queue import HandoffQueue
+from api.conversation.survey import SurveySteps
 from api.conversation.transcript import Transcript
 from api.schemas.events import LeaveMessageLeft
-from api.store.models import Conversation, LeaveMessage, Message, Survey
+from api.store.models import Conversation, Handoff, LeaveMessage, Message, Survey
 from common.pii import find_pii, mask_pii
 
 
@@ -46,12 +50,8 @@ class Steps:
         self.ctx = ctx
         self.transcript = transcript
         self.queue = queue
-        self._steps: dict[str, Step] = {
-            "leave": self._leave,
-            "survey_nps": self._survey_step(self._nps),
-            "survey_csat": self._survey_step(self._csat),
-            "survey_comment": self._survey_step(self._comment),
-        }
+        self.survey = SurveySteps(ctx, transcript)
+        self._steps: dict[str, Step] = {"leave": self._leave, **self.survey.stages(self._survey_step)}
 
     def handle(self, said: Said) -> bool:
         """Run the conversation's current step on the message; False when it is not for a step."""
@@ -70,8 +70,7 @@ class Steps:
                 said.conv.stage = None
                 return False
             if said.raw == texts.SURVEY_SKIP:
-                said.conv.stage = None
-                self._say(said, texts.SURVEY_THANKS)
+                self.survey.finish(said, survey)
                 return True
             if answer(said, survey):
                 return True
@@ -109,11 +108,14 @@ class Steps:
         """Store a 留言 (the number masked and encrypted), take the customer out of the queue if they were
         waiting, thank them and tell the consoles."""
         conv = said.conv
-        said.db.add(LeaveMessage(conversation_id=conv.id, customer_id=conv.customer_id,
-                                 callback_number=number.masked if number else None,
-                                 callback_number_enc=self.ctx.cipher.encrypt(number.number) if number else None,
-                                 preferred_time=preferred_time, text=mask_pii(text)[:1000], status="open",
-                                 attempts=0, created_at=self.ctx.now()))
+        leave = LeaveMessage(conversation_id=conv.id, customer_id=conv.customer_id,
+                             callback_number=number.masked if number else None,
+                             callback_number_enc=self.ctx.cipher.encrypt(number.number) if number else None,
+                             preferred_time=preferred_time, text=mask_pii(text)[:1000], status="open",
+                             attempts=0, created_at=self.ctx.now())
+        said.db.add(leave)
+        said.db.flush()
+        self.survey.intake.leave_message(said.db, leave, conv, self.ctx.now())
         if conv.state == "queued":
             self.queue.leave_queue(said.db, conv, "left_message")
             conv.session_no += 1
@@ -126,38 +128,22 @@ class Steps:
     # ------------------------------------------------------------------ survey
     def start_survey(self, db: Session, conv: Conversation) -> list[Message]:
         """A human served the customer: the conversation goes back to the bot in a new Rasa session (pre-handoff
-        context can no longer drive the bot) with the survey as its first step; the notices it starts with."""
-        survey = Survey(conversation_id=conv.id, agent_id=conv.agent_id, created_at=self.ctx.now())
-        db.add(survey)
-        self.transcript.expire_buttons(db, conv)  # an earlier survey's buttons must not answer this one
-        db.flush()
-        conv.state, conv.agent_id, conv.stage, conv.survey_id = "bot", None, "survey_nps", survey.id
+        context can no longer drive the bot) with the survey (the standard one, or a campaign's) as its first
+        step; the notices it starts with."""
+        choice = self.survey.choose(db, conv, "agent")
+        notices = [self.transcript.add(db, conv, "system", texts.AGENT_CLOSED)]
+        if choice is not None:  # always, for an agent's service
+            notices += self.survey.start(db, conv, choice)
+        conv.state, conv.agent_id = "bot", None
         conv.session_no += 1
-        return [self.transcript.add(db, conv, "system", texts.AGENT_CLOSED),
-                self.transcript.add(db, conv, "system", texts.SURVEY_NPS, texts.NPS_BUTTONS)]
+        return notices
 
-    def _nps(self, said: Said, survey: Survey) -> bool:
-        score = texts.nps_score(said.raw)
-        if score is None:
-            return False
-        survey.nps = score
-        said.conv.stage = "survey_csat"
-        self._say(said, texts.SURVEY_CSAT, texts.CSAT_BUTTONS)
-        return True
-
-    def _csat(self, said: Said, survey: Survey) -> bool:
-        rating = texts.csat_rating(said.raw)
-        if rating is None:
-            return False
-        survey.csat = rating
-        said.conv.stage = "survey_comment"
-        self._say(said, texts.SURVEY_COMMENT, texts.SKIP_BUTTONS)
-        return True
-
-    def _comment(self, said: Said, survey: Survey) -> bool:
-        if said.is_payload:
-            return False
-        survey.comment = mask_pii(said.raw)[:1000]
-        said.conv.stage = None
-        self._say(said, texts.SURVEY_THANKS)
-        return True
+    def start_bot_survey(self, db: Session, conv: Conversation) -> list[Message]:
+        """The customer ended a chat the bot alone served: its survey when one is chosen (the conversation then
+        stays open until the survey is over); [] otherwise."""
+        if db.scalars(select(Handoff.id).where(Handoff.conversation_id == conv.id)).first() is not None:
+            return []
+        asked = db.scalars(select(Message.id).where(Message.conversation_id == conv.id,
+                                                    Message.sender == "customer")).first()
+        choice = self.survey.choose(db, conv, "bot") if asked is not None else None
+        return self.survey.start(db, conv, choice) if choice is not None else []

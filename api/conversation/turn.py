@@ -226,6 +226,11 @@ class CustomerTurn:
                     if conv.state == "closed" or conv.customer_left_at is not None:
                         return self._reply(db, conv, [])
                     now = self.ctx.now()
+                    if conv.state == "bot" and conv.stage is None:
+                        survey = self.steps.start_bot_survey(db, conv)  # sampled: the chat stays open for it
+                        if survey:
+                            conv.customer_seen_at = now
+                            return self._reply(db, conv, survey)
                     conv.customer_left_at, conv.customer_seen_at, conv.stage = now, now, None
                     self.transcript.expire_buttons(db, conv)
                     if conv.state == "agent" and conv.agent_id is not None:

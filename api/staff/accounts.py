@@ -37,7 +37,7 @@ from common.pii import mask_pii
 
 log = logging.getLogger(__name__)
 
-ROLES = ("agent", "supervisor", "trainer")
+ROLES = ("agent", "supervisor", "trainer", "owner")  # owner: a team's feedback queue (api/feedback)
 AGENT_ROLES = ("agent", "supervisor")  # who serves customers
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, list[str]], ...] = (
     ("agent", "坐席小王", "agent", ["通用", "信用卡"]),
@@ -89,7 +89,7 @@ def _dummy_hash() -> str:
 
 
 def create_user(db: Session, username: str, password: str, role: str, display_name: str | None = None,
-                skills: Sequence[str] = ("通用",), capacity: int = 3) -> User:
+                skills: Sequence[str] = ("通用",), capacity: int = 3, team: str | None = None) -> User:
     if role not in ROLES:
         raise AccountError(f"role must be one of {ROLES}")
     if not username or len(username) > 64 or not username.isprintable():
@@ -105,7 +105,7 @@ def create_user(db: Session, username: str, password: str, role: str, display_na
         raise AccountError(f"user {username} already exists")
     user = User(username=username, display_name=display_name or username, role=role,
                 password_hash=hash_password(password), status="offline", capacity=capacity,
-                skills_json=json.dumps(list(skills), ensure_ascii=False), created_at=utcnow())
+                skills_json=json.dumps(list(skills), ensure_ascii=False), team=team, created_at=utcnow())
     db.add(user)
     db.flush()
     audit(db, "system", "create_user", username, role=role, skills=list(skills), capacity=capacity)
