@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 ROUTERS = (customer.router, trainer_nlu.router, trainer_kb.router, trainer_models.router, auth.router,
            agent.router, supervisor.router)  # JSON APIs, sharing the error answers; metrics.router is text
-ROUTERS += (campaign_routes.router, feedback_routes.router)  # the NPS programme and the feedback loop
+FEEDBACK_ROUTERS = (campaign_routes.router, feedback_routes.router)  # the NPS programme and the feedback loop
 
 
 def _institution_loader(domain: Path) -> Callable[[], Institution | None]:
@@ -242,7 +242,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST", "PATCH"], allow_headers=["Authorization", "Content-Type"])
     _install_workbench(app, settings, sessions, rasa_client)
-    for router in ROUTERS:
+    for router in ROUTERS + FEEDBACK_ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(metrics.router)
     app.openapi = _openapi_with_events(app)  # type: ignore[method-assign]

@@ -119,7 +119,7 @@ def bearer(authorization: str | None = Header(default=None)) -> str | None:
 
 
 TokenDep = Annotated[str | None, Depends(bearer)]
-ROLE_NAMES = {"agent": "坐席", "supervisor": "班长", "trainer": "训练师", "owner": "意见处理人"}
+ROLE_NAMES = {"agent": "坐席", "supervisor": "班长", "trainer": "训练师", "reviewer": "质检员", "owner": "意见处理人"}
 
 
 def staff(*roles: str) -> Callable[..., User]:

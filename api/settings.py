@@ -74,16 +74,21 @@ class Settings(CommonSettings):
     max_accuracy_drop: float = 0.02
     keep_models: int = 5
     kb_suggestions: bool = env("AGENT_KB_SUGGESTIONS", "kb_suggestions", True)
-    # the NPS programme and the feedback loop (api/feedback/): the share of bot-only chats asked the survey when
-    # the customer ends them, the days a customer is not asked again, and the categories/routing file
-    nps_bot_sample_rate: float = Field(default=0.0, ge=0, le=1)  # off unless set (e.g. 0.2)
-    nps_quiet_days: float = Field(default=30, ge=0)
-    feedback_file: Path = ROOT / "api" / "feedback" / "categories.yml"
+    # quality review (api/quality/): the versioned checklist new reviews are opened with
+    quality_checklist_file: Path = ROOT / "api" / "quality" / "checklist.yml"
+    # maker-checker (api/workbench/approvals.py): a trainer's change to what the bot says waits for a second
+    # person's approval; None = on outside development, off in development (the demo and its tests edit alone)
+    maker_checker: bool | None = None
     # the KPI reports (api/reports/kpis.py): 人工接通率 counts requests accepted within this many seconds; a 留言
     # is called back on time within this many hours; days are cut at local midnight (UTC+8: no daylight saving)
     report_connect_within_s: float = Field(default=60.0, gt=0)
     report_callback_sla_h: float = Field(default=24.0, gt=0)
     report_utc_offset_h: float = Field(default=8.0, ge=-12, le=14)
+    # the NPS programme and the feedback loop (api/feedback/): the share of bot-only chats asked the survey when
+    # the customer ends them, the days a customer is not asked again, and the categories/routing file
+    nps_bot_sample_rate: float = Field(default=0.0, ge=0, le=1)  # off unless set (e.g. 0.2)
+    nps_quiet_days: float = Field(default=30, ge=0)
+    feedback_file: Path = ROOT / "api" / "feedback" / "categories.yml"
 
     @field_validator("cors_origins", "trusted_proxies", "internal_networks", mode="before")
     @classmethod
@@ -120,6 +125,10 @@ class Settings(CommonSettings):
 
         parse_keys(value)
         return value
+
+    @property
+    def maker_checker_on(self) -> bool:
+        return (not self.development) if self.maker_checker is None else self.maker_checker
 
     @property
     def db_url(self) -> str:

@@ -37,12 +37,14 @@ from common.pii import mask_pii
 
 log = logging.getLogger(__name__)
 
-ROLES = ("agent", "supervisor", "trainer", "owner")  # owner: a team's feedback queue (api/feedback)
+ROLES = ("agent", "supervisor", "trainer", "reviewer", "owner")  # owner: a team's feedback queue (api/feedback)
 AGENT_ROLES = ("agent", "supervisor")  # who serves customers
+REVIEWER_ROLES = ("reviewer", "supervisor")  # who reviews conversations (质检) and checks trainers' changes
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, list[str]], ...] = (
     ("agent", "坐席小王", "agent", ["通用", "信用卡"]),
     ("supervisor", "班长老李", "supervisor", list(SKILL_GROUPS)),
     ("trainer", "训练师小张", "trainer", []),
+    ("reviewer", "质检员小陈", "reviewer", []),
 )
 
 

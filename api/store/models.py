@@ -263,3 +263,64 @@ class FeedbackReply(Base):
     text: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class QualityReview(Base):
+    """A conversation in the quality-review queue (质检, api/quality): why it was picked, the checklist items it
+    is scored with (a snapshot: editing the checklist changes future reviews only), the engine's results for the
+    automatic items, the reviewer's scores, and the agent's one appeal with the supervisor's decision. The score
+    counts (reports, the agent's view) only once submitted."""
+    __tablename__ = "quality_reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), unique=True)
+    target: Mapped[str] = mapped_column(String(8))  # agent | bot
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    reasons_json: Mapped[str] = mapped_column(Text, default="[]")
+    checklist_version: Mapped[str] = mapped_column(String(16))
+    items_json: Mapped[str] = mapped_column(Text)
+    auto_json: Mapped[str] = mapped_column(Text, default="{}")  # item id -> {score, detail, message_ids}
+    scores_json: Mapped[str] = mapped_column(Text, default="{}")  # item id -> the reviewer's score in [0, 1]
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open|submitted|appealed|decided
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    needs_coaching: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary: Mapped[str] = mapped_column(Text, default="")  # masked
+    total: Mapped[float | None] = mapped_column(Float, nullable=True)  # set on submit (and by an upheld appeal)
+    submitted_total: Mapped[float | None] = mapped_column(Float, nullable=True)  # the reviewer's, kept
+    appeal_text: Mapped[str | None] = mapped_column(Text, nullable=True)  # masked
+    appealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    decision: Mapped[str | None] = mapped_column(String(16), nullable=True)  # upheld | rejected
+    decision_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ReviewComment(Base):
+    """A reviewer's comment on one message of a reviewed conversation (gone with the message when it is erased);
+    ``wrong_answer`` marks a bot answer as wrong for the trainers' report."""
+    __tablename__ = "review_comments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("quality_reviews.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    text: Mapped[str] = mapped_column(Text)  # masked
+    wrong_answer: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PendingChange(Base):
+    """Maker-checker (一人经办一人复核, api/workbench/approvals.py): a trainer's change to what the bot says, held
+    with its diff until a second person (supervisor or reviewer, never the maker) approves or rejects it."""
+    __tablename__ = "pending_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))  # kb_create | kb_update | kb_retire | … | deploy
+    target: Mapped[str] = mapped_column(String(80))
+    payload_json: Mapped[str] = mapped_column(Text)  # what applying it needs
+    diff: Mapped[str] = mapped_column(Text, default="")
+    maker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|approved|rejected|failed
+    checker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
