@@ -34,8 +34,9 @@ from api.errors import BridgeStartupError, ServiceError
 from api.feedback.config import FeedbackConfigError
 from api.feedback.config import load_config as load_feedback_config
 from api.rasa_client import RasaClient
+from api.reports.daily import DailyReports
 from api.reports.prometheus import Registry
-from api.routes import agent, auth, customer, metrics, supervisor, trainer_kb, trainer_models, trainer_nlu
+from api.routes import agent, auth, customer, metrics, reports, supervisor, trainer_kb, trainer_models, trainer_nlu
 from api.routes import campaigns as campaign_routes
 from api.routes import feedback as feedback_routes
 from api.schemas.common import ERROR_RESPONSES
@@ -56,7 +57,7 @@ __all__ = ["BridgeStartupError", "create_app"]
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 ROUTERS = (customer.router, trainer_nlu.router, trainer_kb.router, trainer_models.router, auth.router,
-           agent.router, supervisor.router)  # JSON APIs, sharing the error answers; metrics.router is text
+           agent.router, supervisor.router, reports.router)  # JSON APIs, sharing the error answers; metrics: text
 FEEDBACK_ROUTERS = (campaign_routes.router, feedback_routes.router)  # the NPS programme and the feedback loop
 
 
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
                                settings.login_failures_per_user, settings.login_failures_per_address,
                                settings.login_window_s, settings.login_lockout_s)
     sockets = SocketRegistry(settings.ws_recheck_s)
+    daily = DailyReports(sessions, settings)
     retention = Retention(sessions, rasa_client, settings.data_dir / "kb" / "unanswered.db",  # KbSettings' path
                           sockets.close_conversations)
 
@@ -206,6 +208,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
                 await asyncio.sleep(5)
                 try:
                     await service.tick()
+                    await asyncio.to_thread(daily.run_due)  # yesterday's report, once after midnight
                     if time.monotonic() - last_purge > 3600:
                         last_purge = time.monotonic()
                         purged = await retention.purge_expired(settings.retention_days)
@@ -245,6 +248,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     for router in ROUTERS + FEEDBACK_ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(metrics.router)
+    app.include_router(reports.pages)  # the reports page and its charting library
     app.openapi = _openapi_with_events(app)  # type: ignore[method-assign]
 
     @app.get("/", include_in_schema=False)

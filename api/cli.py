@@ -1,5 +1,6 @@
 """Command line: ``python -m api serve`` (the bridge), ``create-user`` and ``set-role`` (staff accounts),
-``purge`` and ``delete-customer`` (retention and deletion requests, in every store), ``train`` and ``deploy``."""
+``purge`` and ``delete-customer`` (retention and deletion requests, in every store), ``train`` and ``deploy``,
+``report`` (a day's KPI report files) and ``demo-data`` (a month of synthetic traffic, development only)."""
 
 from __future__ import annotations
 
@@ -107,6 +108,25 @@ def _deploy(args: argparse.Namespace, settings: Settings) -> int:
     return _wait(trainer.deploy(args.name, args.actor))
 
 
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the KPI report of a local day under DATA_DIR/reports/daily (as the bridge does after midnight)."""
+    import datetime as dt
+
+    from api.reports.daily import DailyReports
+
+    paths = DailyReports(_sessions(settings), settings).write(dt.date.fromisoformat(args.day))
+    for path in paths.values():
+        print(path)
+    return 0
+
+
+def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
+    from api.reports.demo import run_demo
+
+    print(run_demo(settings, args.days, args.per_day, args.seed))
+    return 0
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.app import create_app
     from api.compliance.serving import serve
@@ -142,11 +162,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     dp = sub.add_parser("deploy", help="deploy (or roll back to) a kept model by name; 'list' shows them")
     dp.add_argument("name")
     dp.add_argument("--actor", default="cli")
+    rp = sub.add_parser("report", help="write a day's KPI report (JSON, CSV, XLSX) under DATA_DIR/reports/daily")
+    rp.add_argument("--day", required=True, help="local date YYYY-MM-DD")
+    dd = sub.add_parser("demo-data", help="development only: drive synthetic traffic through the engine so the "
+                                          "reports show a believable month")
+    dd.add_argument("--days", type=int, default=30)
+    dd.add_argument("--per-day", type=int, default=20, help="conversations per day (about)")
+    dd.add_argument("--seed", type=int, default=15)
     args = ap.parse_args(argv)
     try:
         settings = Settings()
         handlers = {"serve": _serve, "create-user": _create_user, "set-role": _set_role, "purge": _purge,
-                    "delete-customer": _delete_customer, "train": _train, "deploy": _deploy}
+                    "delete-customer": _delete_customer, "train": _train, "deploy": _deploy, "report": _report,
+                    "demo-data": _demo_data}
         return handlers[args.command](args, settings)
     except (ServiceError, ValueError, BridgeStartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)

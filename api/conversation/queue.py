@@ -121,6 +121,9 @@ class HandoffQueue:
         self.ctx.metrics.inc("bridge_handoffs_total", reason=reason)
         if not self.ctx.settings.in_service_hours(dt.datetime.now()):
             conv.leave_offered = True
+            now = self.ctx.now()  # recorded for the reports: a request nobody could take (api/reports/kpis.py)
+            db.add(Handoff(conversation_id=conv.id, reason=reason, skill_group=group, queued_at=now, closed_at=now,
+                           outcome="out_of_hours"))
             return [self.transcript.add(db, conv, "system", texts.out_of_hours(self.hours()),
                                         [{"title": "留言", "payload": texts.LEAVE}])]
         now = self.ctx.now()

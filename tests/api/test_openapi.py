@@ -19,7 +19,9 @@ from api.settings import Settings
 from tests.api.conftest import ScriptedRasa
 
 ROOT = Path(__file__).resolve().parents[2]
-NON_JSON = {("get", "/metrics"): "text/plain"}  # Prometheus text
+NON_JSON = {("get", "/metrics"): "text/plain",  # Prometheus text
+            ("get", "/api/v1/reports/export.csv"): "text/csv",  # report downloads
+            ("get", "/api/v1/reports/export.xlsx"): "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 SOCKET_NAMES = {"customer": "/api/v1/conversations/{conv_id}/ws", "agent": "/api/v1/agent/ws"}
 
 

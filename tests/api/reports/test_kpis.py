@@ -10,8 +10,17 @@ import random
 import pytest
 
 from api.reports.facts import Facts, Filters
-from api.reports.kpis import KPI_DEFS, KPI_KEYS, KpiValues, Rules, change, compute, handoffs_by_reason, \
-    nps_distribution, percentile
+from api.reports.kpis import (
+    KPI_DEFS,
+    KPI_KEYS,
+    KpiValues,
+    Rules,
+    change,
+    compute,
+    handoffs_by_reason,
+    nps_distribution,
+    percentile,
+)
 from api.reports.periods import DateRange
 from api.reports.report import DRILLS, build_report, drill_down
 from tests.api.reports.fixture_facts import DAY, day_facts, with_neighbours
