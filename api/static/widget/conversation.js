@@ -125,11 +125,21 @@ window.addEventListener('offline', () => setConnBanner('offline'));
 window.addEventListener('online', () => { if (conv.id) setConnBanner(socketUp ? false : 'reconnecting'); });
 
 /* Ends the chat (after the confirmation): the server takes the customer out of the queue or tells the agent;
- * then a fresh conversation starts. Offline, the server learns it from the socket's absence instead. */
+ * then a fresh conversation starts. Offline, the server learns it from the socket's absence instead. After a
+ * chat the bot alone served the server may ask its survey first (the answer stays open, state bot): it is shown
+ * here, one tap per answer, and the chat closes when the survey is over (the closed banner offers a new one). */
 export function endConversation() {
   if (!conv.id) return resetConversation();
-  return api('POST', convPath('/end')).catch(() => { /* reset anyway: the customer asked to leave */ })
-    .then(() => resetConversation());
+  const mySession = session;
+  return api('POST', convPath('/end')).catch(() => null /* reset anyway: the customer asked to leave */)
+    .then((data) => {
+      if (mySession !== session) return undefined;
+      if (data && data.state && data.state !== 'closed') {
+        applyPayload(data);
+        return undefined;
+      }
+      return resetConversation();
+    });
 }
 
 /* The 留言 form: resolves to null once the server has it, else the text to show in the form. */
