@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.compliance.audit import audit
 from api.errors import ServiceError
-from api.store.models import Conversation, Flag, LeaveMessage, Message, Survey, utcnow
+from api.store.models import Conversation, FeedbackItem, FeedbackReply, Flag, LeaveMessage, Message, Survey, utcnow
 
 log = logging.getLogger(__name__)
 PURGE_BATCH = 500  # conversations per retention round (the rest wait for the next)
@@ -76,7 +76,11 @@ def erase_in_bridge(db: Session, conv_ids: list[str]) -> Erased:
                        .where(LeaveMessage.conversation_id.in_(conv_ids)))
     db.execute(delete(Message).where(Message.conversation_id.in_(conv_ids)))
     db.execute(delete(LeaveMessage).where(LeaveMessage.conversation_id.in_(conv_ids)))
-    db.execute(update(Survey).where(Survey.conversation_id.in_(conv_ids)).values(comment=None))
+    db.execute(update(Survey).where(Survey.conversation_id.in_(conv_ids)).values(comment=None, customer_id=None))
+    items = select(FeedbackItem.id).where(FeedbackItem.conversation_id.in_(conv_ids))  # opinions and their replies
+    db.execute(update(FeedbackReply).where(FeedbackReply.item_id.in_(items)).values(text=""))
+    db.execute(update(FeedbackItem).where(FeedbackItem.conversation_id.in_(conv_ids)).values(
+        text="", keywords_json="[]", branch=None))
     db.execute(update(Flag).where(Flag.conversation_id.in_(conv_ids)).values(text=""))
     db.execute(update(Conversation).where(Conversation.id.in_(conv_ids)).values(
         customer_id=None, handoff_json=None, state="closed", agent_id=None, stage=None,

@@ -134,7 +134,7 @@ export function endConversation() {
   return api('POST', convPath('/end')).catch(() => null /* reset anyway: the customer asked to leave */)
     .then((data) => {
       if (mySession !== session) return undefined;
-      if (data && data.state && data.state !== 'closed') {
+      if (data && data.state === 'bot') {  // a survey first (the chat stays open for it)
         applyPayload(data);
         return undefined;
       }

@@ -163,3 +163,21 @@ def test_supervisor_sets_an_owner_team_and_config_is_readable(client: TestClient
     assert r.status_code == 422
     config = owner.get("/api/v1/feedback/config")
     assert [c["name"] for c in config["categories"]][-1] == "其他" and "金融科技部" in config["teams"]
+
+
+def test_a_deletion_request_erases_the_customers_opinions_and_replies(client: TestClient) -> None:
+    agent, boss = Staff(client, "agent"), Staff(client, "supervisor")
+    agent.patch_me(status="online")
+    mine, theirs = Customer(client, customer_id="cust-42"), Customer(client, customer_id="cust-7")
+    for c, text in ((mine, "App闪退了三次"), (theirs, "App白屏")):
+        served_and_closed(client, agent, c)
+        c.say(payload='/survey_nps{"score":2}')
+        c.say(payload='/survey_csat{"rating":"一般"}')
+        c.say(text)
+    items = {i["conversation_id"]: i for i in boss.get(ITEMS)["items"]}
+    boss.post(f"{ITEMS}/{items[mine.id]['id']}/reply", {"text": "已修复闪退", "via": "none"})
+    r = client.delete("/api/v1/supervisor/customers/cust-42", headers=boss.auth)
+    assert r.status_code == 200, r.text
+    erased = boss.get(f"{ITEMS}/{items[mine.id]['id']}")
+    assert erased["text"] == "" and erased["keywords"] == [] and [x["text"] for x in erased["replies"]] == [""]
+    assert boss.get(f"{ITEMS}/{items[theirs.id]['id']}")["text"].endswith("App白屏")  # another customer's stays
