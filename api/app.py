@@ -33,12 +33,15 @@ from api.conversation.service import ChatService
 from api.errors import BridgeStartupError, ServiceError
 from api.feedback.config import FeedbackConfigError
 from api.feedback.config import load_config as load_feedback_config
+from api.quality.checklist import ChecklistError, load_checklist
+from api.quality.reviews import QualityReviews
 from api.rasa_client import RasaClient
 from api.reports.daily import DailyReports
 from api.reports.prometheus import Registry
 from api.routes import agent, auth, customer, metrics, reports, supervisor, trainer_kb, trainer_models, trainer_nlu
 from api.routes import campaigns as campaign_routes
 from api.routes import feedback as feedback_routes
+from api.routes.quality import router as quality_router
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.events import SOCKETS, event_schemas
 from api.schemas.validation import problems_in_chinese
@@ -191,6 +194,10 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         load_feedback_config(settings.feedback_file)  # a broken categories file stops the start, named
     except FeedbackConfigError as exc:
         raise BridgeStartupError(str(exc)) from exc
+    try:
+        load_checklist(settings.quality_checklist_file)  # a broken checklist stops the start, named
+    except ChecklistError as exc:
+        raise BridgeStartupError(str(exc)) from exc
     limits = EdgeLimits.create(settings.rate_ip_per_min, settings.rate_conversation_per_min,
                                settings.token_guesses_per_min, settings.ws_max_per_address,
                                settings.login_failures_per_user, settings.login_failures_per_address,
@@ -232,10 +239,11 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     app.state.chat = service
     app.state.limits, app.state.sockets, app.state.retention = limits, sockets, retention
     app.state.kb = _kb_loader(settings)
+    app.state.quality = QualityReviews(sessions, words, lambda: load_checklist(settings.quality_checklist_file))
     app.state.institution = _institution_loader(settings.project_dir / "domain.yml")
     created = seed_demo(sessions, settings)
     if settings.development:
-        print(f"development mode: demo accounts agent, supervisor, trainer (password: $DEMO_PASSWORD)"
+        print(f"development mode: demo accounts agent, supervisor, trainer, reviewer (password: $DEMO_PASSWORD)"
               f"{'; created ' + ', '.join(created) if created else ''}", flush=True)
     seed_canned(sessions)
 
@@ -247,6 +255,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     _install_workbench(app, settings, sessions, rasa_client)
     for router in ROUTERS + FEEDBACK_ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
+    app.include_router(quality_router, responses=ERROR_RESPONSES)  # quality review (质检, issue 16)
     app.include_router(metrics.router)
     app.include_router(reports.pages)  # the reports page and its charting library
     app.openapi = _openapi_with_events(app)  # type: ignore[method-assign]
@@ -258,6 +267,10 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     @app.get("/trainer", include_in_schema=False)
     async def trainer_page() -> FileResponse:
         return FileResponse(STATIC / "trainer.html")
+
+    @app.get("/quality", include_in_schema=False)
+    async def quality_page() -> FileResponse:
+        return FileResponse(STATIC / "quality.html")
 
     @app.get("/feedback", include_in_schema=False)
     async def feedback_page() -> FileResponse:
