@@ -86,7 +86,7 @@ async def feedback_stats(user: OwnerUser, queue: QueueDep, since: dt.date | None
                          team: Annotated[str | None, Query(max_length=32)] = None) -> FeedbackStatsOut:
     """Items created from ``since`` to ``until`` (inclusive days, UTC; default the last 30 days): volume by
     category, hours to first reply and to close (mean, median), overdue now, closed late, top themes."""
-    end = (until or dt.date.today()) + dt.timedelta(days=1)
+    end = (until or dt.datetime.now(dt.timezone.utc).date()) + dt.timedelta(days=1)
     start = since or end - dt.timedelta(days=30)
     scope, stats = queue.stats(user, dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time()),
                                team)

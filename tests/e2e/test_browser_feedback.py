@@ -37,7 +37,8 @@ def login(bot: Bot, username: str, password: str = "e2e-demo") -> dict[str, str]
     return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
-def add_owner(bot: Bot) -> None:
+def add_owner(bot: Bot, username: str, name: str, team: str | None) -> None:
+    """An owner account (as ``python -m api create-user --role owner`` makes one), in the stack's database."""
     from api.staff.accounts import create_user
     from api.store.database import open_database
     from api.store.models import User
@@ -45,8 +46,8 @@ def add_owner(bot: Bot) -> None:
     engine, sessions = open_database(f"sqlite:///{bot.data_dir / 'bridge' / 'bridge.db'}")
     try:
         with sessions() as db, db.begin():
-            if not db.query(User).filter(User.username == OWNER).first():
-                create_user(db, OWNER, OWNER_PASSWORD, "owner", "科技部小赵", [], team=TEAM)
+            if not db.query(User).filter(User.username == username).first():
+                create_user(db, username, OWNER_PASSWORD, "owner", name, [], team=team)
     finally:
         engine.dispose()
 
@@ -102,7 +103,7 @@ def test_themed_survey_to_owner_reply_and_close(bot: Bot, browser_factory) -> No
         wait.until(lambda d: "感谢您的评价" in d.find_element(By.ID, "messages").text)
 
         # ---- the owner's queue
-        add_owner(bot)
+        add_owner(bot, OWNER, "科技部小赵", TEAM)
         owner = browser_factory(1280, 900)
         owner.get(bot.api_url + "/feedback")
         owner.find_element(By.ID, "login-username").send_keys(OWNER)
@@ -169,6 +170,19 @@ def test_themed_survey_to_owner_reply_and_close(bot: Bot, browser_factory) -> No
         assert len(bars) == 11
         assert [bars[3].get_attribute("title"), bars[9].get_attribute("title")] == ["3分：1", "9分：1"]
         shot(sup, "campaign-results")
+        # a new owner without a team is refused their queue until the supervisor ties them to one
+        add_owner(bot, "branch-owner", "渠道部小孙", None)
+        newcomer = login(bot, "branch-owner", OWNER_PASSWORD)
+        assert requests.get(f"{bot.api_url}/api/v1/feedback/items", headers=newcomer, timeout=10).status_code == 403
+        sup.find_element(By.ID, "tab-queue").click()
+        form = sup_wait.until(ec.visibility_of_element_located((By.ID, "owner-team-form")))
+        sup_wait.until(lambda d: len(Select(d.find_element(By.ID, "owner-team")).options) > 1)
+        sup.find_element(By.ID, "owner-username").send_keys("branch-owner")
+        Select(sup.find_element(By.ID, "owner-team")).select_by_visible_text("渠道管理部")
+        form.find_element(By.ID, "owner-team-submit").click()
+        sup_wait.until(lambda d: "渠道部小孙 已设为渠道管理部" in d.find_element(By.ID, "toast").text)
+        r = requests.get(f"{bot.api_url}/api/v1/feedback/items", headers=newcomer, timeout=10)
+        assert r.status_code == 200 and r.json() == {"team": "渠道管理部", "items": []}
         assert console_errors(sup) == []
         r = requests.get(f"{bot.api_url}/api/v1/feedback/items", headers=agent, timeout=10)
         assert r.status_code == 403

@@ -7,7 +7,7 @@ import { api, toast, when } from './page.js';
 const el = elements(['queue-list', 'queue-status', 'queue-overdue', 'queue-refresh', 'queue-team', 'item-detail',
   'item-id', 'item-status', 'item-source', 'item-category', 'item-team', 'item-assignee', 'item-due', 'item-text',
   'item-assign', 'item-route', 'item-route-team', 'item-route-submit', 'item-replies', 'reply-form', 'reply-text',
-  'reply-via', 'reply-submit', 'item-close']);
+  'reply-via', 'reply-submit', 'item-close', 'owner-team-form', 'owner-username', 'owner-team']);
 const VIA = { message: '已发到客户会话', callback_note: '已生成回电任务', none: '内部记录' };
 
 let role = null;
@@ -91,14 +91,29 @@ function act(path, body, done) {
   }, toast.error);
 }
 
+/* Supervisors: the teams to route an item to, and to tie an owner to. */
 function loadTeams() {
+  el.ownerTeamForm.hidden = role !== 'supervisor';
   if (teamsLoaded || role !== 'supervisor') return;
   api('GET', '/feedback/config').then((config) => {
     teamsLoaded = true;
-    clear(el.itemRouteTeam);
-    config.teams.forEach((t) => el.itemRouteTeam.appendChild(h('option', '', t)));
+    [el.itemRouteTeam, el.ownerTeam].forEach((select) => {
+      clear(select);
+      config.teams.forEach((t) => select.appendChild(h('option', '', t)));
+    });
   }, toast.error);
 }
+
+el.ownerTeamForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const username = el.ownerUsername.value.trim();
+  if (!username) return;
+  api('PUT', '/feedback/owners/' + encodeURIComponent(username) + '/team', { team: el.ownerTeam.value })
+    .then((owner) => {
+      toast.show(owner.display_name + ' 已设为' + owner.team + '的意见处理人', 'ok');
+      el.ownerUsername.value = '';
+    }, toast.error);
+});
 
 el.replyForm.addEventListener('submit', (e) => {
   e.preventDefault();

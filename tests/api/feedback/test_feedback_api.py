@@ -91,6 +91,8 @@ def test_lifecycle_reply_to_the_conversation_and_close(client: TestClient) -> No
     assert stats["team"] == "金融科技部" and stats["total"] == 1 and stats["by_status"]["closed"] == 1
     assert stats["first_reply"]["count"] == 1 and stats["close"]["count"] == 1
     assert {t["keyword"] for t in stats["themes"]} >= {"登录不了", "报错"}
+    later = tech.get("/api/v1/feedback/stats", since="2099-01-01", until="2099-01-31")
+    assert (later["since"], later["until"], later["total"]) == ("2099-01-01", "2099-01-31", 0)
 
 
 def test_leave_messages_complaints_and_unhappy_answers_become_items(client: TestClient) -> None:
