@@ -76,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--data", default="tests/data/nlu_heldout", help="folder or file of held-out NLU YAML")
     ap.add_argument("--oos", default="tests/data/oos_heldout.txt", help="off-topic questions, one a line")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--out", help="also write the JSON report to this file (stdout carries Rasa's warnings too)")
     args = ap.parse_args(argv)
     import logging
 
@@ -90,8 +91,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     predicted = asyncio.run(predict_intents(args.model, texts))
     report = intent_report([i for _, i in examples], predicted[: len(examples)], [t for t, _ in examples])
     oos_rate = sum(p in REJECTED for p in predicted[len(examples):]) / len(oos) if oos else 0.0
+    payload = json.dumps({**asdict(report), "oos_n": len(oos), "oos_rejected_rate": oos_rate}, ensure_ascii=False)
+    if args.out:
+        Path(args.out).write_text(payload, encoding="utf-8")
     if args.json:
-        print(json.dumps({**asdict(report), "oos_n": len(oos), "oos_rejected_rate": oos_rate}, ensure_ascii=False))
+        print(payload)
         return
     print(f"held-out intents: n={report.n} accuracy={report.accuracy:.3f} macro_f1={report.macro_f1:.3f}")
     print(f"off-topic: n={len(oos)} rejected (out_of_scope/nlu_fallback)={oos_rate:.3f}")

@@ -15,6 +15,7 @@ import logging
 import os
 import secrets
 import subprocess
+import tempfile
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -148,9 +149,12 @@ class Trainer:
         return "\n".join(lines)
 
     def _evaluate(self, job: Job, model: Path) -> dict[str, Any]:
-        out = self._run(job, [str(self.paths.rasa_venv / "bin" / "python"), "-m", "bot.evaluate", "--json",
-                              "--model", str(model), "--data", str(self.paths.heldout), "--oos", str(self.paths.oos)])
-        result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        # The report goes to a file: Rasa's warnings share the process's output and may end without a newline.
+        with tempfile.TemporaryDirectory(prefix="evaluate-") as tmp:
+            report = Path(tmp) / "report.json"
+            self._run(job, [str(self.paths.rasa_venv / "bin" / "python"), "-m", "bot.evaluate", "--out", str(report),
+                            "--model", str(model), "--data", str(self.paths.heldout), "--oos", str(self.paths.oos)])
+            result: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
         return {"accuracy": result.get("accuracy"), "macro_f1": result.get("macro_f1"),
                 "confused": result.get("confused", [])[:5]}
 

@@ -167,10 +167,14 @@ def test_the_leave_form_and_the_callback_list(bot: Bot, browser_factory) -> None
     waits.until(ec.visibility_of_element_located((By.ID, "workbench")))
     agent.find_element(By.ID, "tab-leave").click()
 
-    def ours(d: Any) -> Any:
-        items = [i for i in d.find_elements(By.CSS_SELECTOR, "#leave-list .leave-item") if "139****4321" in i.text]
+    found: dict[str, str] = {}
+
+    def ours(d: Any) -> Any:  # by the masked number until it is known, then by id (a reveal shows the whole number)
+        items = [i for i in d.find_elements(By.CSS_SELECTOR, "#leave-list .leave-item")
+                 if ((i.get_attribute("data-id") == found["id"]) if "id" in found else ("139****4321" in i.text))]
         return items[0] if items else None
     item = waits.until(ours)
+    found["id"] = item.get_attribute("data-id")
     assert "留言时间" in item.text and "下午" not in item.text and "尽快" in item.text and "待处理" in item.text
     item.find_element(By.CSS_SELECTOR, ".leave-reveal").click()
     waits.until(lambda d: "13987654321" in ours(d).text)

@@ -19,7 +19,11 @@ from tests.e2e.conftest import ROOT, Bot, replies_text
 
 pytestmark = pytest.mark.slow
 
-QUESTION = "办签证要的那个资产证明去哪开"
+# the intent model gives account_open_materials about 0.52 here: above the NLU fallback (0.25), below the
+# arbitration's weak threshold (0.6) -- the shape of the finding. The issue's own sentence
+# (办签证要的那个资产证明去哪开) now falls back to the KB by itself and is checked too.
+QUESTION = "办签证需要的银行证明去哪开"
+FALLBACK_QUESTION = "办签证要的那个资产证明去哪开"
 KB_ANSWER = "时段存款证明需冻结对应资金"  # cards_accounts-034 (怎么开存款证明（如出国签证用）？)
 ACCOUNT_OPENING = "开立个人银行账户"  # utter_account_open_materials
 
@@ -39,7 +43,8 @@ def test_a_trainers_new_similar_question_changes_the_customers_reply_without_ret
     text = source.read_text(encoding="utf-8")
     anchor = "    - 办签证要存款证明\n"
     assert text.count(anchor) == 1
-    source.write_text(text.replace(anchor, anchor + f"    - {QUESTION}\n"), encoding="utf-8")
+    source.write_text(text.replace(anchor, anchor + f"    - {QUESTION}\n    - {FALLBACK_QUESTION}\n"),
+                      encoding="utf-8")
     env = {**os.environ, "DATA_DIR": str(bot.data_dir), "KB_FAQ_DIR": str(faq)}
     built = subprocess.run([sys.executable, "-m", "kb_index", "build"], cwd=ROOT, env=env, check=True,
                            capture_output=True, text=True, timeout=300)
@@ -60,3 +65,5 @@ def test_a_trainers_new_similar_question_changes_the_customers_reply_without_ret
     assert kb and kb["arbitration"]["winner"] == "kb" and kb["candidates"][0]["entry_id"] == "cards_accounts-034"
     # the conversation that got the old reply gets the new one too
     assert KB_ANSWER in replies_text(bot.say(QUESTION, "arb-same"))
+    # the issue's own sentence is too weak for any intent; the KB answers it through the fallback
+    assert KB_ANSWER in replies_text(bot.say(FALLBACK_QUESTION))
