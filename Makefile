@@ -47,7 +47,23 @@ $(APP_VENV)/.installed: requirements/app.txt requirements/app-constraints.txt
 	$(APP_VENV)/bin/pip install -q -r requirements/app.txt -c requirements/app-constraints.txt
 	@touch $@
 
-setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
+# Apache ECharts for the reports page (issue 15): the pinned npm tarball from the registry, checked against its
+# sha256 (= the registry's sha512 integrity, q0yaFPgg...), unpacked into the git-ignored vendor/ and served by the
+# bridge itself (no CDN at run time, no npm needed)
+ECHARTS_VERSION := 6.1.0
+ECHARTS_SHA256 := 681aff88cc1038c3fa941a3a53d1b177a52250b05335efc607d6105ae13be481
+ECHARTS := vendor/echarts/echarts.esm.min.js
+$(ECHARTS):
+	@mkdir -p vendor/echarts
+	curl -fsSL --retry 3 -o vendor/echarts/echarts-$(ECHARTS_VERSION).tgz \
+		https://registry.npmjs.org/echarts/-/echarts-$(ECHARTS_VERSION).tgz
+	echo "$(ECHARTS_SHA256)  vendor/echarts/echarts-$(ECHARTS_VERSION).tgz" | sha256sum -c --quiet
+	tar -xzf vendor/echarts/echarts-$(ECHARTS_VERSION).tgz -O package/dist/echarts.esm.min.js > $@.tmp
+	tar -xzf vendor/echarts/echarts-$(ECHARTS_VERSION).tgz -O package/LICENSE > vendor/echarts/LICENSE
+	mv $@.tmp $@
+	rm vendor/echarts/echarts-$(ECHARTS_VERSION).tgz
+
+setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed $(ECHARTS)
 
 # headless Chromium for the browser tests (Debian packages; test tools cannot download browsers here)
 browser:
