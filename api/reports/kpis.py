@@ -5,7 +5,9 @@ rate: shown as 「—」, never as 0 %). Each KPI's formula is in :data:`KPI_DEF
 
 Which facts count where: a conversation, message, KB lookup, handoff request, 留言, survey answer, complaint or
 sensitive-word hit belongs to the period in which it happened (conversation started, message sent, handoff
-requested, 留言 left, answer given, wrap-up written, word flagged).
+requested, 留言 left, survey answered, wrap-up written, word flagged). 满意度 and NPS count every answer: after
+human service, the sampled survey after bot-only chats and themed campaigns (a campaign may replace the standard
+question; each campaign's own results are on its page, api/feedback/).
 
 人工接通率 is taken over handoff requests made within service hours (outcome ``out_of_hours`` requests could not
 be connected by anyone; they are counted in handoff requests and by reason, and shown on their own)."""

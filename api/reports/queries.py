@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from typing import Iterable, Iterator, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.reports.facts import (
@@ -107,7 +107,8 @@ def load_facts(db: Session, start: dt.datetime, end: dt.datetime, offset_h: floa
     handoffs = db.scalars(select(Handoff).where(Handoff.queued_at >= start, Handoff.queued_at < end)).all()
     leaves = db.scalars(select(LeaveMessage).where(LeaveMessage.created_at >= start,
                                                    LeaveMessage.created_at < end)).all()
-    surveys = db.scalars(select(Survey).where(Survey.created_at >= start, Survey.created_at < end)).all()
+    answered = func.coalesce(Survey.answered_at, Survey.created_at)
+    surveys = db.scalars(select(Survey).where(answered >= start, answered < end)).all()
     complaints = db.scalars(select(WrapUp).where(WrapUp.created_at >= start, WrapUp.created_at < end,
                                                  WrapUp.disposition == "complaint")).all()
     flags = db.scalars(select(Flag).where(Flag.created_at >= start, Flag.created_at < end)).all()
@@ -141,7 +142,7 @@ def load_facts(db: Session, start: dt.datetime, end: dt.datetime, offset_h: floa
     for s in surveys:
         if s.nps is None and s.csat is None:
             continue  # asked, never answered
-        facts.surveys.append(SurveyFact(s.conversation_id, _local(s.created_at, offset_h),
+        facts.surveys.append(SurveyFact(s.conversation_id, _local(s.answered_at or s.created_at, offset_h),
                                         dims.of(s.conversation_id, agent_id=s.agent_id, own_agent=True),
                                         nps=s.nps, csat=s.csat))
     for w in complaints:
