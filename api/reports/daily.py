@@ -23,6 +23,7 @@ from api.settings import Settings
 from api.store.models import utcnow
 
 log = logging.getLogger(__name__)
+RETRY_AFTER = dt.timedelta(hours=1)
 
 
 def due_day(now_utc: dt.datetime, offset_h: float) -> dt.date:
@@ -40,6 +41,7 @@ class DailyReports:
     def __init__(self, sessions: sessionmaker, settings: Settings, now: Callable[[], dt.datetime] = utcnow) -> None:
         self.sessions, self.settings, self.now = sessions, settings, now
         self.folder = settings.data_dir / "reports" / "daily"
+        self._retry_at: dt.datetime | None = None
 
     def paths(self, day: dt.date) -> dict[str, Path]:
         return {ext: self.folder / f"{day.isoformat()}.{ext}" for ext in ("json", "csv", "xlsx")}
@@ -57,10 +59,18 @@ class DailyReports:
         return paths
 
     def run_due(self) -> Path | None:
-        """Yesterday's report if it has not been written yet; the JSON path written, else None."""
-        day = due_day(self.now(), self.settings.report_utc_offset_h)
-        if self.paths(day)["json"].exists():
+        """Yesterday's report if it has not been written yet; the JSON path written, else None. A failure is
+        logged and tried again an hour later (never raised: the ticker calling this has other work)."""
+        now = self.now()
+        day = due_day(now, self.settings.report_utc_offset_h)
+        if self.paths(day)["json"].exists() or (self._retry_at is not None and now < self._retry_at):
             return None
-        paths = self.write(day)
+        try:
+            paths = self.write(day)
+        except Exception:  # noqa: BLE001 - a report that cannot be written now must not stop the ticker
+            log.exception("daily report for %s not written; retrying in an hour", day)
+            self._retry_at = now + RETRY_AFTER
+            return None
+        self._retry_at = None
         log.info("daily report written: %s", paths["json"])
         return paths["json"]

@@ -175,3 +175,19 @@ def test_a_handoff_request_out_of_service_hours_is_recorded(tmp_path: Path, rasa
         k = Staff(client, "supervisor").get(KPIS, start=today(), end=today())["current"]
         assert (k["handoff_requests"], k["out_of_hours_requests"], k["connect_rate"]) == (1, 1, None)
         assert k["bot_self_service_rate"] == 0.0  # the customer asked for a human
+
+
+def test_a_daily_report_that_fails_is_logged_and_retried_an_hour_later(
+        settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    def broken() -> None:
+        raise OSError("disk unavailable")
+
+    clock = [utcnow()]
+    reports = DailyReports(broken, settings, now=lambda: clock[0])  # type: ignore[arg-type]
+    assert reports.run_due() is None and "not written" in caplog.text
+    _, sessions = open_database(settings.db_url)
+    reports.sessions = sessions
+    clock[0] += dt.timedelta(minutes=30)
+    assert reports.run_due() is None  # not yet: once an hour
+    clock[0] += dt.timedelta(minutes=31)
+    assert reports.run_due() is not None
