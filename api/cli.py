@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dd = sub.add_parser("demo-data", help="development only: drive synthetic traffic through the engine so the "
                                           "reports show a believable month")
     dd.add_argument("--days", type=int, default=30)
-    dd.add_argument("--per-day", type=int, default=20, help="conversations per day (about)")
+    dd.add_argument("--per-day", type=int, default=40, help="conversations per weekday (about; weekends fewer)")
     dd.add_argument("--seed", type=int, default=15)
     args = ap.parse_args(argv)
     try:

@@ -246,7 +246,7 @@ class DemoTraffic:
             self.clock.at = now
 
 
-def run_demo(settings: Settings, days: int, per_day: int = 20, seed: int = 15) -> str:
+def run_demo(settings: Settings, days: int, per_day: int = 40, seed: int = 15) -> str:
     """Drive ``days`` of traffic ending yesterday; a summary line. Refused outside development."""
     if not settings.development:
         raise DemoRefused("demo-data 仅可在开发模式（APP_ENV=development）下运行：它会向数据库写入模拟会话")
