@@ -91,6 +91,14 @@ class Facts:
         """The facts ``keep`` accepts (every kind)."""
         return Facts(**{name: [f for f in getattr(self, name) if keep(f)] for name in FACT_KINDS})
 
+    def split(self, key: Callable[[Fact], str]) -> dict[str, Facts]:
+        """The facts grouped by ``key`` (one pass over every kind)."""
+        out: dict[str, Facts] = {}
+        for name in FACT_KINDS:
+            for f in getattr(self, name):
+                getattr(out.setdefault(key(f), Facts()), name).append(f)
+        return out
+
     def between(self, start: dt.datetime, end: dt.datetime) -> Facts:
         """The facts at ``start`` <= local time < ``end``."""
         return self.where(lambda f: start <= f.at < end)

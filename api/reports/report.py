@@ -25,7 +25,7 @@ from api.reports.kpis import (
     nps_groups,
     on_time,
 )
-from api.reports.periods import DateRange, Granularity, buckets, previous_range
+from api.reports.periods import DateRange, Granularity, bucket_key, buckets, previous_range
 from api.schemas.reports import (
     DrillDown,
     DrillItem,
@@ -54,11 +54,8 @@ def kpi_set(facts: Facts, rules: Rules) -> KpiSet:
 
 
 def _slices(facts: Facts, rules: Rules, dim: str) -> list[Slice]:
-    keys = sorted({getattr(f.dims, dim) for kind in _kinds(facts) for f in kind})
-
-    def of(key: str) -> Callable[[Fact], bool]:
-        return lambda f: bool(getattr(f.dims, dim) == key)
-    return [Slice(key=k, kpis=kpi_set(facts.where(of(k)), rules)) for k in keys]
+    groups = facts.split(lambda f: str(getattr(f.dims, dim)))
+    return [Slice(key=k, kpis=kpi_set(groups[k], rules)) for k in sorted(groups)]
 
 
 def _kinds(facts: Facts) -> list[Sequence[Fact]]:
@@ -81,8 +78,9 @@ def build_report(facts: Facts, r: DateRange, granularity: Granularity, filters: 
     previous = sliced.between(*local_bounds(before))
     now_values, before_values = compute(current, rules), compute(previous, rules)
     distribution = nps_distribution(current)
+    by_bucket = current.split(lambda f: bucket_key(f.at.date(), granularity))
     series = [SeriesPoint(bucket=key, start=part.start.isoformat(), end=part.end.isoformat(),
-                          kpis=kpi_set(current.between(*local_bounds(part)), rules))
+                          kpis=kpi_set(by_bucket.get(key, Facts()), rules))
               for key, part in buckets(r, granularity)]
     return KpiReport(
         start=r.start.isoformat(), end=r.end.isoformat(), granularity=granularity,
