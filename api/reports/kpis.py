@@ -60,7 +60,8 @@ KPI_DEFS: tuple[KpiDef, ...] = (
     KpiDef("satisfaction_rate", "满意度", "percent", "评价「满意」÷ 满意度评价数"),
     KpiDef("nps", "NPS", "score", "推荐者（9–10 分）占比 − 贬损者（0–6 分）占比"),
     KpiDef("nps_answers", "NPS 有效样本", "count", "本期的 0–10 分评价数"),
-    KpiDef("complaints", "投诉量", "count", "服务小结为「投诉」的人工服务数"),
+    KpiDef("complaints", "投诉量", "count",
+           "客户投诉的会话数：机器人识别为投诉而转人工，或服务小结为「投诉」（每个会话计一次）"),
     KpiDef("complaint_rate", "投诉率", "percent", "投诉量 ÷ 会话量"),
     KpiDef("sensitive_hits", "敏感词命中", "count", "客户、机器人、坐席消息命中敏感词的次数"),
 )

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Iterable, Iterator, TypeVar
+from dataclasses import replace
+from typing import Iterable, Iterator, Sequence, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -145,13 +146,27 @@ def load_facts(db: Session, start: dt.datetime, end: dt.datetime, offset_h: floa
         facts.surveys.append(SurveyFact(s.conversation_id, _local(s.answered_at or s.created_at, offset_h),
                                         dims.of(s.conversation_id, agent_id=s.agent_id, own_agent=True),
                                         nps=s.nps, csat=s.csat))
-    for w in complaints:
-        facts.complaints.append(ComplaintFact(w.conversation_id, _local(w.created_at, offset_h),
-                                              dims.of(w.conversation_id, agent_id=w.agent_id, own_agent=True)))
+    facts.complaints.extend(_complaints(handoffs, complaints, dims, facts.handoffs, offset_h))
     for f in flags:
         facts.flags.append(FlagFact(f.conversation_id or "", _local(f.created_at, offset_h),
                                     dims.of(f.conversation_id), category=f.category, source=f.source))
     return facts
+
+
+def _complaints(handoffs: Sequence[Handoff], wrapups: Sequence[WrapUp], dims: _Dimensions,
+                handoff_facts: Sequence[HandoffFact], offset_h: float) -> list[ComplaintFact]:
+    """One complaint per conversation: the bot handed it off as a complaint (the customer said 投诉), or the
+    agent's 服务小结 says 投诉 — at the earlier of the two, with the wrap-up's agent when there is one."""
+    found: dict[str, ComplaintFact] = {}
+    for h, fact in zip(handoffs, handoff_facts, strict=True):
+        if h.reason == "complaint":
+            found.setdefault(h.conversation_id, ComplaintFact(h.conversation_id, fact.at, fact.dims))
+    for w in wrapups:
+        at = _local(w.created_at, offset_h)
+        mine = ComplaintFact(w.conversation_id, at, dims.of(w.conversation_id, agent_id=w.agent_id, own_agent=True))
+        earlier = found.get(w.conversation_id)
+        found[w.conversation_id] = replace(mine, at=min(at, earlier.at)) if earlier else mine
+    return sorted(found.values(), key=lambda c: c.at)
 
 
 def facts_for(sessions: sessionmaker, r: DateRange, offset_h: float, with_previous: bool = True) -> Facts:
