@@ -33,6 +33,7 @@ from api.conversation.service import ChatService
 from api.errors import BridgeStartupError, ServiceError
 from api.feedback.config import FeedbackConfigError
 from api.feedback.config import load_config as load_feedback_config
+from api.feedback.demo import seed_demo_owner
 from api.quality.checklist import ChecklistError, load_checklist
 from api.quality.reviews import QualityReviews
 from api.rasa_client import RasaClient
@@ -241,7 +242,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     app.state.kb = _kb_loader(settings)
     app.state.quality = QualityReviews(sessions, words, lambda: load_checklist(settings.quality_checklist_file))
     app.state.institution = _institution_loader(settings.project_dir / "domain.yml")
-    created = seed_demo(sessions, settings)
+    created = seed_demo(sessions, settings) + seed_demo_owner(sessions, settings)
     if settings.development:
         print(f"development mode: demo accounts agent, supervisor, trainer, reviewer (password: $DEMO_PASSWORD)"
               f"{'; created ' + ', '.join(created) if created else ''}", flush=True)

@@ -26,10 +26,13 @@ SOURCE_NAMES = {"survey": "满意度调查", "complaint": "投诉", "leave_messa
 MAX_TEXT = 1000
 
 
-def _branch(conv: Conversation | None) -> str | None:
-    """The branch the customer asked about, when the bot's handoff context carries one (网点查询's slot)."""
+def branch_of(conv: Conversation | None) -> str | None:
+    """The branch the opinion concerns, from the bot's handoff context: a ``branch`` slot, else the city the
+    customer named (网点查询's ``city`` slot) — routes name either, e.g. ``{category: 网点, branch: 上海}``."""
     slots = (conv.handoff or {}).get("slots") if conv is not None else None
-    value = slots.get("branch") if isinstance(slots, dict) else None
+    if not isinstance(slots, dict):
+        return None
+    value = slots.get("branch") or slots.get("city")
     return str(value)[:32] if value else None
 
 
@@ -39,7 +42,7 @@ def record(db: Session, config: FeedbackConfig, source: str, source_id: int | No
     masked = mask_pii(text.strip())[:MAX_TEXT]
     found = categorise(masked, config)
     skill_group = conv.skill_group if conv is not None else None
-    branch = _branch(conv)
+    branch = branch_of(conv)
     team = route_team(config, found.category, skill_group, branch)
     item = None
     if source_id is not None:

@@ -96,3 +96,18 @@ def test_the_file_is_reread_when_it_changes(tmp_path: Path) -> None:
     os.utime(path, (2, 2))
     with pytest.raises(FeedbackConfigError):
         load_config(path)
+
+
+def test_the_branch_comes_from_the_handoff_slots() -> None:
+    import json
+
+    from api.feedback.intake import branch_of
+    from api.store.models import Conversation
+
+    def conv(slots: object) -> Conversation:
+        return Conversation(handoff_json=json.dumps({"reason": "customer_request", "slots": slots}))
+
+    assert branch_of(conv({"branch": "浦东支行", "city": "上海"})) == "浦东支行"
+    assert branch_of(conv({"city": "上海"})) == "上海"
+    assert branch_of(conv({})) is None and branch_of(conv(None)) is None
+    assert branch_of(Conversation(handoff_json=None)) is None and branch_of(None) is None

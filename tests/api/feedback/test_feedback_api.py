@@ -183,3 +183,14 @@ def test_a_deletion_request_erases_the_customers_opinions_and_replies(client: Te
     erased = boss.get(f"{ITEMS}/{items[mine.id]['id']}")
     assert erased["text"] == "" and erased["keywords"] == [] and [x["text"] for x in erased["replies"]] == [""]
     assert boss.get(f"{ITEMS}/{items[theirs.id]['id']}")["text"].endswith("App白屏")  # another customer's stays
+
+
+def test_development_mode_has_a_demo_owner_of_the_default_team(client: TestClient) -> None:
+    agent = Staff(client, "agent")
+    agent.patch_me(status="online")
+    owner = Staff(client, "owner")  # the demo password, like the other demo accounts
+    assert owner.role == "owner" and owner.get(ITEMS) == {"team": "客服中心", "items": []}
+    complainer = Customer(client)
+    served_and_closed(client, agent, complainer, "complaint", "客户投诉坐席态度冷漠")
+    (item,) = owner.get(ITEMS)["items"]
+    assert item["source"] == "complaint" and item["conversation_id"] == complainer.id
