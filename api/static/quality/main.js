@@ -1,0 +1,66 @@
+/* 质检 — native ES modules, no build step. This module signs in and out and switches tabs by role; each panel
+ * owns its load/render/reset:
+ *   queue.js   reviewers and supervisors: sampling and the review queue
+ *   mine.js    agents (and supervisors): their submitted reviews and appeals
+ *   report.js  scores by agent, most-failed items, wrong bot answers, coaching
+ *   review.js  one review: transcript, items, scores, comments, appeal, decision (list.js: the rows)
+ *   page.js    session, API client, toast, labels */
+
+import { elements } from '../shared/dom.js';
+import { loginView } from '../shared/session.js';
+import * as mine from './mine.js';
+import { session } from './page.js';
+import * as queue from './queue.js';
+import * as report from './report.js';
+
+const ROLE_NAMES = { reviewer: '质检员', supervisor: '班长', agent: '坐席' };
+const REVIEWERS = ['reviewer', 'supervisor'];
+const el = elements(['app', 'denied-view', 'denied-logout', 'tab-queue', 'tab-mine', 'tab-report', 'queue-view',
+  'mine-view', 'report-view', 'me-name', 'logout']);
+
+const TABS = {
+  queue: [el.tabQueue, el.queueView, queue],
+  mine: [el.tabMine, el.mineView, mine],
+  report: [el.tabReport, el.reportView, report]
+};
+
+function switchTab(name) {
+  Object.keys(TABS).forEach((key) => {
+    const [tab, view, panel] = TABS[key];
+    const on = key === name;
+    tab.setAttribute('aria-selected', on ? 'true' : 'false');
+    tab.classList.toggle('active', on);
+    view.hidden = !on;
+    if (on) panel.start();
+    else panel.stop();
+  });
+}
+
+function enter(auth) {
+  if (!ROLE_NAMES[auth.role]) {
+    el.deniedView.hidden = false;
+    el.app.hidden = true;
+    return;
+  }
+  el.deniedView.hidden = true;
+  el.app.hidden = false;
+  el.meName.textContent = (auth.display_name || auth.username) + '（' + ROLE_NAMES[auth.role] + '）';
+  const reviewer = REVIEWERS.includes(auth.role);
+  el.tabQueue.hidden = !reviewer;
+  el.tabReport.hidden = !reviewer;
+  el.tabMine.hidden = auth.role === 'reviewer';
+  switchTab(reviewer ? 'queue' : 'mine');
+}
+
+function leave() {
+  Object.values(TABS).forEach(([, , panel]) => { panel.stop(); panel.reset(); });
+  el.app.hidden = true;
+  el.deniedView.hidden = true;
+}
+
+el.tabQueue.addEventListener('click', () => switchTab('queue'));
+el.tabMine.addEventListener('click', () => switchTab('mine'));
+el.tabReport.addEventListener('click', () => switchTab('report'));
+el.logout.addEventListener('click', () => session.logout());
+el.deniedLogout.addEventListener('click', () => session.logout());
+session.start(loginView(), { onEnter: enter, onLeave: leave });
