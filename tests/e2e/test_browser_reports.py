@@ -116,6 +116,15 @@ def test_the_dashboard_draws_its_charts_and_drills_down(bridge: str, browser_fac
     page.execute_script("document.querySelector('.chart-grid').scrollIntoView()")
     shot(page, "1b-charts")
 
+    from selenium.webdriver.support.ui import Select
+
+    Select(page.find_element(By.ID, "f-granularity")).select_by_value("week")  # the trend by ISO week
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-charts-ready") == "2")
+    assert canvas_has_ink(page, "chart-trend")
+    page.find_element(By.ID, "export-xlsx").click()  # fetched with the token, saved under the server's name
+    wait.until(lambda d: "已导出 kpi-" in d.find_element(By.ID, "toast").text)
+    assert page.find_element(By.ID, "toast").text.endswith(".xlsx")
+
     day = local_day(utcnow(), 8).isoformat()  # the server's local day (UTC+8), whatever the browser's zone
     page.execute_script("""
         document.getElementById('f-preset').value = 'custom';
