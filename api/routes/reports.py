@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import FileResponse, Response
 
+from api.compliance.audit import record
 from api.deps import SessionDep, SettingsDep, SupervisorUser, TranscriptDep
 from api.reports.export import to_csv, to_xlsx
 from api.reports.facts import Filters
@@ -85,12 +86,18 @@ def drilldown(user: SupervisorUser, sessions: SessionDep, settings: SettingsDep,
 @router.get("/conversations/{conv_id}")
 def conversation(conv_id: Annotated[str, Path(max_length=32)], user: SupervisorUser, sessions: SessionDep,
                  transcript: TranscriptDep) -> ConversationDetail:
-    """A conversation behind a number, read-only: its transcript as stored (masked)."""
+    """A conversation behind a number, read-only: its transcript as stored (masked); audited."""
     with sessions() as db:
-        return transcript.detail(db, transcript.load(db, conv_id))
+        detail = transcript.detail(db, transcript.load(db, conv_id))
+    record(sessions, user.username, "report_view_conversation", conv_id)
+    return detail
 
 
-def _download(data: bytes, media: str, name: str) -> Response:
+def _download(sessions: SessionDep, user: SupervisorUser, report: KpiReport, data: bytes, media: str,
+              name: str) -> Response:
+    """The file, with the export in the audit log (who, which period and filters)."""
+    record(sessions, user.username, "report_export", name, start=report.start, end=report.end,
+           **report.filters.model_dump(exclude_none=True))
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -103,7 +110,8 @@ def export_csv(user: SupervisorUser, sessions: SessionDep, settings: SettingsDep
                granularity: Granularity = "day", channel: Text = None, skill_group: Text = None,
                agent: Text = None) -> Response:
     report = _report(sessions, settings, start, end, granularity, Filters(channel, skill_group, agent))
-    return _download(to_csv(report), "text/csv; charset=utf-8", f"kpi-{report.start}-{report.end}.csv")
+    return _download(sessions, user, report, to_csv(report), "text/csv; charset=utf-8",
+                     f"kpi-{report.start}-{report.end}.csv")
 
 
 @router.get("/export.xlsx", response_class=Response, description=EXPORT_DOC,
@@ -112,7 +120,7 @@ def export_xlsx(user: SupervisorUser, sessions: SessionDep, settings: SettingsDe
                 end: Day = None, granularity: Granularity = "day", channel: Text = None, skill_group: Text = None,
                 agent: Text = None) -> Response:
     report = _report(sessions, settings, start, end, granularity, Filters(channel, skill_group, agent))
-    return _download(to_xlsx(report), XLSX, f"kpi-{report.start}-{report.end}.xlsx")
+    return _download(sessions, user, report, to_xlsx(report), XLSX, f"kpi-{report.start}-{report.end}.xlsx")
 
 
 @pages.get("/reports")

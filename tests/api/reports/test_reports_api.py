@@ -90,6 +90,8 @@ def test_the_days_kpis_match_the_story(client: TestClient) -> None:
     transcript = boss.get(f"/api/v1/reports/conversations/{people['b'].id}")
     texts = " ".join(m["text"] for m in transcript["messages"])
     assert "139****5678" in texts and "13912345678" not in texts  # masked
+    (viewed,) = boss.get("/api/v1/supervisor/audit", action="report_view_conversation")
+    assert (viewed["actor"], viewed["target"]) == ("supervisor", people["b"].id)
 
 
 def test_exports_hold_the_apis_totals(client: TestClient) -> None:
@@ -117,6 +119,9 @@ def test_exports_hold_the_apis_totals(client: TestClient) -> None:
     rows = {row[1]: row for row in csv.reader(io.StringIO(r.content.decode("utf-8-sig")))}
     assert rows["conversations"][2] == str(report["current"]["conversations"])
     assert rows["complaint_rate"][2] == str(report["current"]["complaint_rate"])
+    exports = boss.get("/api/v1/supervisor/audit", action="report_export")
+    assert [(e["actor"], e["target"].rsplit(".", 1)[1]) for e in exports] == [("supervisor", "csv"),
+                                                                               ("supervisor", "xlsx")]
 
 
 def test_only_supervisors_see_reports(client: TestClient) -> None:
