@@ -45,6 +45,11 @@ def local_bounds(r: DateRange) -> tuple[dt.datetime, dt.datetime]:
     return dt.datetime.combine(r.start, dt.time()), dt.datetime.combine(r.end + dt.timedelta(days=1), dt.time())
 
 
+def definitions() -> list[KpiDefinition]:
+    """Each KPI's key, name, unit and formula (:data:`api.reports.kpis.KPI_DEFS`)."""
+    return [KpiDefinition.model_validate(vars(d)) for d in KPI_DEFS]
+
+
 def as_set(values: KpiValues) -> KpiSet:
     return KpiSet.model_validate(values.as_dict())
 
@@ -94,8 +99,7 @@ def build_report(facts: Facts, r: DateRange, granularity: Granularity, filters: 
                                          nps=now_values.nps, **nps_groups(distribution)),
         options=options_of(facts), connect_within_s=rules.connect_within_s,
         callback_sla_h=round(rules.callback_sla_s / 3600, 2),
-        definitions=[KpiDefinition(key=d.key, label=d.label, unit=d.unit, formula=d.formula)  # type: ignore[arg-type]
-                     for d in KPI_DEFS])
+        definitions=definitions())
 
 
 # ---------------------------------------------------------------------------------- drill-down

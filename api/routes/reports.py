@@ -16,10 +16,10 @@ from api.compliance.audit import record
 from api.deps import SessionDep, SettingsDep, SupervisorUser, TranscriptDep
 from api.reports.export import to_csv, to_xlsx
 from api.reports.facts import Filters
-from api.reports.kpis import KPI_DEFS
 from api.reports.periods import DateRange, local_day
 from api.reports.queries import facts_for, rules_of
 from api.reports.report import DRILLS, build_report, drill_down
+from api.reports.report import definitions as report_definitions
 from api.schemas.reports import DrillDown, Granularity, KpiDefinition, KpiReport
 from api.schemas.staff import ConversationDetail
 from api.store.models import utcnow
@@ -66,8 +66,7 @@ def kpis(user: SupervisorUser, sessions: SessionDep, settings: SettingsDep, star
 @router.get("/definitions")
 def definitions(user: SupervisorUser) -> list[KpiDefinition]:
     """Each KPI's name, unit and formula."""
-    return [KpiDefinition(key=d.key, label=d.label, unit=d.unit, formula=d.formula)  # type: ignore[arg-type]
-            for d in KPI_DEFS]
+    return report_definitions()
 
 
 @router.get("/drilldown")

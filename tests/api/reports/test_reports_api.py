@@ -72,6 +72,8 @@ def test_the_days_kpis_match_the_story(client: TestClient) -> None:
     assert (k["complaints"], k["complaint_rate"]) == (1, 20.0)
     assert k["sensitive_hits"] == 1
     assert report["previous"]["conversations"] == 0 and report["change"]["conversations"] == 5.0
+    defs = boss.get("/api/v1/reports/definitions")
+    assert [d["key"] for d in defs] == list(k) and defs == report["definitions"]  # every KPI has its formula
     assert report["handoffs_by_reason"] == {"customer_request": 2}
     assert report["nps_distribution"]["counts"][3] == 1
     agents = {s["key"]: s["kpis"] for s in report["by_agent"]}
