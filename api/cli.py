@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from api.compliance.retention import Erased, Retention
 from api.errors import BridgeStartupError, ServiceError
+from api.feedback.config import load_config as load_feedback_config
 from api.settings import Settings
 from api.staff.accounts import ROLES, change_role, create_user
 from api.store.database import open_database
@@ -27,13 +28,16 @@ def _sessions(settings: Settings) -> sessionmaker:
 
 
 def _create_user(args: argparse.Namespace, settings: Settings) -> int:
+    if args.team is not None and args.team not in load_feedback_config(settings.feedback_file).teams:
+        print(f"unknown team {args.team}; teams are listed in {settings.feedback_file.name}", file=sys.stderr)
+        return 2
     password = os.environ.get("NEW_USER_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
     sessions = _sessions(settings)
     with sessions() as db, db.begin():
         user = create_user(db, args.username, password, args.role, args.name, args.skills.split(","),
-                           args.capacity)
+                           args.capacity, team=args.team)
     print(f"created {user.role} {user.username} ({user.display_name}), skills {user.skills}, "
-          f"capacity {user.capacity}")
+          f"capacity {user.capacity}" + (f", team {user.team}" if user.team else ""))
     return 0
 
 
@@ -141,13 +145,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     s = sub.add_parser("serve", help="run the bridge (uvicorn)")
     s.add_argument("--host", default=os.environ.get("BRIDGE_HOST", "127.0.0.1"))
     s.add_argument("--port", type=int, default=int(os.environ.get("BRIDGE_PORT", "8000")))
-    u = sub.add_parser("create-user", help="create an agent, supervisor or trainer account "
+    u = sub.add_parser("create-user", help="create an agent, supervisor, trainer, reviewer or owner account "
                                            "(password from $NEW_USER_PASSWORD or a prompt)")
     u.add_argument("username")
     u.add_argument("--role", choices=ROLES, default="agent")
     u.add_argument("--name", help="display name shown to customers")
     u.add_argument("--skills", default="通用", help="comma-separated: 信用卡,理财,证券,通用")
     u.add_argument("--capacity", type=int, default=3)
+    u.add_argument("--team", help="an owner's team (its feedback queue): one of the teams in FEEDBACK_FILE")
     r = sub.add_parser("set-role", help="change a staff member's role (their logins are revoked)")
     r.add_argument("username")
     r.add_argument("role", choices=ROLES)
