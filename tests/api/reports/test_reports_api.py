@@ -198,3 +198,20 @@ def test_a_daily_report_that_fails_is_logged_and_retried_an_hour_later(
     assert reports.run_due() is None  # not yet: once an hour
     clock[0] += dt.timedelta(minutes=31)
     assert reports.run_due() is not None
+
+
+def test_the_page_and_its_charting_library_are_served_locally(client: TestClient, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.routes import reports as routes
+
+    page = client.get("/reports")
+    assert page.status_code == 200 and 'src="/static/reports/main.js"' in page.text
+    assert "https://" not in page.text  # nothing from a CDN
+    library = tmp_path / "echarts.esm.min.js"
+    library.write_text("export const init = () => null;\n", encoding="utf-8")
+    monkeypatch.setattr(routes, "ECHARTS", library)
+    r = client.get("/reports/vendor/echarts.esm.min.js")
+    assert r.status_code == 200 and "javascript" in r.headers["content-type"] and "init" in r.text
+    monkeypatch.setattr(routes, "ECHARTS", tmp_path / "missing.js")
+    r = client.get("/reports/vendor/echarts.esm.min.js")
+    assert r.status_code == 404 and "make setup" in r.json()["detail"]
