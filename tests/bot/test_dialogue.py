@@ -15,6 +15,10 @@ def test_stories_pass(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
            "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook", "ACTIONS_SECRET": "unused-no-action-server"}
     rasa = Path(sys.executable).parent / "rasa"
+    # the tracker store writes under tmp_path; the KB arbitration policy reads the KB index in service
+    # ($DATA_DIR/kb/current, built by `make test` before the suite), which tests/stories/test_kb_arbitration.yml needs
+    assert (DATA_DIR / "kb" / "current").exists(), "build the KB index first (make $(KB_INDEX), part of make test)"
+    (tmp_path / "kb").symlink_to((DATA_DIR / "kb").resolve(), target_is_directory=True)
     proc = subprocess.run(
         [str(rasa), "test", "core", "--model", str(DATA_DIR / "models" / "bot.tar.gz"), "--stories", "tests/stories",
          "--endpoints", "bot/endpoints.yml", "--out", str(tmp_path), "--fail-on-prediction-errors"],
