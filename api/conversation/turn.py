@@ -282,9 +282,12 @@ class CustomerTurn:
             if handoff is None and wants_human:
                 handoff = {"reason": "customer_request"}
             said = turn.texts[:-1] if turn.handoff is not None else turn.texts  # the bridge announces the queue
+            # the KB lookup behind this turn, kept on its last message for the reports: its own context, or the
+            # one a handoff carries (two KB misses in a row hand off with the second lookup inside the signal)
+            kb = turn.kb or (handoff or {}).get("kb")
             for i, (reply_text, buttons) in enumerate(said):
                 last = i == len(said) - 1
-                meta = {"kb": turn.kb} if turn.kb and last else None
+                meta = {"kb": kb} if isinstance(kb, dict) and last else None
                 hits = self.ctx.words.find(reply_text, "output")
                 if hits:
                     self.transcript.flag(db, conv.id, "bot", hits, reply_text, True, "system")

@@ -215,3 +215,29 @@ def test_the_page_and_its_charting_library_are_served_locally(client: TestClient
     monkeypatch.setattr(routes, "ECHARTS", tmp_path / "missing.js")
     r = client.get("/reports/vendor/echarts.esm.min.js")
     assert r.status_code == 404 and "make setup" in r.json()["detail"]
+
+
+def test_a_kb_miss_that_hands_off_counts_as_a_lookup(client: TestClient, rasa: ScriptedRasa,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two KB misses in a row hand off with the second lookup inside the handoff signal (actions/kb_fallback.py):
+    the engine keeps it on the bot's message, so the KB rates count it — and the agent still sees it once."""
+    from api.rasa_client import BotTurn
+
+    scripted = rasa.send
+
+    async def send(sender: str, text: str) -> BotTurn:
+        if text != "查不到的问题":
+            return await scripted(sender, text)
+        return BotTurn(texts=[("抱歉，还是没能理解您的问题。", []), ("正在为您转接人工客服。", [])],
+                       handoff={"reason": "repeated_fallback", "intent": "nlu_fallback", "slots": {},
+                                "kb": {"query": text, "action": "fallback", "candidates": []}})
+
+    monkeypatch.setattr(rasa, "send", send)
+    c = Customer(client)
+    assert c.say("查不到的问题")["state"] == "queued"
+    boss = Staff(client, "supervisor")
+    report = boss.get(KPIS, start=today(), end=today())
+    assert (report["current"]["kb_lookups"], report["current"]["kb_fallback_rate"]) == (1, 100.0)
+    assert report["handoffs_by_reason"] == {"repeated_fallback": 1}
+    detail = boss.get(f"/api/v1/reports/conversations/{c.id}")
+    assert [k["action"] for k in detail["context"]["kb_lookups"]] == ["fallback"]
