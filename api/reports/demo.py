@@ -40,8 +40,8 @@ HOURS = tuple((h, w) for h, w in ((0, .2), (1, .1), (2, .1), (3, .1), (4, .1), (
                                   (9, 5), (10, 6), (11, 5), (12, 3), (13, 4), (14, 5), (15, 5), (16, 4),
                                   (17, 3), (18, 2), (19, 2), (20, 1.5), (21, 1), (22, .6), (23, .3)))
 OPEN_HOURS = range(8, 21)  # the simulated service hours (local): handoffs outside them are out of hours
-NPS_WEIGHTS = ((0, .5), (1, .3), (2, .4), (3, .6), (4, .8), (5, 1.5), (6, 2), (7, 4), (8, 8), (9, 14), (10, 20))
-DISPOSITIONS = (("resolved", 78), ("unresolved", 8), ("callback", 7), ("complaint", 7))
+NPS_WEIGHTS = ((0, .2), (1, .1), (2, .1), (3, .2), (4, .3), (5, .5), (6, 1), (7, 3), (8, 6), (9, 14), (10, 22))
+DISPOSITIONS = (("resolved", 84), ("unresolved", 7), ("callback", 6), ("complaint", 3))
 
 
 Say = Callable[..., Awaitable[str]]  # the customer says a text or clicks a payload; the state after
@@ -164,23 +164,23 @@ class DemoTraffic:
     async def handoff(self, conv_id: str, token: str, say: Say) -> None:
         rng, turn = self.rng, self.chat.turn
         self.set_pool("away")  # nobody takes it at once: the wait is simulated below
-        state = await say("我要投诉，转人工" if rng.random() < 0.12 else "转人工")
+        state = await say("我要投诉，转人工" if rng.random() < 0.05 else "转人工")
         self.tally.counts["handoff requests"] += 1
         if state != "queued":  # out of hours: 留言 is offered
             if rng.random() < 0.5:
                 await self.leave(conv_id, token)
             return
         fate = rng.random()
-        if fate < 0.07:
+        if fate < 0.04:
             self.clock.advance(rng.uniform(20, 240))
             await turn.end(conv_id, token)
             self.tally.counts["abandoned"] += 1
             return
-        if fate < 0.11:
+        if fate < 0.07:
             self.clock.advance(rng.uniform(60, 300))
             await self.leave(conv_id, token)
             return
-        self.clock.advance(min(900.0, rng.expovariate(1 / 35)))
+        self.clock.advance(min(900.0, rng.expovariate(1 / 20)))
         turn.authenticate(conv_id, token, touch=True)  # the widget kept polling while the customer waited
         self.set_pool("online")
         await self.chat.queue.dispatch()
@@ -209,7 +209,7 @@ class DemoTraffic:
         score = pick(rng, NPS_WEIGHTS)
         if disposition in ("complaint", "unresolved"):
             score = min(score, rng.randint(0, 7))
-        rating = "满意" if score >= 8 else "一般" if score >= 6 or rng.random() < 0.3 else "不满意"
+        rating = "满意" if score >= 7 else "一般" if score >= 5 or rng.random() < 0.5 else "不满意"
         try:  # a survey step the engine no longer offers is skipped, never forced
             await say(payload=f'/survey_nps{{"score":{score}}}')
             await say(payload=f'/survey_csat{{"rating":"{rating}"}}')
