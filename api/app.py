@@ -42,6 +42,7 @@ from api.reports.prometheus import Registry
 from api.routes import agent, auth, customer, metrics, reports, supervisor, trainer_kb, trainer_models, trainer_nlu
 from api.routes import campaigns as campaign_routes
 from api.routes import feedback as feedback_routes
+from api.routes.approvals import router as approvals_router
 from api.routes.quality import router as quality_router
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.events import SOCKETS, event_schemas
@@ -257,6 +258,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     for router in ROUTERS + FEEDBACK_ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(quality_router, responses=ERROR_RESPONSES)  # quality review (质检, issue 16)
+    app.include_router(approvals_router, responses=ERROR_RESPONSES)  # maker-checker (issue 16)
     app.include_router(metrics.router)
     app.include_router(reports.pages)  # the reports page and its charting library
     app.openapi = _openapi_with_events(app)  # type: ignore[method-assign]

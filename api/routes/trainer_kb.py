@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile
+from fastapi.responses import JSONResponse
 
 from api.deps import KbDep, KbEditsDep, TrainerUser, UnansweredDep
+from api.routes.approvals import HELD, GateDep, held
 from api.schemas.trainer import (
     EntryIn,
     ImportResult,
@@ -39,24 +41,36 @@ async def kb_get(entry_id: str, user: TrainerUser, kb: KbEditsDep) -> KbEntryOut
     return kb.get(entry_id)
 
 
-@router.post("/kb", status_code=201)
-async def kb_create(body: EntryIn, user: TrainerUser, kb: KbEditsDep) -> KbEntryOut:
+# With maker-checker on (Settings.maker_checker_on) these four answer 202 with the pending change instead: the
+# edit reaches customers once a second person approves it (api/workbench/approvals.py).
+@router.post("/kb", status_code=201, response_model=KbEntryOut, responses=HELD)
+async def kb_create(body: EntryIn, user: TrainerUser, kb: KbEditsDep, gate: GateDep) -> KbEntryOut | JSONResponse:
+    if gate is not None:
+        return held(gate.hold_kb(user, "kb_create", None, body))
     return kb.create(user.username, body)
 
 
-@router.put("/kb/{entry_id}")
-async def kb_update(entry_id: str, body: EntryIn, user: TrainerUser, kb: KbEditsDep) -> KbEntryOut:
+@router.put("/kb/{entry_id}", response_model=KbEntryOut, responses=HELD)
+async def kb_update(entry_id: str, body: EntryIn, user: TrainerUser, kb: KbEditsDep, gate: GateDep
+                    ) -> KbEntryOut | JSONResponse:
+    if gate is not None:
+        return held(gate.hold_kb(user, "kb_update", entry_id, body))
     return kb.update(user.username, entry_id, body)
 
 
-@router.post("/kb/{entry_id}/retire")
-async def kb_retire(entry_id: str, user: TrainerUser, kb: KbEditsDep) -> KbEntryOut:
+@router.post("/kb/{entry_id}/retire", response_model=KbEntryOut, responses=HELD)
+async def kb_retire(entry_id: str, user: TrainerUser, kb: KbEditsDep, gate: GateDep) -> KbEntryOut | JSONResponse:
     """valid_until = yesterday: no longer served."""
+    if gate is not None:
+        return held(gate.hold_kb(user, "kb_retire", entry_id))
     return kb.retire(user.username, entry_id)
 
 
-@router.post("/kb/{entry_id}/similar")
-async def kb_add_similar(entry_id: str, body: SimilarIn, user: TrainerUser, kb: KbEditsDep) -> KbEntryOut:
+@router.post("/kb/{entry_id}/similar", response_model=KbEntryOut, responses=HELD)
+async def kb_add_similar(entry_id: str, body: SimilarIn, user: TrainerUser, kb: KbEditsDep, gate: GateDep
+                         ) -> KbEntryOut | JSONResponse:
+    if gate is not None:
+        return held(gate.hold_kb(user, "kb_add_similar", entry_id, question=body.question))
     return kb.add_similar(user.username, entry_id, body.question)
 
 

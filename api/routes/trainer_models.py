@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from api.compliance.audit import workbench_entries
 from api.deps import KbDep, NluFilesDep, RasaDep, SessionDep, TrainerDep, TrainerUser
 from api.errors import NotFound
+from api.routes.approvals import HELD, GateDep, held
 from api.schemas.staff import AuditEntryOut
 from api.schemas.trainer import ConsoleResult, JobLog, JobOut, ModelOut, TextIn
 from api.workbench.console import probe
@@ -32,9 +34,10 @@ async def test_console(body: TextIn, user: TrainerUser, nlu: NluFilesDep, rasa: 
 
 
 @router.post("/train", status_code=202)
-async def train(user: TrainerUser, trainer: TrainerDep) -> JobOut:
-    """One job at a time (409 while one runs); poll the job and its log."""
-    return JobOut.model_validate(trainer.train(user.username).public())
+async def train(user: TrainerUser, trainer: TrainerDep, gate: GateDep) -> JobOut:
+    """One job at a time (409 while one runs); poll the job and its log. With maker-checker on the model is
+    only trained and evaluated: deploying it is a change a second person approves."""
+    return JobOut.model_validate(trainer.train(user.username, deploy=gate is None).public())
 
 
 @router.get("/jobs/{job_id}")
@@ -56,9 +59,12 @@ async def models(user: TrainerUser, trainer: TrainerDep) -> list[ModelOut]:
     return [ModelOut.model_validate(m) for m in trainer.models()]
 
 
-@router.post("/models/{name}/deploy", status_code=202)
-async def deploy(name: str, user: TrainerUser, trainer: TrainerDep) -> JobOut:
-    """Deploying an older model is a rollback."""
+@router.post("/models/{name}/deploy", status_code=202, response_model=JobOut, responses=HELD)
+async def deploy(name: str, user: TrainerUser, trainer: TrainerDep, gate: GateDep) -> JobOut | JSONResponse:
+    """Deploying an older model is a rollback. With maker-checker on: the pending change (202 too), deployed
+    once a second person approves it."""
+    if gate is not None:
+        return held(gate.hold_deploy(user, name))
     return JobOut.model_validate(trainer.deploy(name, user.username).public())
 
 

@@ -158,7 +158,9 @@ class Trainer:
         return {"accuracy": result.get("accuracy"), "macro_f1": result.get("macro_f1"),
                 "confused": result.get("confused", [])[:5]}
 
-    def train(self, actor: str) -> Job:
+    def train(self, actor: str, deploy: bool = True) -> Job:
+        """Train and evaluate a model, then deploy it unless it falls below the gate; with ``deploy=False``
+        (maker-checker, api/workbench/approvals.py) it is only kept, for a deploy a second person approves."""
         def work(job: Job) -> None:
             name = "model-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             out = self.paths.models / "candidates"
@@ -183,6 +185,10 @@ class Trainer:
                 job.message = (f"held-out accuracy {job.metrics['accuracy']:.3f} is more than {self.max_drop:.3f} "
                                f"below the model in service ({active['accuracy']:.3f}); not deployed")
                 self.on_event("deploy_refused", name, {"metrics": job.metrics, "baseline": job.baseline})
+                return
+            if not deploy:
+                job.status, job.message = "succeeded", f"model {name} trained; deploying it needs a checker's approval"
+                self.on_event("trained", name, {"by": actor, "metrics": job.metrics, "baseline": job.baseline})
                 return
             self._deploy(job, name)
             self.on_event("train_and_deploy", name, {"by": actor, "metrics": job.metrics, "baseline": job.baseline})

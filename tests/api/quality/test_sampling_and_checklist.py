@@ -89,6 +89,20 @@ def test_a_bad_checklist_is_refused_naming_file_and_item(tmp_path: Path, text: s
     assert str(path) in str(caught.value)
 
 
+def test_a_broken_checklist_stops_the_bridge_naming_the_file(tmp_path: Path) -> None:
+    from api.app import BridgeStartupError, create_app
+    from api.settings import Settings
+    from tests.api.conftest import ScriptedRasa
+
+    bad = tmp_path / "checklist.yml"
+    bad.write_text("version: 1\nitems:\n  - {id: a, title: A, weight: 1, applies_to: [bot], check: magic}\n",
+                   encoding="utf-8")
+    with pytest.raises(BridgeStartupError, match="unknown check 'magic'") as caught:
+        create_app(Settings(data_dir=tmp_path, kb_suggestions=False, quality_checklist_file=bad),
+                   ScriptedRasa())  # type: ignore[arg-type]
+    assert str(bad) in str(caught.value)
+
+
 def test_the_total_is_the_weighted_share_of_items_met() -> None:
     items = [Item("a", "A", 10, ("agent",)), Item("b", "B", 30, ("agent",)), Item("c", "C", 60, ("agent",))]
     assert total_score(items, {"a": 1, "b": 0, "c": 0.5}) == 40.0  # (10 + 0 + 30) / 100
