@@ -6,6 +6,8 @@ error in the browser console on the way."""
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -15,21 +17,17 @@ import pytest
 import requests
 
 from tests.api.conftest import ScriptedRasa
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import ROOT, free_port
 from tests.e2e.test_browser import browser_factory, patient_wait, staff_page  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture()
-def bridge(tmp_path: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` on a free local port (uvicorn in a thread) for the browser."""
     import uvicorn
 
-    from api.app import create_app
-    from api.settings import Settings
-
-    settings = Settings(data_dir=tmp_path, kb_suggestions=False, demo_password="e2e-demo")
-    app = create_app(settings, ScriptedRasa())  # type: ignore[arg-type]
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -38,9 +36,40 @@ def bridge(tmp_path: Path) -> Iterator[str]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.1)
     assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture()
+def bridge(tmp_path: Path) -> Iterator[str]:
+    from api.app import create_app
+    from api.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, kb_suggestions=False, demo_password="e2e-demo")
+    with serving(create_app(settings, ScriptedRasa())) as url:  # type: ignore[arg-type]
+        yield url
+
+
+@pytest.fixture()
+def checked_bridge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
+    """The bridge with maker-checker on, editing a temporary copy of one KB area."""
+    from api.app import create_app
+    from api.settings import Settings
+    from tests.kb_index.fakes import HashingEncoder
+
+    faq = tmp_path / "faq"
+    faq.mkdir()
+    shutil.copy(ROOT / "kb_index" / "faq" / "loans.yml", faq)
+    monkeypatch.setenv("KB_FAQ_DIR", str(faq))
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    settings = Settings(data_dir=tmp_path, kb_suggestions=False, demo_password="e2e-demo", maker_checker=True)
+    app = create_app(settings, ScriptedRasa())  # type: ignore[arg-type]
+    app.state.kb_files._encoder = HashingEncoder
+    with serving(app) as url:
+        yield url, faq
 
 
 def login(url: str, username: str) -> dict[str, str]:
@@ -160,3 +189,40 @@ def test_review_appeal_and_decision_in_the_browser(bridge: str, browser_factory)
     report = page.find_element(By.ID, "report-body").text
     assert "100" in report and "服务态度与耐心" in report and "需要辅导的坐席\nagent" in report
     assert console_errors(page) == []
+
+
+def test_a_trainers_answer_change_waits_for_a_second_persons_approval(checked_bridge: tuple[str, Path],
+                                                                     browser_factory) -> None:  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    url, faq = checked_bridge
+    question, answer = "外币现钞兑换需要预约吗", "单笔等值1万美元以上的外币现钞兑换，请提前1个工作日预约。"
+    trainer = staff_page(browser_factory, url + "/trainer", "trainer")
+    wait = patient_wait(trainer, 30)
+    wait.until(lambda d: d.find_element(By.ID, "tab-kb").is_displayed())
+    trainer.find_element(By.ID, "tab-kb").click()
+    wait.until(lambda d: d.find_element(By.ID, "kb-new").is_displayed())
+    trainer.find_element(By.ID, "kb-new").click()
+    for element_id, text in (("kb-area", "loans"), ("kb-question", question), ("kb-answer", answer)):
+        field = trainer.find_element(By.ID, element_id)
+        field.clear()
+        field.send_keys(text)
+    trainer.find_element(By.ID, "kb-save").click()
+    wait.until(lambda d: "已提交复核" in d.find_element(By.ID, "toast").text)
+    assert answer not in (faq / "loans.yml").read_text(encoding="utf-8")  # customers cannot get it yet
+    assert console_errors(trainer) == []
+
+    checker = staff_page(browser_factory, url + "/quality", "reviewer")
+    wait = patient_wait(checker, 30)
+    wait.until(lambda d: d.find_element(By.ID, "tab-approvals").is_displayed())
+    checker.find_element(By.ID, "tab-approvals").click()
+    change = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#approvals-list .q-change"))
+    assert f"+answer: {answer}" in change.text and "提交人 trainer" in change.text
+    change.find_element(By.CSS_SELECTOR, ".q-change-comment").send_keys("口径已核对")
+    change.find_element(By.CSS_SELECTOR, ".q-approve").click()
+    wait.until(lambda d: "已批准" in d.find_element(By.ID, "toast").text)
+    assert answer in (faq / "loans.yml").read_text(encoding="utf-8")
+    headers = login(url, "trainer")
+    found = requests.get(f"{url}/api/v1/trainer/kb", params={"q": question}, headers=headers, timeout=10).json()
+    assert [e["answer"] for e in found] == [answer]
+    assert console_errors(checker) == []

@@ -3,11 +3,13 @@
  *   queue.js   reviewers and supervisors: sampling and the review queue
  *   mine.js    agents (and supervisors): their submitted reviews and appeals
  *   report.js  scores by agent, most-failed items, wrong bot answers, coaching
+ *   approvals.js  maker-checker: trainers' changes waiting for a second person
  *   review.js  one review: transcript, items, scores, comments, appeal, decision (list.js: the rows)
  *   page.js    session, API client, toast, labels */
 
 import { elements } from '../shared/dom.js';
 import { loginView } from '../shared/session.js';
+import * as approvals from './approvals.js';
 import * as mine from './mine.js';
 import { session } from './page.js';
 import * as queue from './queue.js';
@@ -15,13 +17,14 @@ import * as report from './report.js';
 
 const ROLE_NAMES = { reviewer: '质检员', supervisor: '班长', agent: '坐席' };
 const REVIEWERS = ['reviewer', 'supervisor'];
-const el = elements(['app', 'denied-view', 'denied-logout', 'tab-queue', 'tab-mine', 'tab-report', 'queue-view',
-  'mine-view', 'report-view', 'me-name', 'logout']);
+const el = elements(['app', 'denied-view', 'denied-logout', 'tab-queue', 'tab-mine', 'tab-report', 'tab-approvals', 'queue-view',
+  'mine-view', 'report-view', 'approvals-view', 'me-name', 'logout']);
 
 const TABS = {
   queue: [el.tabQueue, el.queueView, queue],
   mine: [el.tabMine, el.mineView, mine],
-  report: [el.tabReport, el.reportView, report]
+  report: [el.tabReport, el.reportView, report],
+  approvals: [el.tabApprovals, el.approvalsView, approvals]
 };
 
 function switchTab(name) {
@@ -48,6 +51,7 @@ function enter(auth) {
   const reviewer = REVIEWERS.includes(auth.role);
   el.tabQueue.hidden = !reviewer;
   el.tabReport.hidden = !reviewer;
+  el.tabApprovals.hidden = !reviewer;
   el.tabMine.hidden = auth.role === 'reviewer';
   switchTab(reviewer ? 'queue' : 'mine');
 }
@@ -61,6 +65,7 @@ function leave() {
 el.tabQueue.addEventListener('click', () => switchTab('queue'));
 el.tabMine.addEventListener('click', () => switchTab('mine'));
 el.tabReport.addEventListener('click', () => switchTab('report'));
+el.tabApprovals.addEventListener('click', () => switchTab('approvals'));
 el.logout.addEventListener('click', () => session.logout());
 el.deniedLogout.addEventListener('click', () => session.logout());
 session.start(loginView(), { onEnter: enter, onLeave: leave });

@@ -5,7 +5,7 @@ import { clear, debounce, elements, h } from '../shared/dom.js';
 import { formRejected, hideFormError, setBusy, showFormError } from './forms.js';
 import { dateOnly, formatWhen, isoDay, lines } from './format.js';
 import * as kbStatus from './kb_status.js';
-import { api, enc, T, toast } from './page.js';
+import { api, enc, held, T, toast } from './page.js';
 import { cell, emptyRow } from './tables.js';
 
 const SEARCH_DEBOUNCE_MS = 300;
@@ -158,6 +158,7 @@ function onSave(e) {
   }
   setBusy(el.kbSave, true, '保存中…');
   req.then((entry) => {
+    if (held(entry)) return;
     fillEditor(entry);
     toast.show('知识条目已保存，索引重建中', 'ok');
     changed();
@@ -170,6 +171,7 @@ function onRetire() {
   setBusy(el.kbRetire, true, '下线中…');
   api('POST', T + '/kb/' + enc(id) + '/retire').then((entry) => {
     setBusy(el.kbRetire, false);
+    if (held(entry)) return;
     fillEditor(entry);
     toast.show('已下线，机器人将不再使用该条目', 'ok');
     changed();

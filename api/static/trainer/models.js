@@ -5,7 +5,7 @@ import { clear, elements, h } from '../shared/dom.js';
 import { button, setBusy } from './forms.js';
 import { formatFull, pct } from './format.js';
 import * as jobs from './jobs.js';
-import { api, enc, getList, T, toast } from './page.js';
+import { api, enc, getList, held, T, toast } from './page.js';
 import { cell, emptyRow } from './tables.js';
 
 const el = elements(['model-list', 'models-refresh']);
@@ -61,6 +61,7 @@ function onDeploy(e) {
   const label = b.textContent;
   setBusy(b, true, '提交中…');
   api('POST', T + '/models/' + enc(name) + '/deploy').then((j) => {
+    if (held(j)) { setBusy(b, false); return; }
     toast.show(label + '任务已开始：' + name, 'ok');
     jobs.track(j);
     render();

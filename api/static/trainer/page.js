@@ -28,3 +28,11 @@ export function enc(s) { return encodeURIComponent(String(s)); }
 export function getList(path, use) {
   return api('GET', T + path).then((list) => use(Array.isArray(list) ? list : []), toast.error);
 }
+
+/* Maker-checker on (202 with a pending change): nothing changed yet; a reviewer or supervisor approves it on
+ * /quality (待复核变更) before customers see it. True when ``answer`` is such a change (the toast says so). */
+export function held(answer) {
+  if (!answer || answer.status !== 'pending' || !answer.diff) return false;
+  toast.show('已提交复核（编号 ' + answer.id + '）：另一人批准后客户才会看到', 'ok');
+  return true;
+}
