@@ -44,6 +44,7 @@ from api.routes import campaigns as campaign_routes
 from api.routes import feedback as feedback_routes
 from api.routes.approvals import router as approvals_router
 from api.routes.quality import router as quality_router
+from api.routes.surge import router as surge_router
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.events import SOCKETS, event_schemas
 from api.schemas.validation import problems_in_chinese
@@ -52,6 +53,7 @@ from api.staff.accounts import seed_demo
 from api.staff.canned import seed_canned
 from api.staff.sockets import SocketRegistry
 from api.store.database import open_database
+from api.surge.control import SurgeControl
 from api.workbench.kb_files import KbFiles
 from api.workbench.nlu_files import NluFiles
 from api.workbench.training import Trainer, TrainingPaths
@@ -192,6 +194,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     except WordListError as exc:
         raise BridgeStartupError(str(exc)) from exc
     service = ChatService(settings, sessions, rasa_client, Hub(), Registry(), words)
+    surge = SurgeControl(sessions, settings.surge)
     try:
         load_feedback_config(settings.feedback_file)  # a broken categories file stops the start, named
     except FeedbackConfigError as exc:
@@ -217,6 +220,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
                 await asyncio.sleep(5)
                 try:
                     await service.tick()
+                    await asyncio.to_thread(surge.observe)  # the surge level from the queue
                     await asyncio.to_thread(daily.run_due)  # yesterday's report, once after midnight
                     if time.monotonic() - last_purge > 3600:
                         last_purge = time.monotonic()
@@ -241,6 +245,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     app.state.chat = service
     app.state.limits, app.state.sockets, app.state.retention = limits, sockets, retention
     app.state.kb = _kb_loader(settings)
+    app.state.surge = surge
     app.state.quality = QualityReviews(sessions, words, lambda: load_checklist(settings.quality_checklist_file))
     app.state.institution = _institution_loader(settings.project_dir / "domain.yml")
     created = seed_demo(sessions, settings) + seed_demo_owner(sessions, settings)
@@ -258,6 +263,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     for router in ROUTERS + FEEDBACK_ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(quality_router, responses=ERROR_RESPONSES)  # quality review (质检, issue 16)
+    app.include_router(surge_router, responses=ERROR_RESPONSES)  # the two-level surge response (issue 16)
     app.include_router(approvals_router, responses=ERROR_RESPONSES)  # maker-checker (issue 16)
     app.include_router(metrics.router)
     app.include_router(reports.pages)  # the reports page and its charting library

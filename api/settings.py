@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from api.compliance.addresses import parse_networks
+from api.surge.levels import SurgeRules
 from common.service_auth import weak_secrets
 from common.settings import ROOT, CommonSettings, env
 
@@ -79,6 +80,8 @@ class Settings(CommonSettings):
     # maker-checker (api/workbench/approvals.py): a trainer's change to what the bot says waits for a second
     # person's approval; None = on outside development, off in development (the demo and its tests edit alone)
     maker_checker: bool | None = None
+    # the two-level surge response (api/surge/): entry and exit thresholds per level, as JSON in SURGE
+    surge: SurgeRules = SurgeRules()
     # the KPI reports (api/reports/kpis.py): 人工接通率 counts requests accepted within this many seconds; a 留言
     # is called back on time within this many hours; days are cut at local midnight (UTC+8: no daylight saving)
     report_connect_within_s: float = Field(default=60.0, gt=0)
