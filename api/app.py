@@ -119,7 +119,7 @@ def _install_workbench(app: FastAPI, settings: Settings, sessions: sessionmaker,
         record(sessions, str(detail.get("by") or "system"), action, target, **detail)
 
     root = Path(__file__).resolve().parent.parent
-    data = root / "tests" / "data"
+    data = root / "nlu_eval"  # held-out sets, never trained on
     paths = TrainingPaths(project=project, models=settings.data_dir / "models", rasa_venv=root / ".venvs" / "rasa",
                           heldout=data / "nlu_heldout", oos=data / "oos_heldout.txt")
     app.state.trainer = Trainer(paths, rasa, settings.max_accuracy_drop, settings.keep_models, on_event)

@@ -216,7 +216,7 @@ def heldout_messages(exclude_intents: Iterable[str] = ()) -> list[str]:
     """The held-out utterances as a customer types them (entity annotations removed, the rest kept)."""
     excluded = set(exclude_intents)
     texts = []
-    for path in sorted((ROOT / "tests" / "data" / "nlu_heldout").glob("*.yml")):
+    for path in sorted((ROOT / "nlu_eval" / "nlu_heldout").glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             if block.get("intent") in excluded:
                 continue

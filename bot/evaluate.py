@@ -73,8 +73,8 @@ async def predict_intents(model_path: str, texts: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model", default="var/models/bot.tar.gz")
-    ap.add_argument("--data", default="tests/data/nlu_heldout", help="folder or file of held-out NLU YAML")
-    ap.add_argument("--oos", default="tests/data/oos_heldout.txt", help="off-topic questions, one a line")
+    ap.add_argument("--data", default="nlu_eval/nlu_heldout", help="folder or file of held-out NLU YAML")
+    ap.add_argument("--oos", default="nlu_eval/oos_heldout.txt", help="off-topic questions, one a line")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--out", help="also write the JSON report to this file (stdout carries Rasa's warnings too)")
     args = ap.parse_args(argv)

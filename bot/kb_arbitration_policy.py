@@ -21,7 +21,7 @@ then predicts ``action_listen`` after a KB answer and abstains once the message 
 The KB questions are read from ``$DATA_DIR/kb/current`` -> ``versions/<v>/questions.json`` (already normalised
 by kb_index.index.question_table) and re-read when the version changes: no retraining, no encoder here.
 
-The weak threshold, 0.6, was measured on the held-out NLU data (tests/data/nlu_heldout, 571 examples, model of
+The weak threshold, 0.6, was measured on the held-out NLU data (nlu_eval/nlu_heldout, 571 examples, model of
 2026-12-01): intents predicted below 0.6 were right 80% of the time (40 of 50), 0.6-0.7 89%, 0.7-0.8 95%, 0.8 and
 above 97-100%; below 0.6 is where a confident KB answer is more likely right than the intent, and it sends about
 9% of messages to the KB check. tests/bot/test_kb_arbitration_policy.py re-measures it on every trained model.

@@ -3,7 +3,7 @@
 Intent accuracy treats every mistake alike; a bank cares most about one kind: a confident wrong answer (a
 business answer to the wrong question, a bare 好的 to a question, a KB answer to a request it cannot serve,
 anything but the fixed compliance reply to a compliance question). Each message of the set
-(``tests/data/precision_set.yml``) is labelled with the behaviour it should get:
+(``nlu_eval/precision_set.yml``) is labelled with the behaviour it should get:
 
 * ``intent:<name>`` — the standard answer of that intent (a form intent: its form starts);
 * ``kb`` — a knowledge-base answer or 您是不是想问 suggestion;
@@ -48,7 +48,7 @@ FORM_INTENT = {"card_loss_form": "card_report_loss", "branch_form": "branch_loca
 FALLBACK_RESPONSES = frozenset({"utter_default", "utter_out_of_scope", "utter_affirm_without_question",
                                 "utter_deny_without_question", "utter_inform_without_context",
                                 "utter_kb_still_not_understood", "utter_kb_select_unknown"})
-DEFAULT_SET = Path("tests/data/precision_set.yml")
+DEFAULT_SET = Path("nlu_eval/precision_set.yml")
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from bot.training_checks import Example
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING_DIR = ROOT / "nlu_data"
-HELDOUT_DIR = ROOT / "tests" / "data" / "nlu_heldout"
-OOS_HELDOUT = ROOT / "tests" / "data" / "oos_heldout.txt"
+HELDOUT_DIR = ROOT / "nlu_eval" / "nlu_heldout"
+OOS_HELDOUT = ROOT / "nlu_eval" / "oos_heldout.txt"
 
 
 @lru_cache(maxsize=4)

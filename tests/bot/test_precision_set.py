@@ -1,4 +1,4 @@
-"""The held-out precision set (tests/data/precision_set.yml) and its evaluation (bot.precision): the set is
+"""The held-out precision set (nlu_eval/precision_set.yml) and its evaluation (bot.precision): the set is
 large, labelled with known behaviours, covers every compliance category and kind of message and is never
 trained on; judging and event reading are checked on their own; the trained model answers it with at most 2 %
 wrong answers and every compliance message gets its reply."""
@@ -29,7 +29,7 @@ from tests.bot.nlu_files import ROOT, TRAINING_DIR, load_examples
 
 Parse = Callable[[str], Dict[str, Any]]
 REPORT_DIR = Path(os.environ.get("DATA_DIR", ROOT / "var")) / "reports"
-SET = ROOT / "tests" / "data" / "precision_set.yml"
+SET = ROOT / "nlu_eval" / "precision_set.yml"
 
 
 @pytest.fixture(scope="module")
