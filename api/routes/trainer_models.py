@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.compliance.audit import workbench_entries
-from api.deps import KbDep, NluFilesDep, RasaDep, SessionDep, TrainerDep, TrainerUser
+from api.deps import KbDep, NluFilesDep, RasaDep, SessionDep, TrainerDep, TrainerUser, UnansweredDep
 from api.errors import NotFound
 from api.routes.approvals import HELD, GateDep, held
 from api.schemas.staff import AuditEntryOut
@@ -28,9 +28,11 @@ def _job(trainer: Trainer, job_id: str) -> Job:
 
 
 @router.post("/test")
-async def test_console(body: TextIn, user: TrainerUser, nlu: NluFilesDep, rasa: RasaDep, kb: KbDep
-                       ) -> ConsoleResult:
-    return await probe(body.text, nlu, rasa, kb)
+async def test_console(body: TextIn, user: TrainerUser, nlu: NluFilesDep, rasa: RasaDep, kb: KbDep,
+                       review: UnansweredDep) -> ConsoleResult:
+    """The NLU and KB verdicts, and the reply a customer would get (through the bot in service, on a throwaway
+    conversation erased afterwards) with why."""
+    return await probe(body.text, nlu, rasa, kb, review.forget)
 
 
 @router.post("/train", status_code=202)

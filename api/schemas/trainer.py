@@ -167,6 +167,41 @@ class KbProbe(BaseModel):
     candidates: list[KbCandidate]
 
 
+class ReplyButton(BaseModel):
+    title: str
+    payload: str
+
+
+class ReplyMessage(BaseModel):
+    text: str
+    buttons: list[ReplyButton] = []
+
+
+class ArbitrationVerdict(BaseModel):
+    """``kb.arbitration`` as the action server sends it when the bot/KB arbitration ran and the KB won."""
+
+    intent: str | None = None
+    intent_confidence: float | None = None
+    kb_confidence: float | None = None  # the KB's calibrated probability (None without a re-ranker)
+    winner: Literal["kb", "intent"]
+
+
+class ConsoleReply(BaseModel):
+    """What a customer sending the sentence would get from the bot in service, and why (in Chinese)."""
+
+    messages: list[ReplyMessage]
+    # who answered: the KB after the arbitration, the KB fallback, the intent's own handling, a handoff
+    source: Literal["kb_arbitration", "kb_fallback", "intent", "handoff", "unavailable"]
+    why: list[str]  # one Chinese sentence per reason, for the trainer
+    intent: str | None = None
+    intent_confidence: float | None = None
+    kb_action: Literal["answer", "suggest", "fallback"] | None = None  # the KB decision the bot acted on
+    kb_entry: str | None = None  # the entry answered (or the best candidate)
+    kb_confidence: float | None = None
+    arbitration: ArbitrationVerdict | None = None
+    handoff_reason: str | None = None
+
+
 class ConsoleResult(BaseModel):
     text: str  # masked
     tokens: list[str]  # jieba, with the project's user dictionaries
@@ -175,6 +210,7 @@ class ConsoleResult(BaseModel):
     entities: list[EntityOut]
     nlu_error: str | None = None  # set when Rasa could not be asked
     kb: KbProbe
+    reply: ConsoleReply  # through the real bot, on a throwaway conversation erased afterwards
 
 
 # ---------------------------------------------------------------------------------------------- train and deploy

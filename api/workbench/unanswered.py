@@ -28,6 +28,10 @@ class UnansweredReview:
         return [UnansweredGroup(group=i + 1, text=g.text, count=g.count, last_seen=g.last_seen, kinds=g.kinds,
                                 ids=g.ids, samples=g.samples) for i, g in enumerate(groups)]
 
+    def forget(self, conversation: str) -> int:
+        """Erase what was recorded under ``conversation`` (the test console's throwaway conversations)."""
+        return int(self._store().delete_conversations([conversation]))
+
     def resolve(self, actor: str, body: ResolveIn) -> Resolved:
         """Apply the action to the group's first question (or ``body.text``), then mark the questions
         resolved (or dismissed)."""

@@ -1,5 +1,6 @@
-/* The 测试 tab: one customer sentence through the live pipeline — masked text, tokens, the intent ranking,
- * entities and the KB decision with its candidates. An intent or KB entry opens in its own tab. */
+/* The 测试 tab: one customer sentence through the live pipeline — the reply the customer would get and why
+ * (test_reply.js), masked text, tokens, the intent ranking, entities and the KB decision with its candidates. An
+ * intent or KB entry opens in its own tab. */
 
 import { clear, elements, h } from '../shared/dom.js';
 import { intentName } from '../shared/intent_names.js';
@@ -10,6 +11,7 @@ import * as kb from './kb.js';
 import { api, T, toast } from './page.js';
 import { bar, cell, table } from './tables.js';
 import * as tabs from './tabs.js';
+import * as testReply from './test_reply.js';
 
 const DECISION_LABELS = { answer: '直接回答', suggest: '推荐候选问题', fallback: '兜底（无法回答）' };
 
@@ -41,7 +43,8 @@ function onTest(e) {
 function render(res) {
   el.testResult.hidden = false;
   el.testMasked.textContent = '脱敏后文本：' + (res.text || '');
-  el.testNluError.textContent = res.nlu_error ? '意图识别服务不可用：' + res.nlu_error : '';
+  testReply.render(res.reply);
+  el.testNluError.textContent = res.nlu_error || '';
   el.testNluError.hidden = !res.nlu_error;
   clear(el.testTokens);
   const tokens = Array.isArray(res.tokens) ? res.tokens : [];

@@ -155,7 +155,7 @@ def test_test_console_shows_tokens_and_kb_candidates_even_with_rasa_down(
     client.app.state.kb().reload_if_changed()  # type: ignore[attr-defined]
     result = trainer.post("/api/v1/trainer/test", {"text": "我的借记卡丢了，卡号6212261202011234565"})
     assert "借记卡" in result["tokens"] and "6212261202011234565" not in str(result)
-    assert result["nlu_error"].startswith("Rasa unavailable") and result["kb"]["candidates"]
+    assert result["nlu_error"].startswith("意图识别服务（Rasa）不可用") and result["kb"]["candidates"]
 
 
 def test_test_console_asks_rasa_through_the_bridges_client_with_masked_text(
