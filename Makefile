@@ -26,7 +26,7 @@ KB_INPUTS := $(wildcard kb_index/faq/*.yml) kb_index/index.py kb_index/encoders.
 TRAINING_INPUTS := config.yml domain.yml $(wildcard common/pii.py common/zh_*.py) $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
 .PHONY: help setup browser run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb bench-bridge bench-soak bench-mixed \
-	bench-contention bench-cost
+	bench-contention bench-cost postgres
 
 help:
 	@echo "make run   - install what is missing, train if needed, start Rasa (:5005) + action server (:5055)"
@@ -96,13 +96,20 @@ rasa: $(MODEL)
 actions: $(APP_VENV)/.installed
 	@eval "$$(scripts/run_services.sh env)" && set -x && $(APP_PY) -m actions.server
 
+# PostgreSQL server binaries for tests/api/store/test_postgres_*.py (a throwaway server; Debian's package, installed
+# only when missing and only where apt-get can; without them those tests are skipped, saying why)
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; } \
+	  || echo "no PostgreSQL server binaries: the PostgreSQL store tests will be skipped (apt-get install postgresql)"
+
 # ---- quality
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .
 	$(APP_VENV)/bin/mypy actions api bench common kb_index tests/actions tests/common tests/api tests/e2e tests/kb_index tests/bench tests/security
 	$(APP_VENV)/bin/mypy --python-executable $(RASA_PY) --python-version 3.10 bot tests/bot
 
-test: setup browser $(MODEL) $(KB_INDEX) lint
+test: setup browser postgres $(MODEL) $(KB_INDEX) lint
 	$(APP_PY) -m pytest tests --ignore=tests/bot -q
 	$(RASA_PY) -m pytest tests/bot -q
 

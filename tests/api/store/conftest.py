@@ -3,7 +3,7 @@ spare loopback port (unix socket in the same directory), a fresh database per te
 files removed at the end of the session. PostgreSQL refuses to run as root: when the tests run as root the
 server runs as the ``postgres`` user (Debian's package creates it; else ``useradd`` makes a system user), its
 files owned by that user. Skipped, with the reason, only when no PostgreSQL binaries are installed
-(``apt-get install postgresql`` or ``make setup-postgres``)."""
+(``make postgres`` installs them where it can)."""
 
 from __future__ import annotations
 
