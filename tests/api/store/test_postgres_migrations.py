@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from api.errors import BridgeStartupError
@@ -61,3 +61,19 @@ def test_an_unreachable_server_is_a_startup_error_naming_the_url(postgres_server
     url = "postgresql+psycopg://nobody@127.0.0.1:1/bridge"
     with pytest.raises(BridgeStartupError, match="127.0.0.1:1/bridge: cannot open or migrate"):
         open_database(url)
+
+
+def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == ["alembic_version"]
+        assert conn.execute(text("SELECT COUNT(*) FROM pg_proc WHERE proname = 'audit_log_append_only'")).scalar() == 0
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    engine.dispose()
