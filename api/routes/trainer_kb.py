@@ -6,20 +6,24 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import KbDep, KbEditsDep, TrainerUser, UnansweredDep
+from api.deps import KbDep, KbEditsDep, NluFilesDep, TrainerUser, UnansweredDep
 from api.routes.approvals import HELD, GateDep, held
 from api.schemas.trainer import (
     EntryIn,
     ImportResult,
     KbEntryOut,
+    KbLintOut,
     KbStatus,
     Resolved,
     ResolveIn,
     SimilarIn,
     UnansweredGroup,
 )
+from api.workbench.kb_lint import lint
+from kb_index.lint import read_intent_examples
 
 router = APIRouter(prefix="/api/v1/trainer", tags=["trainer"])
 
@@ -34,6 +38,14 @@ async def kb_list(user: TrainerUser, kb: KbEditsDep, q: Annotated[str, Query(max
 @router.get("/kb-status")
 async def kb_status(user: TrainerUser, kb: KbEditsDep, service: KbDep) -> KbStatus:
     return kb.status(service)
+
+
+@router.get("/kb-lint")
+async def kb_lint(user: TrainerUser, kb: KbEditsDep, nlu: NluFilesDep) -> KbLintOut:
+    """Near-identical questions across entries in service (different answers: ``conflict``; the same:
+    ``duplicate``) and intent examples near-identical to a KB question, most similar first; what
+    ``python -m kb_index lint`` prints."""
+    return await run_in_threadpool(lint, kb.served(), read_intent_examples(nlu.nlu_dir))
 
 
 @router.get("/kb/{entry_id}")

@@ -80,6 +80,26 @@ class SimilarIn(BaseModel):
     question: str = Field(min_length=1, max_length=500)
 
 
+class KbConflictOut(BaseModel):
+    """A KB lint finding (kb_index.lint): ``conflict`` near-identical questions, different answers; ``duplicate``
+    the same answer too (merge them); ``intent`` an intent's example near-identical to a KB question."""
+
+    kind: Literal["conflict", "duplicate", "intent"]
+    first: str  # entry id, or the intent's name for kind "intent"
+    first_question: str
+    second: str  # entry id
+    second_question: str
+    similarity: float
+    answer_similarity: float | None
+    term_differences: list[str]  # business terms the questions disagree on, e.g. "channel: 手机银行 / 电话银行"
+    description: str  # one line in Chinese, as ``python -m kb_index lint`` prints it
+
+
+class KbLintOut(BaseModel):
+    conflicts: list[KbConflictOut]  # most similar first
+    counts: dict[str, int]  # conflict / duplicate / intent -> how many
+
+
 class KbEntryOut(BaseModel):
     id: str
     area: str
@@ -93,6 +113,8 @@ class KbEntryOut(BaseModel):
     updated_at: str
     updated_by: str
     retired: bool  # valid_until has passed: no longer served
+    # after a save: KB lint findings on this entry that the edit created (a warning; the edit was saved)
+    warnings: list[KbConflictOut] = []
 
 
 class KbStatus(BaseModel):

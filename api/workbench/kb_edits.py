@@ -18,6 +18,7 @@ from api.errors import Conflict, Refused, ServiceError
 from api.schemas.trainer import EntryIn, ImportResult, KbEntryOut, KbStatus
 from api.workbench.input_checks import all_text_problems
 from api.workbench.kb_files import KbFiles, keep_mode, retired
+from api.workbench.kb_lint import new_conflicts
 from common.pii import mask_pii
 from kb_index.entry import KbEntry, KbSourceError, entry_from_mapping, entry_to_mapping
 from kb_index.importer import KbImportError, import_file, write_source
@@ -94,10 +95,18 @@ class KbEdits:
                         building=self.files.building, last_error=self.files.last_error)
 
     # ------------------------------------------------------------------ edits
+    def served(self) -> list[KbEntry]:
+        """The entries customers can get (retired ones left out), for the KB lint."""
+        return [e for e in load_folder(self.files.faq_dir) if not retired(e)]
+
     def save(self, actor: str, entry: KbEntry, area: str, new: bool, action: str) -> KbEntryOut:
+        """Writes the entry; the answer carries the KB lint findings the edit created (warned, not refused)."""
+        before = self.served()
         diff = self.files.save(entry, area, actor, new)
         record(self.sessions, actor, action, entry.id, diff=diff)
-        return self.get(entry.id)
+        saved = self.get(entry.id)
+        saved.warnings = new_conflicts(before, self.served(), entry.id)
+        return saved
 
     def create(self, actor: str, body: EntryIn) -> KbEntryOut:
         return self.save(actor, entry_from_request(body), body.area, True, "kb_create")

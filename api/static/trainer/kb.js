@@ -4,6 +4,7 @@
 import { clear, debounce, elements, h } from '../shared/dom.js';
 import { formRejected, hideFormError, setBusy, showFormError } from './forms.js';
 import { dateOnly, formatWhen, isoDay, lines } from './format.js';
+import * as kbLint from './kb_lint.js';
 import * as kbStatus from './kb_status.js';
 import { api, enc, held, T, toast } from './page.js';
 import { cell, emptyRow } from './tables.js';
@@ -33,12 +34,14 @@ export function init() {
   el.kbForm.addEventListener('submit', onSave);
   el.kbRetire.addEventListener('click', onRetire);
   el.kbNew.addEventListener('click', () => { fillEditor(null); el.kbQuestion.focus(); });
+  kbLint.init(open);
   fillEditor(null);
 }
 
 export function reset() {
   entries = [];
   clear(el.kbList);
+  kbLint.reset();
   fillEditor(null);
 }
 
@@ -96,6 +99,7 @@ export function open(id) {
 }
 
 function fillEditor(entry) {
+  kbLint.saved(null);
   editing = entry || null;
   hideFormError(el.kbError);
   const e = entry || {};
@@ -161,6 +165,7 @@ function onSave(e) {
     if (held(entry)) return;
     fillEditor(entry);
     toast.show('知识条目已保存，索引重建中', 'ok');
+    kbLint.saved(entry);  // new conflicts the edit created: a warning, the edit is saved
     changed();
   }, formRejected(el.kbError)).then(() => setBusy(el.kbSave, false));
 }
