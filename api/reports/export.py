@@ -28,10 +28,10 @@ def summary_rows(report: KpiReport) -> list[list[Any]]:
                        f"上期 {report.previous_start}~{report.previous_end}", "变化"]
     head += [p.bucket for p in report.series]
     rows = [head]
-    current, previous = report.current.model_dump(), report.previous.model_dump()
+    current, previous = report.current.as_dict(), report.previous.as_dict()
     for key, label in _labels(report):
         rows.append([label, key, current[key], previous[key], report.change.get(key)]
-                    + [p.kpis.model_dump()[key] for p in report.series])
+                    + [p.kpis.as_dict()[key] for p in report.series])
     return rows
 
 
@@ -55,7 +55,7 @@ def _slice_rows(report: KpiReport, slices: list[Slice], title: str) -> list[list
     labels = _labels(report)
     rows: list[list[Any]] = [[title] + [label for _, label in labels]]
     for s in slices:
-        values = s.kpis.model_dump()
+        values = s.kpis.as_dict()
         rows.append([s.key] + [values[key] for key, _ in labels])
     return rows
 
@@ -68,7 +68,7 @@ def to_xlsx(report: KpiReport) -> bytes:
     labels = _labels(report)
     trend: list[list[Any]] = [["周期", "开始", "结束"] + [label for _, label in labels]]
     for p in report.series:
-        values = p.kpis.model_dump()
+        values = p.kpis.as_dict()
         trend.append([p.bucket, p.start, p.end] + [values[key] for key, _ in labels])
     _table(wb.create_sheet(SHEET_TREND), trend)
     for sheet, attr, title in SLICE_SHEETS:

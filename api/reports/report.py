@@ -13,7 +13,6 @@ from api.reports.facts import Fact, Facts, Filters, HandoffFact, SurveyFact
 from api.reports.kpis import (
     KPI_DEFS,
     OUT_OF_HOURS,
-    KpiValues,
     Rules,
     change,
     compute,
@@ -50,12 +49,8 @@ def definitions() -> list[KpiDefinition]:
     return [KpiDefinition.model_validate(vars(d)) for d in KPI_DEFS]
 
 
-def as_set(values: KpiValues) -> KpiSet:
-    return KpiSet.model_validate(values.as_dict())
-
-
 def kpi_set(facts: Facts, rules: Rules) -> KpiSet:
-    return as_set(compute(facts, rules))
+    return compute(facts, rules)
 
 
 def _slices(facts: Facts, rules: Rules, dim: str) -> list[Slice]:
@@ -91,7 +86,7 @@ def build_report(facts: Facts, r: DateRange, granularity: Granularity, filters: 
         start=r.start.isoformat(), end=r.end.isoformat(), granularity=granularity,
         filters=ReportFilters(channel=filters.channel, skill_group=filters.skill_group, agent=filters.agent),
         previous_start=before.start.isoformat(), previous_end=before.end.isoformat(),
-        current=as_set(now_values), previous=as_set(before_values),
+        current=now_values, previous=before_values,
         change=change(now_values, before_values), series=series,
         by_channel=_slices(current, rules, "channel"), by_skill_group=_slices(current, rules, "skill_group"),
         by_agent=_slices(current, rules, "agent"), handoffs_by_reason=handoffs_by_reason(current),
