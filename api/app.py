@@ -53,6 +53,7 @@ from api.staff.accounts import seed_demo
 from api.staff.canned import seed_canned
 from api.staff.sockets import SocketRegistry
 from api.store.database import open_database
+from api.store.models import utcnow
 from api.surge.control import SurgeControl
 from api.workbench.kb_files import KbFiles
 from api.workbench.nlu_files import NluFiles
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         raise BridgeStartupError(str(exc)) from exc
     service = ChatService(settings, sessions, rasa_client, Hub(), Registry(), words)
     surge = SurgeControl(sessions, settings.surge)
+    quality = QualityReviews(sessions, words, lambda: load_checklist(settings.quality_checklist_file))
     try:
         load_feedback_config(settings.feedback_file)  # a broken categories file stops the start, named
     except FeedbackConfigError as exc:
@@ -221,6 +223,8 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
                 try:
                     await service.tick()
                     await asyncio.to_thread(surge.observe)  # the surge level from the queue
+                    if settings.quality_daily_sample:  # yesterday's quality sample, once a day
+                        await asyncio.to_thread(quality.run_daily, utcnow().date())
                     await asyncio.to_thread(daily.run_due)  # yesterday's report, once after midnight
                     if time.monotonic() - last_purge > 3600:
                         last_purge = time.monotonic()
@@ -246,7 +250,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     app.state.limits, app.state.sockets, app.state.retention = limits, sockets, retention
     app.state.kb = _kb_loader(settings)
     app.state.surge = surge
-    app.state.quality = QualityReviews(sessions, words, lambda: load_checklist(settings.quality_checklist_file))
+    app.state.quality = quality
     app.state.institution = _institution_loader(settings.project_dir / "domain.yml")
     created = seed_demo(sessions, settings) + seed_demo_owner(sessions, settings)
     if settings.development:

@@ -77,6 +77,7 @@ class Settings(CommonSettings):
     kb_suggestions: bool = env("AGENT_KB_SUGGESTIONS", "kb_suggestions", True)
     # quality review (api/quality/): the versioned checklist new reviews are opened with
     quality_checklist_file: Path = ROOT / "api" / "quality" / "checklist.yml"
+    quality_daily_sample: bool = True  # yesterday's routine and targeted sample, once a day, from the ticker
     # maker-checker (api/workbench/approvals.py): a trainer's change to what the bot says waits for a second
     # person's approval; None = on outside development, off in development (the demo and its tests edit alone)
     maker_checker: bool | None = None

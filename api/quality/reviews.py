@@ -62,9 +62,19 @@ class QualityReviews:
         self.sessions = sessions
         self.words = words
         self.checklist = checklist
+        self._last_daily: dt.date | None = None
 
     # ------------------------------------------------------------------ sampling
-    def sample(self, actor: User, body: SampleIn) -> SampleOut:
+    def run_daily(self, today: dt.date) -> SampleOut | None:
+        """The daily routine and targeted sample of yesterday with the default rules (SampleIn's), once per day
+        (from the bridge's ticker); a rerun after a restart adds nothing (sampling.py)."""
+        if self._last_daily == today:
+            return None
+        self._last_daily = today
+        return self.sample(None, SampleIn(day=today - dt.timedelta(days=1)))
+
+    def sample(self, actor: User | None, body: SampleIn) -> SampleOut:
+        """One day's sample; ``actor`` None: the daily run (audited as system, only when it queued anything)."""
         day = body.day or utcnow().date()
         rules = Rules(body.routine_agent, body.routine_bot, body.dissatisfied, body.flagged, body.watch_agents,
                       body.lookback_days, body.complaints_threshold, body.low_score, frozenset(body.topics))
@@ -78,8 +88,9 @@ class QualityReviews:
             picks = sample(history, rules, day, watched, already)
             added = [self._open(db, pick, checklist) for pick in picks]
             names = sorted(u.username for u in db.scalars(select(User).where(User.id.in_(watched))))
-            audit(db, actor.username, "quality_sample", day.isoformat(), added=len(added), watched=names,
-                  rules=body.model_dump(mode="json"))
+            if actor is not None or added:
+                audit(db, actor.username if actor else "system", "quality_sample", day.isoformat(), added=len(added),
+                      watched=names, rules=body.model_dump(mode="json"))
             db.flush()
             return SampleOut(day=day.isoformat(), added=[self._summary(db, r) for r in added], watched_agents=names)
 

@@ -4,8 +4,9 @@ with a sensitive-word flag, every one of an agent with complaints or low review 
 one on a chosen topic (an intent or a business area).
 
 A conversation is queued once: already-queued ones are left out, and one picked for several reasons carries
-them all (targeted reasons first). The routine sample is seeded by the day, so running it again for the same
-day picks the same conversations."""
+them all (targeted reasons first). The routine sample is seeded by the day and drawn from all of the day's
+conversations, so running it again for the same day (the daily run after a restart, a second click) adds
+nothing, and a larger sample adds to the first."""
 
 from __future__ import annotations
 
@@ -77,9 +78,11 @@ def watched_agents(history: Iterable[Candidate], scores: Mapping[int, Sequence[f
 
 
 def routine(candidates: Sequence[Candidate], target: str, n: int, day: dt.date) -> list[str]:
-    """``n`` of the day's conversations of ``target``, chosen at random with the day as the seed."""
+    """``n`` of the day's conversations of ``target``, at random with the day as the seed: the first ``n`` of
+    one shuffle, so the same ``n`` picks the same conversations and a larger ``n`` adds to them."""
     pool = sorted(c.conversation_id for c in candidates if c.day == day and c.target == target)
-    return random.Random(f"quality:{day.isoformat()}:{target}").sample(pool, min(max(n, 0), len(pool)))
+    random.Random(f"quality:{day.isoformat()}:{target}").shuffle(pool)
+    return pool[:max(n, 0)]
 
 
 def sample(candidates: Sequence[Candidate], rules: Rules, day: dt.date, watched: set[int],
@@ -100,8 +103,9 @@ def sample(candidates: Sequence[Candidate], rules: Rules, day: dt.date, watched:
         if found:
             reasons[c.conversation_id] = found
     for target, n in (("agent", rules.routine_agent), ("bot", rules.routine_bot)):
-        for conv_id in routine(today, target, n, day):
-            reasons.setdefault(conv_id, []).append(f"routine_{target}")
+        for conv_id in routine(candidates, target, n, day):  # drawn from the whole day: a rerun adds nothing
+            if conv_id not in already:
+                reasons.setdefault(conv_id, []).append(f"routine_{target}")
     picked = [c for c in today if c.conversation_id in reasons]
     targeted = [c for c in picked if not reasons[c.conversation_id][0].startswith("routine")]
     rest = [c for c in picked if reasons[c.conversation_id][0].startswith("routine")]

@@ -18,14 +18,14 @@ class SampleIn(BaseModel):
     """One day's sampling (default today, UTC); every rule can be switched off or sized."""
     model_config = ConfigDict(extra="forbid")
     day: dt.date | None = None
-    routine_agent: int = Field(5, ge=0, le=500)
-    routine_bot: int = Field(5, ge=0, le=500)
+    routine_agent: int = Field(default=5, ge=0, le=500)
+    routine_bot: int = Field(default=5, ge=0, le=500)
     dissatisfied: bool = True  # every 不满意 or NPS detractor (0-6)
     flagged: bool = True  # every sensitive-word flag
     watch_agents: bool = True  # every conversation of an agent with complaints or low scores
-    lookback_days: int = Field(7, ge=1, le=90)
-    complaints_threshold: int = Field(1, ge=1, le=100)
-    low_score: float = Field(80.0, ge=0, le=100)
+    lookback_days: int = Field(default=7, ge=1, le=90)
+    complaints_threshold: int = Field(default=1, ge=1, le=100)
+    low_score: float = Field(default=80.0, ge=0, le=100)
     topics: list[str] = Field(default_factory=list, max_length=20)  # intents or business areas (skill groups)
 
 
@@ -87,7 +87,7 @@ class ScoresIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scores: dict[str, float] = Field(default_factory=dict, max_length=50)
     needs_coaching: bool | None = None
-    summary: str | None = Field(None, max_length=2000)
+    summary: str | None = Field(default=None, max_length=2000)
 
 
 class CommentIn(BaseModel):
@@ -107,7 +107,7 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     upheld: bool
     comment: str = Field(min_length=1, max_length=1000)
-    total: float | None = Field(None, ge=0, le=100)
+    total: float | None = Field(default=None, ge=0, le=100)
 
 
 class ChecklistItemOut(BaseModel):

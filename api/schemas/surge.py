@@ -9,7 +9,7 @@ class QueueStatsOut(BaseModel):
     queued: int
     longest_wait_s: float
     available_agents: int
-    per_agent: float | None  # None: customers wait and nobody is online
+    per_agent: float  # 0 while nobody is online
 
 
 class SurgeOut(BaseModel):

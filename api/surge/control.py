@@ -6,7 +6,6 @@ and the next tick sets it from the queue again."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Callable
 
 from sqlalchemy import func, select
@@ -85,7 +84,7 @@ class SurgeControl:
                         stats=QueueStatsOut(queued=self.stats.queued,
                                             longest_wait_s=round(self.stats.longest_wait_s, 1),
                                             available_agents=self.stats.available_agents,
-                                            per_agent=None if math.isinf(per_agent) else round(per_agent, 2)),
+                                            per_agent=round(per_agent, 2)),
                         measures=MEASURES[self.level])
 
     def notice(self) -> SurgeNotice:

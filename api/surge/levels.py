@@ -7,7 +7,6 @@ around a threshold does not flap — and only after the level has held for ``min
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field, model_validator
@@ -21,10 +20,9 @@ class QueueStats:
 
     @property
     def per_agent(self) -> float:
-        """Waiting customers per available agent (infinite when customers wait and nobody is online)."""
-        if self.available_agents > 0:
-            return self.queued / self.available_agents
-        return math.inf if self.queued else 0.0
+        """Waiting customers per available agent; 0 when nobody is online (out of hours the queue offers 留言:
+        the queue's length and its longest wait still count, one customer waiting alone is no surge)."""
+        return self.queued / self.available_agents if self.available_agents > 0 else 0.0
 
 
 class Bounds(BaseModel):

@@ -146,3 +146,23 @@ def test_a_supervisor_never_reviews_a_chat_they_served_nor_decides_their_own_rev
     boss.post(f"{Q}/reviews/{review['id']}/appeal", {"reason": "复核"})  # a supervisor is an agent here
     checklist = reviewer.get(f"{Q}/checklist")
     assert checklist["version"] and {"greeting", "solved"} <= {i["id"] for i in checklist["items"]}
+
+
+def test_the_daily_sample_runs_once_a_day_and_a_rerun_adds_nothing(client: TestClient) -> None:
+    import datetime as dt
+
+    agent, boss = Staff(client, "agent"), Staff(client, "supervisor")
+    agent.patch_me(status="online")
+    served = served_and_rated(client, agent, nps=9)
+    Customer(client).say("你好")
+    reviews = client.app.state.quality  # type: ignore[attr-defined]
+    tomorrow = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
+    first = reviews.run_daily(tomorrow)  # samples today, yesterday as seen tomorrow
+    assert first is not None and {r.target for r in first.added} == {"agent", "bot"}
+    assert served.id in {r.conversation_id for r in first.added}
+    assert reviews.run_daily(tomorrow) is None  # once a day
+    reviews._last_daily = None  # a restart: the next tick runs it again
+    again = reviews.run_daily(tomorrow)
+    assert again is not None and again.added == []
+    entries = boss.get("/api/v1/supervisor/audit", action="quality_sample")
+    assert [(e["actor"], e["detail"]["added"]) for e in entries] == [("system", 2)]  # the empty rerun: no entry

@@ -56,8 +56,11 @@ def test_the_routine_sample_is_per_target_and_reproducible_for_a_day() -> None:
     assert {p.conversation_id for p in first if p.target == "bot"} == {"b0", "b1", "b2", "b3"}
     assert sample(today, Rules(routine_agent=3, routine_bot=10), DAY, set(), set()) == first
     assert routine(today, "agent", 3, DAY + dt.timedelta(days=1)) == []  # only that day's conversations
-    again = sample(today, Rules(routine_agent=3, routine_bot=0), DAY, set(), {p.conversation_id for p in first})
-    assert len(again) == 3 and not {p.conversation_id for p in again} & {p.conversation_id for p in first}
+    queued = {p.conversation_id for p in first}
+    assert sample(today, Rules(routine_agent=3, routine_bot=10), DAY, set(), queued) == []  # a rerun adds nothing
+    more = sample(today, Rules(routine_agent=5, routine_bot=0), DAY, set(), queued)  # a larger sample adds to it
+    assert len(more) == 2 and not {p.conversation_id for p in more} & queued
+    assert set(routine(today, "agent", 3, DAY)) < set(routine(today, "agent", 5, DAY))
     flagged = [conv("f", 1, flagged=True), conv("g", 1)]
     both = sample(flagged, Rules(routine_agent=2, routine_bot=0), DAY, set(), set())
     assert {p.conversation_id: p.reasons for p in both} == {"f": ("flagged", "routine_agent"), "g": ("routine_agent",)}

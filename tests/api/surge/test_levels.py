@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from pydantic import ValidationError
 
@@ -25,7 +23,8 @@ def test_a_simulated_queue_goes_through_both_levels_and_back() -> None:
         ((14, 200, 4, 130), 1),  # held 130 s: one level down
         ((3, 60, 4, 10), 1),  # clears level 1's exit, held too briefly
         ((3, 60, 4, 130), 0),  # back to normal
-        ((1, 10, 0, 999), 2),  # a customer waits and nobody is online: infinitely many per agent, level 2
+        ((1, 10, 0, 999), 0),  # nobody online: the ratio does not count, one customer alone is no surge
+        ((10, 10, 0, 999), 1),  # ... the queue's length does
     ]
     level = 0
     for (queued, wait, agents, held), expected in steps:
@@ -41,7 +40,7 @@ def test_level2_entered_directly_and_left_one_level_at_a_time() -> None:
 
 
 @pytest.mark.parametrize(("stats", "per_agent"), [(QueueStats(6, 0, 4), 1.5), (QueueStats(0, 0, 0), 0.0),
-                                                  (QueueStats(2, 0, 0), math.inf)])
+                                                  (QueueStats(2, 0, 0), 0.0)])
 def test_waiting_customers_per_available_agent(stats: QueueStats, per_agent: float) -> None:
     assert stats.per_agent == per_agent
 
