@@ -23,6 +23,7 @@ WORKBENCH_ACTIONS = frozenset({
     "create_intent", "delete_intent", "add_example", "delete_example", "set_response", "add_synonym", "add_lookup",
     "kb_create", "kb_update", "kb_retire", "kb_add_similar", "kb_import",
     "train_and_deploy", "deploy_refused", "deploy", "rollback",
+    "trained", "change_submitted", "change_approved", "change_rejected", "change_failed",  # maker-checker
 })
 WORKBENCH_PREFIXES = ("unanswered_",)  # unanswered_add_example, unanswered_dismiss …
 

@@ -196,3 +196,12 @@ def test_the_diff_and_fingerprint_are_of_what_the_entry_says() -> None:
                                                              " similar:", " - q2", "-answer: 旧答案", "+answer: 新答案"]
     assert fingerprint(before) != fingerprint(after)
     assert fingerprint(after) == fingerprint(KbEntry(id="x-1", question="Q", answer="新答案", similar=("q2",)))
+
+
+def test_the_trainer_reads_the_maker_checker_trail_in_the_workbench_audit(setup: Setup) -> None:
+    client = setup.client
+    trainer = Staff(client, "trainer")
+    change = trainer.post(f"/api/v1/trainer/kb/{ENTRY}/retire", status=202)
+    Staff(client, "reviewer").post(f"{A}/{change['id']}/reject", {"comment": "不下线"})
+    actions = [e["action"] for e in trainer.get("/api/v1/trainer/audit")]
+    assert actions[:2] == ["change_rejected", "change_submitted"]
