@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start the action server, the Rasa server and the FastAPI bridge on loopback; Ctrl-C (INT) or TERM stops them all.
+# Start the action server, the Rasa server and the FastAPI bridge on loopback, supervised (scripts/supervise.py:
+# a service that dies is restarted, the others keep serving); Ctrl-C (INT) or TERM stops them all.
 # Called by `make run` after setup and training. Environment (defaults): DATA_DIR=var, RASA_PORT=5005,
 # ACTIONS_PORT=5055, BRIDGE_PORT=8000, APP_ENV=development. Logs go to $DATA_DIR/logs, the Rasa tracker store to
 # $DATA_DIR/rasa/tracker.db.
@@ -72,50 +73,9 @@ if [ ! -f "$DATA_DIR/kb/current" ]; then
   .venvs/app/bin/python -m kb_index build >>"$DATA_DIR/logs/kb-build.log" 2>&1 \
     || { echo "KB index build failed; see $DATA_DIR/logs/kb-build.log"; exit 1; }
 fi
-pids=()
-stop() {
-  local code=$1
-  trap - INT TERM EXIT
-  echo "stopping services..."
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  echo "stopped."
-  exit "$code"
-}
-trap 'stop 0' INT TERM
-trap 'stop $?' EXIT
-
-# Each server runs in its own session: Ctrl-C reaches only this script, whose trap stops both in order (a
-# server that got the terminal's SIGINT itself would look like a crash), and Sanic's shutdown, which may
-# SIGKILL its own process group, cannot hit this script.
-setsid .venvs/app/bin/python -m actions.server >>"$DATA_DIR/logs/actions.log" 2>&1 &
-pids+=($!)
-echo "action server  -> http://127.0.0.1:${ACTIONS_PORT} (log: $DATA_DIR/logs/actions.log)"
-
-# bot.serve: `rasa run` with the JWT secret passed in-process (not on the command line) and its output masked
-setsid .venvs/rasa/bin/python -m bot.serve --model "$DATA_DIR/models/bot.tar.gz" --enable-api -i 127.0.0.1 \
-  -p "$RASA_PORT" --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
-  --log-file "$DATA_DIR/logs/rasa.log" >>"$DATA_DIR/logs/rasa.out" 2>&1 &
-pids+=($!)
-echo "rasa server    -> http://127.0.0.1:${RASA_PORT} (POST /webhooks/rest/webhook with X-Channel-Secret; HTTP API" \
-  "with a JWT; log: $DATA_DIR/logs/rasa.log)"
-
-setsid .venvs/app/bin/python -m api serve --port "$BRIDGE_PORT" >>"$DATA_DIR/logs/bridge.log" 2>&1 &
-pids+=($!)
-echo "bridge (API)   -> http://127.0.0.1:${BRIDGE_PORT} (chat widget /, agent console /console; log: $DATA_DIR/logs/bridge.log)"
-
-ready=""
-for _ in $(seq 1 180); do
-  if curl -sf "http://127.0.0.1:${RASA_PORT}/webhooks/rest/" >/dev/null 2>&1 \
-     && curl -sf "http://127.0.0.1:${BRIDGE_PORT}/healthz" >/dev/null 2>&1; then ready=1; break; fi
-  for pid in "${pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "a service exited during start-up; see $DATA_DIR/logs/"; exit 1; }
-  done
-  sleep 0.5
-done
-[ -n "$ready" ] || { echo "rasa did not become ready in 90 s; see $DATA_DIR/logs/"; exit 1; }
-grep -h "demo accounts" "$DATA_DIR/logs/bridge.log" | tail -1 || true
-echo "ready. Ctrl-C stops everything."
-wait -n "${pids[@]}" || true
-echo "a service stopped unexpectedly; see $DATA_DIR/logs/"
-exit 1
+# scripts/supervise.py starts the action server, Rasa and the bridge, each in a process group of its own that
+# dies with the supervisor; it restarts a service that dies (whole group killed first, back-off, a limit, logged
+# to $DATA_DIR/logs/supervisor.log), stops a stale process of an earlier run of this project still holding one
+# of our ports (never a foreign one), and on Ctrl-C / TERM stops every group. Its header says why it is a small
+# Python supervisor and not the shell's `wait -n`, which let one dead service stop them all and left orphans.
+exec .venvs/app/bin/python scripts/supervise.py
