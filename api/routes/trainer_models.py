@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/trainer", tags=["trainer"])
 def _job(trainer: Trainer, job_id: str) -> Job:
     found = trainer.jobs.get(job_id)
     if found is None:
-        raise NotFound(f"no job {job_id}")
+        raise NotFound(f"任务 {job_id} 不存在")
     return found
 
 

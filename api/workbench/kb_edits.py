@@ -67,7 +67,7 @@ def entry_from_request(body: EntryIn, entry_id: str | None = None) -> KbEntry:
     try:
         entry = entry_from_mapping(data, "request")
     except KbSourceError as exc:
-        raise Refused(str(exc)) from exc
+        raise Refused(f"知识条目无效：{exc}") from exc
     problems = entry_problems(entry)
     if problems:
         raise Refused(problems[0], problems=problems)
@@ -127,7 +127,7 @@ class KbEdits:
             raise Refused(problems[0], problems=problems)
         question = mask_pii(question.strip())
         if question in entry.questions:
-            raise Refused(f"'{question}' is already a question of {entry_id}")
+            raise Refused(f"「{question}」已是条目 {entry_id} 的问题")
         updated = dataclasses.replace(entry, similar=(*entry.similar, question))
         return self.save(actor, updated, area, False, "kb_add_similar")
 
@@ -140,9 +140,9 @@ class KbEdits:
         the whole KB loaded with it, and only then renamed into place, keeping the old file's mode."""
         name = Path(filename or "upload.csv").name
         if Path(name).suffix.lower() not in IMPORT_SUFFIXES:
-            raise Refused(f"{name}: expected a .csv, .tsv or .xlsx file")
+            raise Refused(f"{name}：请上传 .csv、.tsv 或 .xlsx 文件")
         if len(content) > IMPORT_MAX_BYTES:
-            raise ServiceError(f"{name}: larger than 10 MB", status=413)
+            raise ServiceError(f"{name}：文件超过 10 MB", status=413)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
             path.write_bytes(content)

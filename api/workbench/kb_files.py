@@ -79,7 +79,7 @@ class KbFiles:
         for area, entry in self.entries():
             if entry.id == entry_id:
                 return area, entry
-        raise NotFound(f"no KB entry {entry_id}")
+        raise NotFound(f"知识条目 {entry_id} 不存在")
 
     def search(self, query: str = "", include_retired: bool = False, limit: int = 200) -> list[tuple[str, KbEntry]]:
         today = dt.date.today()
@@ -98,15 +98,15 @@ class KbFiles:
     def save(self, entry: KbEntry, area: str, actor: str, new: bool) -> str:
         """Add or replace ``entry`` in ``<area>.yml``; returns the diff. Refuses duplicate ids and broken files."""
         if not _AREA.match(area):
-            raise KbEditError(f"area '{area}' must be lower-case letters, digits and _ (it names the file)")
+            raise KbEditError(f"来源名称「{area}」只能由小写字母、数字和下划线组成（它是文件名）")
         stamped = dataclasses.replace(entry, updated_at=dt.datetime.now().isoformat(timespec="seconds"),
                                       updated_by=actor)
         with self._lock:
             existing = {e.id: a for a, e in self.entries()}
             if new and stamped.id in existing:
-                raise KbEditError(f"id '{stamped.id}' already exists (in {existing[stamped.id]}.yml)")
+                raise KbEditError(f"编号 {stamped.id} 已存在（在 {existing[stamped.id]}.yml 中）")
             if not new and stamped.id not in existing:
-                raise NotFound(f"no KB entry {stamped.id}")
+                raise NotFound(f"知识条目 {stamped.id} 不存在")
             if not new:
                 area = existing[stamped.id]
             path = self.faq_dir / f"{area}.yml"
@@ -139,7 +139,7 @@ class KbFiles:
                 load_folder(self.faq_dir, replaced=(path, Path(tmp)))  # the whole KB must still load
             except KbSourceError as exc:
                 os.unlink(tmp)
-                raise KbEditError(hide_paths(str(exc))) from exc
+                raise KbEditError(f"修改后的知识库无法加载，未写入：{hide_paths(str(exc))}") from exc
             os.replace(tmp, path)
         self.rebuild()
         return "\n".join(difflib.unified_diff(original.splitlines(), text.splitlines(), path.name, path.name,

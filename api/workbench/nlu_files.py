@@ -33,11 +33,14 @@ _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]+)\)|\{(?P<js
 _INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
 
 
+_LIST_NAMES = {"synonym": "同义词", "lookup": "查找表"}
+
+
 class NluEditError(Refused):
     """An edit refused before anything was written; ``problems`` lists every reason (422)."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(problems[0] if len(problems) == 1 else f"{len(problems)} problems", problems=problems)
+        super().__init__(problems[0] if len(problems) == 1 else f"共 {len(problems)} 个问题", problems=problems)
 
 
 def parse_annotated(line: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
@@ -167,7 +170,7 @@ class NluFiles:
                     file = file or doc.path.name
                     examples += _examples_block(block.get("examples", ""))
         if file is None:
-            raise NotFound(f"no intent named {name}")
+            raise NotFound(f"意图 {name} 不存在")
         domain = self._load(self.domain_file).data
         response = (domain.get("responses") or {}).get(f"utter_{name}")
         text = response[0].get("text") if response else None
@@ -200,7 +203,7 @@ class NluFiles:
         for ex in new:
             clash = known.get(normalise(ex.text))
             if clash is not None:
-                problems.append(f"'{ex.text}' is already an example of intent '{clash.intent}' ({clash.source})")
+                problems.append(f"「{ex.text}」已是意图 {clash.intent} 的例句（{clash.source}）")
         problems += conflicting_examples(new)
         problems += misaligned_annotations(new, self.tokenize)
         if problems:
@@ -218,7 +221,7 @@ class NluFiles:
                         block["examples"] = LiteralScalarString(str(block["examples"]).rstrip("\n")
                                                                 + f"\n- {line.strip()}\n")
                         return self._save([doc])
-        raise NotFound(f"no intent named {intent}")
+        raise NotFound(f"意图 {intent} 不存在")
 
     def delete_example(self, intent: str, line: str) -> str:
         with self._lock:
@@ -228,11 +231,11 @@ class NluFiles:
                         lines = _examples_block(block.get("examples", ""))
                         if line.strip() in lines:
                             if len(lines) <= 2:
-                                raise NluEditError([f"intent '{intent}' must keep at least 2 examples"])
+                                raise NluEditError([f"意图 {intent} 至少要保留 2 条例句"])
                             kept = [x for x in lines if x != line.strip()]
                             block["examples"] = LiteralScalarString("".join(f"- {x}\n" for x in kept))
                             return self._save([doc])
-        raise NotFound(f"intent {intent} has no example '{line}'")
+        raise NotFound(f"意图 {intent} 没有例句「{line}」")
 
     def _response_problems(self, domain: Any, text: str) -> list[str]:
         """A response may span lines, but holds no control character and only known slots as placeholders."""
@@ -240,7 +243,7 @@ class NluFiles:
 
     def set_response(self, intent: str, text: str) -> str:
         if not text.strip():
-            raise NluEditError(["the response text is empty"])
+            raise NluEditError(["回复内容不能为空"])
         with self._lock:
             domain = self._load(self.domain_file)
             problems = self._response_problems(domain.data, text.strip())
@@ -249,20 +252,20 @@ class NluFiles:
             responses = domain.data.get("responses") or {}
             key = f"utter_{intent}"
             if key not in responses:
-                raise NotFound(f"intent {intent} has no {key} response")
+                raise NotFound(f"意图 {intent} 没有回复 {key}")
             responses[key][0]["text"] = text.strip()
             return self._save([domain])
 
     def create_intent(self, name: str, examples: list[str], response: str) -> str:
         if not _INTENT_NAME.match(name):
-            raise NluEditError([f"intent name '{name}' must be lower-case letters, digits and _ (2-49 chars)"])
+            raise NluEditError([f"意图名「{name}」只能由小写字母、数字和下划线组成（2-49 个字符，字母开头）"])
         if len(examples) < 2:
-            raise NluEditError(["give at least 2 examples"])
+            raise NluEditError(["请至少提供 2 条例句"])
         if not response.strip():
-            raise NluEditError(["the response text is empty"])
+            raise NluEditError(["回复内容不能为空"])
         with self._lock:
             if any(i["name"] == name for i in self.intents()):
-                raise NluEditError([f"intent '{name}' already exists"])
+                raise NluEditError([f"意图 {name} 已存在"])
             self.check_new_examples(name, examples)
             target = self.nlu_dir / "trainer.yml"
             if not target.exists():
@@ -291,7 +294,7 @@ class NluFiles:
             nlu = self._load(target) if target.exists() else None
             blocks = [b for b in (nlu.data.get("nlu") or []) if b.get("intent") == name] if nlu else []
             if nlu is None or not blocks:
-                raise NluEditError([f"only intents created in the workbench can be deleted; '{name}' is not one"])
+                raise NluEditError([f"只能删除在工作台中新建的意图，{name} 不是"])
             domain, rules = self._load(self.domain_file), self._load(self.rules_file)
             ours = [r for r in rules.data["rules"]
                     if [dict(step) for step in r.get("steps", [])] == [{"intent": name}, {"action": f"utter_{name}"}]]
@@ -299,7 +302,7 @@ class NluFiles:
             stories = self.rules_file.with_name("stories.yml")
             if f"intent: {name}\n" in rules_text or (stories.exists() and
                                                      f"intent: {name}\n" in stories.read_text(encoding="utf-8")):
-                raise NluEditError([f"'{name}' is used by other rules or stories; remove those first"])
+                raise NluEditError([f"{name} 仍被其他规则或故事使用，请先移除它们"])
             for block in blocks:
                 nlu.data["nlu"].remove(block)
             for rule in ours:
@@ -320,7 +323,7 @@ class NluFiles:
             for block in doc.data.get("nlu") or []:
                 if key in block and item in _examples_block(block.get("examples", "")) and (
                         unique_across or str(block[key]) == name):
-                    raise NluEditError([f"'{item}' is already in {key} '{block[key]}'"])
+                    raise NluEditError([f"「{item}」已在{_LIST_NAMES.get(key, key)} {block[key]} 中"])
             for block in doc.data["nlu"]:
                 if str(block.get(key)) == name:
                     block["examples"] = LiteralScalarString(str(block["examples"]).rstrip("\n") + f"\n- {item}\n")
@@ -335,7 +338,7 @@ class NluFiles:
     def add_synonym(self, value: str, synonym: str) -> str:
         value, synonym = value.strip(), synonym.strip()
         if not value or not synonym or value == synonym:
-            raise NluEditError(["give a canonical value and a different synonym"])
+            raise NluEditError(["请填写标准值和一个与之不同的同义词"])
         control = all_text_problems([("同义词的标准值", value, False), ("同义词", synonym, False)])
         if control:
             raise NluEditError(control)
@@ -351,7 +354,7 @@ class NluFiles:
     def add_lookup(self, name: str, entry: str) -> str:
         name, entry = name.strip(), entry.strip()
         if not _INTENT_NAME.match(name) or not entry or len(entry) > 50:
-            raise NluEditError(["give a lookup table name (lower-case) and an entry of 1-50 characters"])
+            raise NluEditError(["请填写查找表名（小写字母开头）和 1-50 个字符的条目"])
         control = all_text_problems([("查找表条目", entry, False)])
         if control:
             raise NluEditError(control)

@@ -27,6 +27,9 @@ from api.rasa_client import RasaClient
 log = logging.getLogger(__name__)
 
 
+_KIND_NAMES = {"train": "训练", "deploy": "部署"}
+
+
 class JobRunning(Conflict, RuntimeError):
     """One job at a time: another is still running."""
 
@@ -114,7 +117,8 @@ class Trainer:
     def _start(self, kind: str, work: Callable[[Job], None]) -> Job:
         with self._lock:
             if self._running is not None and self._running.status == "running":
-                raise JobRunning(f"job {self._running.id} ({self._running.kind}) is still running")
+                raise JobRunning(f"{_KIND_NAMES.get(self._running.kind, self._running.kind)}任务 {self._running.id} "
+                                 "仍在运行，请等它结束后再试")
             job = Job(id=secrets.token_hex(6), kind=kind)
             self.jobs[job.id] = job
             self._running = job
@@ -182,12 +186,12 @@ class Trainer:
             if active and active.get("accuracy") is not None and \
                     job.metrics["accuracy"] < active["accuracy"] - self.max_drop:
                 job.status = "refused"
-                job.message = (f"held-out accuracy {job.metrics['accuracy']:.3f} is more than {self.max_drop:.3f} "
-                               f"below the model in service ({active['accuracy']:.3f}); not deployed")
+                job.message = (f"留出集准确率 {job.metrics['accuracy']:.3f} 比在用模型（{active['accuracy']:.3f}）"
+                               f"低了超过 {self.max_drop:.3f}，未部署")
                 self.on_event("deploy_refused", name, {"metrics": job.metrics, "baseline": job.baseline})
                 return
             if not deploy:
-                job.status, job.message = "succeeded", f"model {name} trained; deploying it needs a checker's approval"
+                job.status, job.message = "succeeded", f"模型 {name} 已训练，部署需复核人批准"
                 self.on_event("trained", name, {"by": actor, "metrics": job.metrics, "baseline": job.baseline})
                 return
             self._deploy(job, name)
@@ -198,7 +202,7 @@ class Trainer:
     def deploy(self, name: str, actor: str) -> Job:
         data = self.registry()
         if not any(m["name"] == name for m in data["models"]):
-            raise NotFound(f"no model {name}")
+            raise NotFound(f"模型 {name} 不存在")
 
         def work(job: Job) -> None:
             previous = self.registry().get("active")
@@ -217,7 +221,7 @@ class Trainer:
         data["active"] = name
         self._prune(data)
         self._save_registry(data)
-        job.status, job.message = "succeeded", f"model {name} is in service"
+        job.status, job.message = "succeeded", f"模型 {name} 已上线"
 
     def _prune(self, data: dict[str, Any]) -> None:
         while len(data["models"]) > self.keep:

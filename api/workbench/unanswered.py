@@ -39,19 +39,19 @@ class UnansweredReview:
         rows = {r.id: r for r in store.recent("open", limit=OPEN_LIMIT)}
         missing = [i for i in body.ids if i not in rows]
         if missing:
-            raise NotFound(f"no open unanswered questions with ids {missing[:10]}")
+            raise NotFound(f"未找到待处理的问题（编号 {'、'.join(map(str, missing[:10]))}），可能已被处理")
         text = body.text or rows[min(body.ids)].text  # the group's first question
         if body.action == "add_example":
             if not body.intent:
-                raise Refused("add_example needs an intent")
+                raise Refused("添加为例句需要选择意图")
             self.nlu.add_example(actor, body.intent, text, source="unanswered")
         elif body.action == "add_similar":
             if not body.entry_id:
-                raise Refused("add_similar needs an entry_id")
+                raise Refused("添加为相似问需要选择知识条目")
             self.kb.add_similar(actor, body.entry_id, text)
         elif body.action == "create_entry":
             if body.entry is None:
-                raise Refused("create_entry needs an entry")
+                raise Refused("新建条目需要填写条目内容")
             self.kb.save(actor, entry_from_request(body.entry), body.entry.area, True, "kb_create")
         store.set_status(body.ids, "dismissed" if body.action == "dismiss" else "resolved")
         record(self.sessions, actor, f"unanswered_{body.action}", None, diff="", ids=body.ids[:50])

@@ -66,7 +66,7 @@ def test_examples_are_validated_and_written_back_keeping_comments(trainer_client
     after = source.read_text(encoding="utf-8")
     assert after.startswith(before.split("\n- intent")[0])  # header comments untouched
     assert len(after.splitlines()) == len(before.splitlines()) + 1
-    for text, problem in (("挂失", "already an example"), ("", "不能为空"),
+    for text, problem in (("挂失", "已是意图 card_report_loss 的例句"), ("", "不能为空"),
                           ("x" * 201, "too long"), ("我的借[记卡](card_type)丢了", "jieba tokens")):
         r = client.post("/api/v1/trainer/intents/card_report_loss/examples", json={"text": text}, headers=trainer.auth)
         assert r.status_code == 422 and problem in str(r.json()), (text, r.json())
@@ -103,7 +103,7 @@ def test_kb_entries_are_edited_rebuilt_and_served(trainer_client: tuple[TestClie
     assert "纸黄金怎么买" in updated["similar"]
     r = client.post("/api/v1/trainer/kb", json={"id": entry["id"], "question": "x", "answer": "y"},
                     headers=trainer.auth)
-    assert r.status_code == 422 and "already exists" in r.json()["detail"]
+    assert r.status_code == 422 and "已存在" in r.json()["detail"]
     retired = trainer.post(f"/api/v1/trainer/kb/{entry['id']}/retire")
     assert retired["retired"] and all(e["id"] != entry["id"] for e in trainer.get("/api/v1/trainer/kb", q="积存金"))
     status = trainer.get("/api/v1/trainer/kb-status")
@@ -215,4 +215,4 @@ def test_intents_created_in_the_workbench_can_be_deleted_and_no_others(trainer_c
     assert (project / "nlu_data" / "rules.yml").read_text(encoding="utf-8") == rules_before
     assert "gold_account" not in {i["name"] for i in trainer.get("/api/v1/trainer/intents")}
     r = client.request("DELETE", "/api/v1/trainer/intents/card_report_loss", headers=trainer.auth)
-    assert r.status_code == 422 and "workbench" in r.json()["detail"]
+    assert r.status_code == 422 and "工作台中新建" in r.json()["detail"]
