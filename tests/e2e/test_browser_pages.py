@@ -70,6 +70,8 @@ def test_every_page_and_tab_runs_without_console_errors(bot: Bot, browser_factor
     wait.until(ec.visibility_of_element_located((By.ID, "workbench")))
     wait.until(lambda d: "已连接" in d.find_element(By.ID, "conn-status").text)
     wait.until(lambda d: "/" in d.find_element(By.ID, "load").text)
+    links = desk.find_elements(By.CSS_SELECTOR, "#other-pages a")
+    assert [a.get_attribute("pathname") for a in links if a.is_displayed()] == ["/reports", "/quality", "/feedback"]
     desk.find_element(By.ID, "tab-leave").click()
     wait.until(ec.visibility_of_element_located((By.ID, "leave-view")))
     desk.find_element(By.ID, "tab-supervisor").click()
@@ -99,6 +101,25 @@ def test_every_page_and_tab_runs_without_console_errors(bot: Bot, browser_factor
     bench.find_element(By.ID, "tab-audit").click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#audit-list tr"))
     assert console_errors(bench) == []
+
+
+@pytest.mark.slow
+def test_staff_of_other_roles_are_sent_to_their_own_page_from_the_console(bot: Bot, browser_factory) -> None:  # noqa: F811
+    """A reviewer or a feedback owner who opens the console is pointed to their page (the console's calls would all
+    be refused); an agent sees no links to the supervisor's pages."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    for username, home in (("reviewer", "/quality"), ("owner", "/feedback"), ("trainer", "/trainer")):
+        page = staff_page(browser_factory, bot.api_url + "/console", username)
+        patient_wait(page, 30).until(ec.visibility_of_element_located((By.ID, "trainer-view")))
+        note = page.find_element(By.ID, "trainer-note")
+        assert [a.get_attribute("pathname") for a in note.find_elements(By.TAG_NAME, "a")] == [home]
+        assert not page.find_element(By.ID, "workbench").is_displayed()
+        assert console_errors(page) == []
+    agent = staff_page(browser_factory, bot.api_url + "/console", "agent")
+    patient_wait(agent, 30).until(ec.visibility_of_element_located((By.ID, "workbench")))
+    assert not agent.find_element(By.ID, "other-pages").is_displayed()
 
 
 def table_rows(driver: Any, tbody_id: str) -> int:

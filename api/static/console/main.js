@@ -9,6 +9,7 @@
 
 import { elements } from '../shared/dom.js';
 import { loginView, ROLE_LABELS } from '../shared/session.js';
+import { tabs } from '../shared/tabs.js';
 import * as agentStatus from './agent_status.js';
 import * as audit from './audit.js';
 import * as canned from './canned.js';
@@ -22,30 +23,30 @@ import * as supervisor from './supervisor.js';
 import * as viewer from './viewer.js';
 
 const el = elements(['trainer-view', 'trainer-logout', 'workbench', 'tab-chats', 'tab-leave', 'tab-supervisor',
-  'tab-audit', 'chats-view', 'leave-view', 'supervisor', 'audit-view', 'me-name', 'logout']);
+  'tab-audit', 'trainer-note', 'other-pages', 'chats-view', 'leave-view', 'supervisor', 'audit-view', 'me-name', 'logout']);
 
-const TABS = {
+const panels = tabs({
   chats: [el.tabChats, el.chatsView],
-  leave: [el.tabLeave, el.leaveView],
-  supervisor: [el.tabSupervisor, el.supervisor],
-  audit: [el.tabAudit, el.auditView]
-};
+  leave: [el.tabLeave, el.leaveView, { start: leaveMessages.load, stop() {} }],
+  supervisor: [el.tabSupervisor, el.supervisor, supervisor],
+  audit: [el.tabAudit, el.auditView, { start: audit.load, stop() {} }]
+});
 
-function switchTab(name) {
-  Object.keys(TABS).forEach((key) => {
-    const on = key === name;
-    TABS[key][0].setAttribute('aria-selected', on ? 'true' : 'false');
-    TABS[key][0].classList.toggle('active', on);
-    TABS[key][1].hidden = !on;
-  });
-  if (name === 'leave') leaveMessages.load();
-  if (name === 'audit') audit.load();
-  if (name === 'supervisor') supervisor.start();
-  else supervisor.stop();
+/* Staff of other roles are pointed to their own page (the console's calls would all be refused). */
+const HOME = { trainer: '/trainer', reviewer: '/quality', owner: '/feedback' };
+
+function showElsewhere(role) {
+  const page = HOME[role] || '/';
+  const link = document.createElement('a');
+  link.href = page;
+  link.textContent = page;
+  el.trainerNote.replaceChildren('您以' + (ROLE_LABELS[role] || role) + '身份登录。您的工作台位于 ', link,
+    '，坐席工作台仅供坐席与班长使用。');
 }
 
 function enterApp(auth) {
-  if (auth.role === 'trainer') {
+  if (auth.role !== 'agent' && auth.role !== 'supervisor') {
+    showElsewhere(auth.role);
     el.trainerView.hidden = false;
     el.workbench.hidden = true;
     return;
@@ -55,7 +56,8 @@ function enterApp(auth) {
   el.meName.textContent = (auth.display_name || auth.username) + '（' + (ROLE_LABELS[auth.role] || auth.role) + '）';
   el.tabSupervisor.hidden = auth.role !== 'supervisor';
   el.tabAudit.hidden = auth.role !== 'supervisor';
-  switchTab('chats');
+  el.otherPages.hidden = auth.role !== 'supervisor';  // 报表, 质检 and 意见处理 are the supervisor's too
+  panels.show('chats');
   agentStatus.load();
   conversations.load();
   canned.load('');
@@ -81,7 +83,6 @@ function leaveApp() {
 
 el.logout.addEventListener('click', session.logout);
 el.trainerLogout.addEventListener('click', session.logout);
-Object.keys(TABS).forEach((name) => TABS[name][0].addEventListener('click', () => switchTab(name)));
 agentStatus.init();
 chat.init();
 canned.init();

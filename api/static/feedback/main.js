@@ -7,6 +7,7 @@
 
 import { elements } from '../shared/dom.js';
 import { loginView } from '../shared/session.js';
+import { tabs } from '../shared/tabs.js';
 import * as campaigns from './campaigns.js';
 import { session } from './page.js';
 import * as queue from './queue.js';
@@ -16,23 +17,12 @@ const ROLE_NAMES = { supervisor: '班长', owner: '意见处理人' };
 const el = elements(['app', 'denied-view', 'denied-logout', 'tab-queue', 'tab-campaigns', 'tab-stats', 'queue-view',
   'campaigns-view', 'stats-view', 'me-name', 'logout']);
 
-const TABS = {
+const view = tabs({
   queue: [el.tabQueue, el.queueView, queue],
   campaigns: [el.tabCampaigns, el.campaignsView, campaigns],
   stats: [el.tabStats, el.statsView, stats]
-};
-
-function switchTab(name) {
-  Object.keys(TABS).forEach((key) => {
-    const [tab, view, panel] = TABS[key];
-    const on = key === name;
-    tab.setAttribute('aria-selected', on ? 'true' : 'false');
-    tab.classList.toggle('active', on);
-    view.hidden = !on;
-    if (on) panel.start();
-    else panel.stop();
-  });
-}
+});
+const PANELS = [queue, campaigns, stats];
 
 function enter(auth) {
   if (!ROLE_NAMES[auth.role]) {
@@ -45,18 +35,16 @@ function enter(auth) {
   el.meName.textContent = (auth.display_name || auth.username) + '（' + ROLE_NAMES[auth.role] + '）';
   el.tabCampaigns.hidden = auth.role !== 'supervisor';
   queue.setRole(auth.role);
-  switchTab('queue');
+  view.show('queue');
 }
 
 function leave() {
-  Object.values(TABS).forEach(([, , panel]) => { panel.stop(); panel.reset(); });
+  view.stopAll();
+  PANELS.forEach((panel) => panel.reset());
   el.app.hidden = true;
   el.deniedView.hidden = true;
 }
 
-el.tabQueue.addEventListener('click', () => switchTab('queue'));
-el.tabCampaigns.addEventListener('click', () => switchTab('campaigns'));
-el.tabStats.addEventListener('click', () => switchTab('stats'));
 el.logout.addEventListener('click', () => session.logout());
 el.deniedLogout.addEventListener('click', () => session.logout());
 session.start(loginView(), { onEnter: enter, onLeave: leave });

@@ -5,7 +5,7 @@
 import { apiClient } from './api.js';
 import { storedJson } from './storage.js';
 
-export const ROLE_LABELS = { agent: '坐席', supervisor: '班长', trainer: '训练师' };
+export const ROLE_LABELS = { agent: '坐席', supervisor: '班长', trainer: '训练师', reviewer: '质检员', owner: '意见处理人' };
 
 /* The login kept for the tab (sessionStorage); an expired one is not resumed. */
 function savedLogin(key) {
