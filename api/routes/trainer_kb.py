@@ -17,6 +17,7 @@ from api.schemas.trainer import (
     KbEntryOut,
     KbLintOut,
     KbStatus,
+    LintKind,
     Resolved,
     ResolveIn,
     SimilarIn,
@@ -41,11 +42,12 @@ async def kb_status(user: TrainerUser, kb: KbEditsDep, service: KbDep) -> KbStat
 
 
 @router.get("/kb-lint")
-async def kb_lint(user: TrainerUser, kb: KbEditsDep, nlu: NluFilesDep) -> KbLintOut:
+async def kb_lint(user: TrainerUser, kb: KbEditsDep, nlu: NluFilesDep,
+                  kind: Annotated[list[LintKind] | None, Query()] = None) -> KbLintOut:
     """Near-identical questions across entries in service (different answers: ``conflict``; the same:
     ``duplicate``) and intent examples near-identical to a KB question, most similar first; what
-    ``python -m kb_index lint`` prints."""
-    return await run_in_threadpool(lint, kb.served(), read_intent_examples(nlu.nlu_dir))
+    ``python -m kb_index lint`` prints. ``kind`` (repeatable) lists only those kinds; ``counts`` counts all."""
+    return await run_in_threadpool(lint, kb.served(), read_intent_examples(nlu.nlu_dir), kind)
 
 
 @router.get("/kb/{entry_id}")

@@ -80,11 +80,14 @@ class SimilarIn(BaseModel):
     question: str = Field(min_length=1, max_length=500)
 
 
+LintKind = Literal["conflict", "duplicate", "intent"]
+
+
 class KbConflictOut(BaseModel):
     """A KB lint finding (kb_index.lint): ``conflict`` near-identical questions, different answers; ``duplicate``
     the same answer too (merge them); ``intent`` an intent's example near-identical to a KB question."""
 
-    kind: Literal["conflict", "duplicate", "intent"]
+    kind: LintKind
     first: str  # entry id, or the intent's name for kind "intent"
     first_question: str
     second: str  # entry id

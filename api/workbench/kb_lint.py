@@ -24,9 +24,13 @@ def conflict_out(conflict: Conflict) -> KbConflictOut:
                          term_differences=list(conflict.term_differences), description=conflict.describe())
 
 
-def lint(entries: Sequence[KbEntry], intent_examples: Mapping[str, Sequence[str]]) -> KbLintOut:
+def lint(entries: Sequence[KbEntry], intent_examples: Mapping[str, Sequence[str]],
+         kinds: Iterable[str] | None = None) -> KbLintOut:
+    """Every finding (or those of ``kinds``), with the counts of all of them by kind."""
     found = [conflict_out(c) for c in find_conflicts(entries, intent_examples)]
-    return KbLintOut(conflicts=found, counts={kind: sum(c.kind == kind for c in found) for kind in KINDS})
+    wanted = set(kinds or KINDS)
+    return KbLintOut(conflicts=[c for c in found if c.kind in wanted],
+                     counts={kind: sum(c.kind == kind for c in found) for kind in KINDS})
 
 
 def _key(conflict: Conflict) -> tuple[str, str, str]:

@@ -11,7 +11,7 @@ import { api, T, toast } from './page.js';
 
 const KINDS = { conflict: '近似问题、答案不同', duplicate: '近似问题、答案相同（可合并）', intent: '意图样例与知识库问题相同' };
 
-const el = elements(['kb-lint-run', 'kb-lint-summary', 'kb-lint-list', 'kb-save-warnings']);
+const el = elements(['kb-lint-kind', 'kb-lint-run', 'kb-lint-summary', 'kb-lint-list', 'kb-save-warnings']);
 let openEntry = () => {};
 let seq = 0;
 
@@ -19,6 +19,7 @@ let seq = 0;
 export function init(open) {
   openEntry = open;
   el.kbLintRun.addEventListener('click', load);
+  el.kbLintKind.addEventListener('change', load);
 }
 
 export function reset() {
@@ -61,7 +62,9 @@ function finding(c) {
 export function load() {
   const mine = ++seq;
   setBusy(el.kbLintRun, true, '检查中…');
-  return api('GET', T + '/kb-lint').then((res) => {
+  const kinds = el.kbLintKind.value ? el.kbLintKind.value.split(',') : [];
+  const query = kinds.length ? '?' + kinds.map((k) => 'kind=' + k).join('&') : '';
+  return api('GET', T + '/kb-lint' + query).then((res) => {
     if (mine !== seq) return;
     const found = res && Array.isArray(res.conflicts) ? res.conflicts : [];
     const n = (res && res.counts) || {};

@@ -57,8 +57,8 @@ def test_a_save_that_creates_a_conflict_is_saved_with_a_warning_and_listed(
     assert _findings(trainer, first["id"]) == []
 
 
-def test_intent_examples_that_collide_with_a_kb_question_are_listed(trainer_client: tuple[TestClient, Staff],
-                                                                     project: Path) -> None:  # noqa: F811
+def test_intent_examples_that_collide_with_a_kb_question_are_listed(
+        trainer_client: tuple[TestClient, Staff], project: Path) -> None:  # noqa: F811
     client, trainer = trainer_client
     examples = read_intent_examples(project / "nlu_data" / "nlu")
     example = next(e for e in examples["card_report_loss"] if len(e) >= 6)
@@ -67,3 +67,11 @@ def test_intent_examples_that_collide_with_a_kb_question_are_listed(trainer_clie
     assert any(c["first"] == "card_report_loss" and c["second"] == entry["id"] and c["second_question"] == example
                for c in found), found
     assert "意图样例与知识库问题相同" in found[0]["description"]
+    everything = trainer.get(LINT)
+    only_intents = client.get(LINT, params={"kind": "intent"}, headers=trainer.auth).json()
+    between_entries = client.get(LINT, params={"kind": ["conflict", "duplicate"]}, headers=trainer.auth).json()
+    assert only_intents["counts"] == between_entries["counts"] == everything["counts"]  # counts count all
+    assert only_intents["conflicts"] == [c for c in everything["conflicts"] if c["kind"] == "intent"]
+    assert between_entries["conflicts"] == [c for c in everything["conflicts"] if c["kind"] != "intent"]
+    assert len(only_intents["conflicts"]) == everything["counts"]["intent"] >= 1
+    assert client.get(LINT, params={"kind": "nope"}, headers=trainer.auth).status_code == 422
