@@ -26,8 +26,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from api.errors import NotFound, Refused
+from api.workbench.example_checks import alignment_problems, length_problems, repeated_problems
 from api.workbench.input_checks import all_text_problems, rasa_yaml_problems, template_problems
-from bot.training_checks import Example, bad_lengths, conflicting_examples, misaligned_annotations, normalise
+from bot.training_checks import Example, normalise
 
 _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]+)\)|\{(?P<json>[^}]+)\})")
 _INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
@@ -197,15 +198,15 @@ class NluFiles:
         for line in lines:
             text, spans = parse_annotated(line.strip())
             new.append(Example(text, intent, spans, "new"))
-        problems = bad_lengths(new)
+        problems = length_problems(new)
         existing = self.all_examples()
         known = {normalise(e.text): e for e in existing}
         for ex in new:
             clash = known.get(normalise(ex.text))
             if clash is not None:
                 problems.append(f"「{ex.text}」已是意图 {clash.intent} 的例句（{clash.source}）")
-        problems += conflicting_examples(new)
-        problems += misaligned_annotations(new, self.tokenize)
+        problems += repeated_problems(new)
+        problems += alignment_problems(new, self.tokenize)
         if problems:
             raise NluEditError(problems)
         return new

@@ -36,6 +36,10 @@ def test_every_refusal_of_the_trainer_routes_is_in_chinese(trainer_client: tuple
         ("delete", "/intents/card_report_loss/examples", {"text": "这句不是例句"}, 404),
         ("put", "/intents/nope/response", {"text": "好的"}, 404),
         ("post", "/intents/card_report_loss/examples", {"text": "挂失"}, 422),  # already an example
+        ("post", "/intents/card_report_loss/examples", {"text": "x" * 201}, 422),  # too long
+        ("post", "/intents/card_report_loss/examples", {"text": "我的借[记卡](card_type)丢了"}, 422),  # off the tokens
+        ("post", "/intents", {"name": "gold_new", "examples": ["积存金怎么开户呀", "积存金怎么开户呀"],
+                              "response": "好"}, 422),  # the same example twice
         ("post", "/intents", {"name": "Bad Name", "examples": ["一句", "两句"], "response": "好"}, 422),
         ("post", "/intents", {"name": "card_report_loss", "examples": ["一句话", "两句话"], "response": "好"}, 422),
         ("delete", "/intents/card_report_loss", None, 422),  # not created in the workbench

@@ -67,7 +67,7 @@ def test_examples_are_validated_and_written_back_keeping_comments(trainer_client
     assert after.startswith(before.split("\n- intent")[0])  # header comments untouched
     assert len(after.splitlines()) == len(before.splitlines()) + 1
     for text, problem in (("挂失", "已是意图 card_report_loss 的例句"), ("", "不能为空"),
-                          ("x" * 201, "too long"), ("我的借[记卡](card_type)丢了", "jieba tokens")):
+                          ("x" * 201, "过长：最多 200 个字"), ("我的借[记卡](card_type)丢了", "与分词边界不一致")):
         r = client.post("/api/v1/trainer/intents/card_report_loss/examples", json={"text": text}, headers=trainer.auth)
         assert r.status_code == 422 and problem in str(r.json()), (text, r.json())
     assert source.read_text(encoding="utf-8") == after  # refused edits write nothing
