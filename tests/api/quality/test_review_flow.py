@@ -166,3 +166,18 @@ def test_the_daily_sample_runs_once_a_day_and_a_rerun_adds_nothing(client: TestC
     assert again is not None and again.added == []
     entries = boss.get("/api/v1/supervisor/audit", action="quality_sample")
     assert [(e["actor"], e["detail"]["added"]) for e in entries] == [("system", 2)]  # the empty rerun: no entry
+
+
+def test_a_deletion_request_erases_the_comments_on_the_customers_messages(client: TestClient) -> None:
+    boss, reviewer = Staff(client, "supervisor"), Staff(client, "reviewer")
+    customer = Customer(client, customer_id="cust-42")
+    customer.say("基金怎么买")
+    (review,) = reviewer.post(f"{Q}/sample", {"routine_agent": 0, "routine_bot": 5})["added"]
+    detail = reviewer.get(f"{Q}/reviews/{review['id']}")
+    answer = next(m for m in detail["messages"] if m["from"] == "bot" and "基金" in m["text"])
+    reviewer.post(f"{Q}/reviews/{review['id']}/comments", {"message_id": answer["id"], "text": "客户问基金申购"},
+                  status=201)
+    r = client.delete("/api/v1/supervisor/customers/cust-42", headers=boss.auth)
+    assert r.status_code == 200, r.text
+    after = reviewer.get(f"{Q}/reviews/{review['id']}")
+    assert after["messages"] == [] and after["comments"] == []  # gone with the messages they were on
