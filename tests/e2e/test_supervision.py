@@ -1,9 +1,11 @@
 """The run script keeps the bot up (scripts/supervise.py): SIGKILL of the action server's main process and its
-Sanic worker while serving, then of the worker alone, and the bot answers KB questions again without anybody
-touching it while Rasa and the bridge keep their processes; Ctrl-C then leaves nothing behind, and the next
-start is clean even with a stale process of an earlier run holding a port. A port held by a process that is not
-ours is reported and left alone. The run here is its own (not the session's `bot`, whose Ctrl-C test runs in
-another file), on spare ports and a temporary data directory."""
+Sanic worker while serving, then of the worker alone, then of the bridge, then of Rasa: customers are answered
+again (the bridge apologising while Rasa is down) without anybody touching anything, while the other services
+keep their processes; Ctrl-C then leaves nothing behind, the next start is clean even with a stale process of an
+earlier run holding a port, and SIGKILL of the supervisor itself takes every service with it. A port held by a
+process that is not ours, or by one of ours that a live terminal owns, is reported and left alone. The run here
+is its own (not the session's `bot`, whose Ctrl-C test runs in another file), on spare ports and a temporary
+data directory."""
 
 from __future__ import annotations
 
@@ -175,6 +177,66 @@ def test_a_killed_worker_alone_is_noticed_and_the_action_server_restarted(run: B
     after = service_pids(run)
     assert (after["rasa"], after["bridge"]) == (before["rasa"], before["bridge"])
     assert not any(running(pid) for pid in workers)
+
+
+class Customer:
+    """A customer of the bridge's API (the chat widget's calls)."""
+
+    def __init__(self, bot: Bot) -> None:
+        r = requests.post(f"{bot.api_url}/api/v1/conversations", json={"channel": "web"}, timeout=30)
+        assert r.status_code == 201, r.text
+        self.url = f"{bot.api_url}/api/v1/conversations/{r.json()['id']}/messages"
+        self.auth = {"Authorization": f"Bearer {r.json()['token']}"}
+
+    def say(self, text: str) -> str:
+        r = requests.post(self.url, json={"text": text}, headers=self.auth, timeout=60)
+        assert r.status_code == 200, r.text
+        return "\n".join(m["text"] for m in r.json()["messages"])
+
+    def history(self) -> list[str]:
+        r = requests.get(self.url, headers=self.auth, timeout=30)
+        assert r.status_code == 200, r.text
+        return [m["text"] for m in r.json()["messages"]]
+
+
+def test_b_a_killed_bridge_comes_back_with_its_conversations(run: Bot) -> None:
+    customer = Customer(run)
+    assert "生活缴费" in customer.say(KB_QUESTION)
+    before = service_pids(run)
+    for pid in [before["bridge"], *descendants(before["bridge"])]:
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + RECOVERY_S
+    while not answers_bridge(run) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert KB_QUESTION in customer.history(), "the conversation survived the bridge's death (its database)"
+    assert "生活缴费" in customer.say(KB_QUESTION)
+    after = service_pids(run)
+    assert after["bridge"] != before["bridge"]
+    assert (after["rasa"], after["actions"]) == (before["rasa"], before["actions"])
+
+
+def answers_bridge(bot: Bot) -> bool:
+    with contextlib.suppress(requests.RequestException):
+        return requests.get(f"{bot.api_url}/healthz", timeout=5).ok
+    return False
+
+
+def test_c_while_a_killed_rasa_restarts_customers_get_the_apology_then_answers(run: Bot) -> None:
+    customer = Customer(run)
+    before = service_pids(run)
+    os.kill(before["rasa"], signal.SIGKILL)
+    assert "智能客服暂时无法响应" in customer.say("你好")  # the bridge's apology, with 转人工 offered
+    deadline = time.monotonic() + 300  # Rasa loads its model again: a minute or more on 2 busy cores
+    while time.monotonic() < deadline:
+        if "生活缴费" in customer.say(KB_QUESTION):
+            break
+        time.sleep(3)
+    else:
+        pytest.fail(f"Rasa not back in 300 s; supervisor log:\n{supervisor_log(run)}")
+    after = service_pids(run)
+    assert after["rasa"] != before["rasa"]
+    assert (after["bridge"], after["actions"]) == (before["bridge"], before["actions"])
+    assert "rasa server exited (code -9); restarting in 1 s" in supervisor_log(run)
 
 
 def test_z_ctrl_c_stops_all_and_the_next_start_clears_a_stale_process_of_ours(run: Bot, ports: dict[str, int],
