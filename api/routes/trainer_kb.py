@@ -88,14 +88,19 @@ async def kb_add_similar(entry_id: str, body: SimilarIn, user: TrainerUser, kb: 
     return kb.add_similar(user.username, entry_id, body.question)
 
 
-@router.post("/kb/import")
-async def kb_import(file: UploadFile, user: TrainerUser, kb: KbEditsDep, dry_run: bool = True,
+@router.post("/kb/import", response_model=ImportResult, responses=HELD)
+async def kb_import(file: UploadFile, user: TrainerUser, kb: KbEditsDep, gate: GateDep, dry_run: bool = True,
                     area: Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{1,40}$")] = "imported",
-                    confirm: bool = False) -> ImportResult:
+                    confirm: bool = False) -> ImportResult | JSONResponse:
     """A CSV, TSV or XLSX file (multipart ``file``) into ``kb_index/faq/<area>.yml``; ``dry_run`` previews it,
     with what it does to an existing area (entries added, removed, changed). Replacing entries of an existing
-    area needs ``confirm=true`` (409 otherwise)."""
-    return kb.import_file(user.username, file.filename or "upload.csv", await file.read(), area, dry_run, confirm)
+    area needs ``confirm=true`` (409 otherwise). With maker-checker on, an import that would be written is held
+    (202) until a second person approves it."""
+    name, content = file.filename or "upload.csv", await file.read()
+    if gate is not None and not dry_run:
+        found = gate.hold_import(user, name, content, area, confirm)
+        return found if isinstance(found, ImportResult) else held(found)
+    return kb.import_file(user.username, name, content, area, dry_run, confirm)
 
 
 @router.get("/unanswered")

@@ -1,9 +1,9 @@
 """Maker-checker (一人经办一人复核) for what the bot says: while ``Settings.maker_checker_on``, a trainer's change to a
-KB answer (create, update, retire, a new similar question) and a model deploy or rollback are held as pending
-changes with their diff; a second person with the checker role (reviewer or supervisor) approves or rejects
-it with a comment, and approval applies it exactly as the trainer's direct edit would (the KB file written and
-the index rebuilt and hot-swapped; the model deployed). The maker never approves their own change, whatever
-role they hold by then. Everything is audited.
+KB answer (create, update, retire, a new similar question, a spreadsheet import) and a model deploy or rollback
+are held as pending changes with their diff; a second person with the checker role (reviewer or supervisor)
+approves or rejects it with a comment, and approval applies it exactly as the trainer's direct edit would (the
+KB file written and the index rebuilt and hot-swapped; the model deployed). The maker never approves their own
+change, whatever role they hold by then. Everything is audited.
 
 A change is checked against the entry it was made on: if the entry changed in between (another approved
 change, an edit by hand), approving it fails (nothing written) and the maker must start again from the
@@ -11,6 +11,7 @@ current entry. Requests are validated when submitted, so a pending change is one
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import difflib
@@ -27,7 +28,7 @@ from api.compliance.audit import audit
 from api.compliance.paths import hide_paths
 from api.errors import Conflict, NotFound, Refused, ServiceError
 from api.schemas.approvals import PendingChangeOut
-from api.schemas.trainer import EntryIn
+from api.schemas.trainer import EntryIn, ImportResult
 from api.store.models import PendingChange, User, iso, utcnow
 from api.workbench.input_checks import all_text_problems
 from api.workbench.kb_edits import KbEdits, entry_from_request
@@ -106,6 +107,31 @@ class Approvals:
         payload["base"] = fingerprint(before)
         return self._hold(maker, kind, after.id, payload, entry_diff(after.id, before, after))
 
+    def hold_import(self, maker: User, filename: str, content: bytes, area: str, confirm: bool
+                    ) -> ImportResult | PendingChangeOut:
+        """A KB import: previewed as the direct import would be (a file with problems is answered with them,
+        nothing held; replacing entries needs ``confirm`` as there), then held with what it adds, changes and
+        removes; applied only if the area's file is still the one it was previewed against."""
+        kb = self.kb()
+        preview = kb.import_file(maker.username, filename, content, area, dry_run=True, confirm=confirm)
+        if not preview.ok:
+            return preview
+        if preview.needs_confirmation and not confirm:
+            raise Conflict(f"导入将整体替换 {area}.yml：删除 {len(preview.removed)} 条、"
+                           f"修改 {len(preview.changed)} 条、新增 {len(preview.added)} 条。"
+                           "请先预览核对差异，确认后以 confirm=true 导入")
+        diff = "\n".join([f"导入 {filename} → {area}.yml：{preview.entries} 条（新增 {len(preview.added)}、"
+                          f"修改 {len(preview.changed)}、删除 {len(preview.removed)}）",
+                          *(f"+ {i}" for i in preview.added), *(f"~ {i}" for i in preview.changed),
+                          *(f"- {i}" for i in preview.removed)])
+        payload = {"filename": filename, "content": base64.b64encode(content).decode(), "area": area,
+                   "confirm": confirm, "base": self._area_fingerprint(area)}
+        return self._hold(maker, "kb_import", area, payload, diff)
+
+    def _area_fingerprint(self, area: str) -> str:
+        path = self.kb().files.faq_dir / f"{area}.yml"
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else ""
+
     def hold_deploy(self, maker: User, name: str) -> PendingChangeOut:
         models = self.trainer().registry()["models"]
         if not any(m["name"] == name for m in models):
@@ -171,6 +197,14 @@ class Approvals:
             self.trainer().deploy(target, maker)
             return
         kb = self.kb()
+        if kind == "kb_import":
+            if self._area_fingerprint(target) != payload["base"]:
+                raise Conflict(f"{target}.yml 在提交后已被修改，请重新预览并提交导入")
+            result = kb.import_file(maker, payload["filename"], base64.b64decode(payload["content"]), target,
+                                    dry_run=False, confirm=payload["confirm"])
+            if not result.written:
+                raise Refused("；".join(result.problems) or "导入未写入")
+            return
         if kind != "kb_create":
             _, current = kb.files.find(target)
             if fingerprint(current) != payload["base"]:

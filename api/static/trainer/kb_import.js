@@ -5,7 +5,7 @@
 import { clear, elements, h } from '../shared/dom.js';
 import { problemList, setBusy } from './forms.js';
 import * as kb from './kb.js';
-import { api, enc, T, toast } from './page.js';
+import { api, enc, held, T, toast } from './page.js';
 
 /* The server accepts area names matching this. */
 const AREA = /^[a-z][a-z0-9_]{1,40}$/;
@@ -46,6 +46,7 @@ function run(dryRun, confirmed) {
   setBusy(el.kbDryRun, true, dryRun ? '校验中…' : null);
   setBusy(el.kbImport, true, dryRun ? null : '导入中…');
   api('POST', path, form).then((res) => {
+    if (held(res)) return;
     renderResult(res || {}, dryRun);
     if (res && res.written) {
       toast.show('导入完成，索引重建中', 'ok');

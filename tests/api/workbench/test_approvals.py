@@ -205,3 +205,28 @@ def test_the_trainer_reads_the_maker_checker_trail_in_the_workbench_audit(setup:
     Staff(client, "reviewer").post(f"{A}/{change['id']}/reject", {"comment": "不下线"})
     actions = [e["action"] for e in trainer.get("/api/v1/trainer/audit")]
     assert actions[:2] == ["change_rejected", "change_submitted"]
+
+
+def test_a_kb_import_is_held_until_approved_and_a_bad_file_is_answered_at_once(setup: Setup, project: Path) -> None:
+    import io
+
+    client = setup.client
+    trainer = Staff(client, "trainer")
+
+    def upload(csv: str, **params: Any) -> Any:
+        return client.post("/api/v1/trainer/kb/import", params=params, headers=trainer.auth,
+                           files={"file": ("faq.csv", io.BytesIO(csv.encode()), "text/csv")})
+
+    good = "id,question,answer\nb1,怎么开通网银,带身份证去网点\nb2,挂失怎么办,拨打热线\n"
+    preview = upload(good, dry_run="true", area="batch")
+    assert preview.status_code == 200 and preview.json()["ok"] and not preview.json()["written"]
+    bad = upload("id,question,answer\nq1,,没有问题\n", dry_run="false", area="batch")
+    assert bad.status_code == 200 and not bad.json()["ok"]  # problems answered at once, nothing held
+    r = upload(good, dry_run="false", area="batch")
+    assert r.status_code == 202, r.text
+    change = r.json()
+    assert (change["kind"], change["target"]) == ("kb_import", "batch") and "+ b1" in change["diff"]
+    assert not (project / "faq" / "batch.yml").exists()
+    assert [c["id"] for c in trainer.get(A, status="pending")] == [change["id"]]
+    assert Staff(client, "reviewer").post(f"{A}/{change['id']}/approve")["status"] == "approved"
+    assert "带身份证去网点" in (project / "faq" / "batch.yml").read_text(encoding="utf-8")
