@@ -26,7 +26,7 @@ KB_INPUTS := $(wildcard kb_index/faq/*.yml) kb_index/index.py kb_index/encoders.
 TRAINING_INPUTS := config.yml domain.yml $(wildcard common/pii.py common/zh_*.py) $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
 .PHONY: help setup browser run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb bench-bridge bench-soak bench-mixed \
-	bench-contention bench-cost postgres
+	bench-contention bench-cost postgres test-postgres
 
 help:
 	@echo "make run   - install what is missing, train if needed, start Rasa (:5005) + action server (:5055)"
@@ -102,6 +102,15 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 \
 	  || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; } \
 	  || echo "no PostgreSQL server binaries: the PostgreSQL store tests will be skipped (apt-get install postgresql)"
+
+# the whole bridge API suite with DATABASE_URL on a throwaway PostgreSQL (a fresh database per test); deselected:
+# the tests that open or corrupt the SQLite file itself
+test-postgres: setup postgres
+	$(APP_PY) -m pytest -q -p tests.api.store.postgres_everywhere tests/api --ignore=tests/api/store \
+	  --deselect tests/api/compliance/test_compliance.py::test_the_audit_log_records_staff_actions_and_cannot_be_changed \
+	  --deselect tests/api/compliance/test_retention.py::test_a_deletion_request_erases_the_customers_words_only \
+	  --deselect tests/api/compliance/test_retention.py::test_retention_purge_erases_old_idle_conversations_only \
+	  --deselect tests/api/test_faults.py::test_a_corrupt_database_file_is_a_start_up_error_naming_it
 
 # ---- quality
 lint: $(APP_VENV)/.installed
