@@ -186,6 +186,7 @@ def test_themed_survey_to_owner_reply_and_close(bot: Bot, browser_factory) -> No
         assert console_errors(sup) == []
         r = requests.get(f"{bot.api_url}/api/v1/feedback/items", headers=agent, timeout=10)
         assert r.status_code == 403
-    finally:  # other tests of the session expect the standard survey
+    finally:  # other tests of the session expect the standard survey, and no agent online to take their customers
         requests.patch(f"{bot.api_url}/api/v1/campaigns/{campaign['id']}", headers=boss, json={"active": False},
                        timeout=10)
+        requests.patch(f"{bot.api_url}/api/v1/agent/me", headers=agent, json={"status": "offline"}, timeout=10)

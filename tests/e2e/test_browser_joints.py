@@ -175,8 +175,9 @@ def test_the_leave_form_and_the_callback_list(bot: Bot, browser_factory) -> None
         return items[0] if items else None
     item = waits.until(ours)
     found["id"] = item.get_attribute("data-id")
-    assert "留言时间" in item.text and "下午" not in item.text and "尽快" in item.text and "待处理" in item.text
-    item.find_element(By.CSS_SELECTOR, ".leave-reveal").click()
+    waits.until(lambda d: all(w in ours(d).text for w in ("留言时间", "尽快", "待处理")))  # the list re-renders
+    assert "下午" not in ours(agent).text
+    ours(agent).find_element(By.CSS_SELECTOR, ".leave-reveal").click()
     waits.until(lambda d: "13987654321" in ours(d).text)
     shot(agent, "3-console-callback-revealed")
     ours(agent).find_element(By.CSS_SELECTOR, ".leave-missed").click()
