@@ -9,6 +9,7 @@
 
 import { elements } from '../shared/dom.js';
 import { loginView } from '../shared/session.js';
+import { tabs } from '../shared/tabs.js';
 import * as approvals from './approvals.js';
 import * as mine from './mine.js';
 import { session } from './page.js';
@@ -20,24 +21,13 @@ const REVIEWERS = ['reviewer', 'supervisor'];
 const el = elements(['app', 'denied-view', 'denied-logout', 'tab-queue', 'tab-mine', 'tab-report', 'tab-approvals', 'queue-view',
   'mine-view', 'report-view', 'approvals-view', 'me-name', 'logout']);
 
-const TABS = {
+const view = tabs({
   queue: [el.tabQueue, el.queueView, queue],
   mine: [el.tabMine, el.mineView, mine],
   report: [el.tabReport, el.reportView, report],
   approvals: [el.tabApprovals, el.approvalsView, approvals]
-};
-
-function switchTab(name) {
-  Object.keys(TABS).forEach((key) => {
-    const [tab, view, panel] = TABS[key];
-    const on = key === name;
-    tab.setAttribute('aria-selected', on ? 'true' : 'false');
-    tab.classList.toggle('active', on);
-    view.hidden = !on;
-    if (on) panel.start();
-    else panel.stop();
-  });
-}
+});
+const PANELS = [queue, mine, report, approvals];
 
 function enter(auth) {
   if (!ROLE_NAMES[auth.role]) {
@@ -53,19 +43,16 @@ function enter(auth) {
   el.tabReport.hidden = !reviewer;
   el.tabApprovals.hidden = !reviewer;
   el.tabMine.hidden = auth.role === 'reviewer';
-  switchTab(reviewer ? 'queue' : 'mine');
+  view.show(reviewer ? 'queue' : 'mine');
 }
 
 function leave() {
-  Object.values(TABS).forEach(([, , panel]) => { panel.stop(); panel.reset(); });
+  view.stopAll();
+  PANELS.forEach((panel) => panel.reset());
   el.app.hidden = true;
   el.deniedView.hidden = true;
 }
 
-el.tabQueue.addEventListener('click', () => switchTab('queue'));
-el.tabMine.addEventListener('click', () => switchTab('mine'));
-el.tabReport.addEventListener('click', () => switchTab('report'));
-el.tabApprovals.addEventListener('click', () => switchTab('approvals'));
 el.logout.addEventListener('click', () => session.logout());
 el.deniedLogout.addEventListener('click', () => session.logout());
 session.start(loginView(), { onEnter: enter, onLeave: leave });
