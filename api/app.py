@@ -195,7 +195,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     except WordListError as exc:
         raise BridgeStartupError(str(exc)) from exc
     service = ChatService(settings, sessions, rasa_client, Hub(), Registry(), words)
-    surge = SurgeControl(sessions, settings.surge)
+    surge = SurgeControl(sessions, settings.surge, handle_time_s=settings.default_handle_time_s)
     quality = QualityReviews(sessions, words, lambda: load_checklist(settings.quality_checklist_file))
     try:
         load_feedback_config(settings.feedback_file)  # a broken categories file stops the start, named

@@ -12,6 +12,12 @@ class QueueStatsOut(BaseModel):
     per_agent: float  # 0 while nobody is online
 
 
+class OverCapacityOut(BaseModel):
+    username: str
+    load: int  # chats served now
+    capacity: int
+
+
 class SurgeOut(BaseModel):
     level: int  # 0 normal, 1, 2
     since: str
@@ -20,12 +26,16 @@ class SurgeOut(BaseModel):
     set_by: str | None
     stats: QueueStatsOut
     measures: list[str]  # the level's response measures, for supervisors to carry out
+    capacity_raised: int = 0  # agents whose capacity level 2 raised (restored when it ends)
+    over_capacity: list[OverCapacityOut] = []  # agents serving more chats than their capacity
 
 
 class SurgeNotice(BaseModel):
     """What the widget shows (no figures)."""
     level: int
     notice: str | None
+    expected_wait_s: int | None = None  # for a customer asking for a person now; None at level 0
+    leave_message_first: bool = False  # level 2: 留言 is offered before queueing
 
 
 class SurgeLevelIn(BaseModel):

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -324,3 +324,30 @@ class PendingChange(Base):
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class SurgeCapacity(Base):
+    """An agent's capacity raised by the surge response at level 2 (api/surge/capacity.py): what it was and what
+    it was raised to, so it is restored when the level falls — even after a restart — unless changed by hand."""
+    __tablename__ = "surge_capacity"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    base: Mapped[int] = mapped_column(Integer)
+    raised: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CoachingRecord(Base):
+    """A one-to-one coaching of an agent (api/quality/coaching.py): why, the plan, the follow-up date, and the
+    outcome when a supervisor closes it."""
+    __tablename__ = "coaching_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    plan: Mapped[str] = mapped_column(Text)
+    follow_up_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | closed
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -61,6 +61,7 @@ class SurgeRules(BaseModel):
                                   exit=Bounds(queued=15, longest_wait_s=240, per_agent=4))
     min_hold_s: float = Field(default=120, ge=0)  # a level holds at least this long before stepping down
     manual_hold_s: float = Field(default=900, ge=0)  # a level set by hand holds this long before automation resumes
+    capacity_step: int = Field(default=1, ge=0, le=10)  # level 2 raises every agent's capacity by this much
 
     @model_validator(mode="after")
     def _level2_above_level1(self) -> SurgeRules:

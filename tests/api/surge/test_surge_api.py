@@ -20,7 +20,7 @@ RULES = SurgeRules(level1=LevelRule(enter=Bounds(queued=2, longest_wait_s=600, p
                                     exit=Bounds(queued=0, longest_wait_s=300, per_agent=1)),
                    level2=LevelRule(enter=Bounds(queued=4, longest_wait_s=900, per_agent=4),
                                     exit=Bounds(queued=2, longest_wait_s=600, per_agent=3)),
-                   min_hold_s=0, manual_hold_s=600)
+                   min_hold_s=0, manual_hold_s=600, capacity_step=0)  # raised capacities: test_measures.py
 
 
 @pytest.fixture()
@@ -57,7 +57,8 @@ def test_a_queue_raises_both_levels_and_clearing_it_steps_down_with_hysteresis(s
     assert tick(client)["level"] == 1  # one still waits: level 1's exit (0) not cleared
     boss.patch_me(capacity=4)
     assert tick(client)["level"] == 0
-    assert client.get("/api/v1/surge/notice").json() == {"level": 0, "notice": None}
+    assert client.get("/api/v1/surge/notice").json() == {"level": 0, "notice": None, "expected_wait_s": None,
+                                                         "leave_message_first": False}
     changes = [e["target"] for e in boss.get("/api/v1/supervisor/audit", action="surge_level")]
     assert changes == ["1->0", "2->1", "1->2", "0->1"]  # newest first
 
