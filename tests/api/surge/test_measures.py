@@ -87,7 +87,8 @@ def test_level_2_raises_capacity_the_router_uses_and_stepping_down_restores_it(s
     notice = client.get("/api/v1/surge/notice").json()
     assert notice["leave_message_first"] is True and notice["notice"].startswith("当前咨询量非常大")
     assert client.portal is not None
-    client.portal.call(client.app.state.chat.tick)  # type: ignore[attr-defined]  # the queue's tick
+    service = client.app.state.chat  # type: ignore[attr-defined]
+    client.portal.call(service.tick)  # the queue's tick
     assert agent.get("/api/v1/agent/me")["load"] == 3  # the raised capacity is used: two more chats
     raised = boss.get("/api/v1/supervisor/audit", action="surge_capacity", actor="system")
     assert {e["target"]: e["detail"]["capacity"] for e in raised}["agent"] == "1->3"
