@@ -5,7 +5,8 @@
  *   handoff_context.js, kb_suggestions.js, canned.js  the right column
  *   leave_messages.js the 留言 tab           supervisor.js     the 监控 tab      audit.js  the 审计 tab
  *   wrapup.js         the 服务小结 dialog     viewer.js         a conversation read-only (留言, listen-in)
- *   desk_socket.js    the agent socket       page.js           session, API client, toast */
+ *   desk_socket.js    the agent socket       page.js           session, API client, toast
+ *   surge.js          the surge level banner (and the supervisor's level control) */
 
 import { elements } from '../shared/dom.js';
 import { loginView, ROLE_LABELS } from '../shared/session.js';
@@ -20,6 +21,7 @@ import * as leaveMessages from './leave_messages.js';
 import { session } from './page.js';
 import { showQueueLength } from './queue.js';
 import * as supervisor from './supervisor.js';
+import * as surge from './surge.js';
 import * as viewer from './viewer.js';
 
 const el = elements(['trainer-view', 'trainer-logout', 'workbench', 'tab-chats', 'tab-leave', 'tab-supervisor',
@@ -63,11 +65,13 @@ function enterApp(auth) {
   canned.load('');
   leaveMessages.load();
   deskSocket.connect();
+  surge.start(auth.role);
 }
 
 function leaveApp() {
   deskSocket.disconnect();
   supervisor.stop();
+  surge.stop();
   agentStatus.reset();
   conversations.reset();
   chat.clearSelection();

@@ -3,7 +3,8 @@
  *   messages.js      the message list; buttons.js the chips and surveys in it
  *   composer.js      the input box and quick replies
  *   notices.js       banners and toast; typing.js the typing dots
- *   dialogs.js       the 结束会话 confirmation and the 留言 form */
+ *   dialogs.js       the 结束会话 confirmation and the 留言 form
+ *   surge.js         the busy notice in a surge (expected wait, 留言 first at level 2) */
 
 import { elements } from '../shared/dom.js';
 import { lockSurvey, unlockSurvey } from './buttons.js';
@@ -11,6 +12,7 @@ import * as composer from './composer.js';
 import { endConversation, leaveMessage, resetConversation, sendPayload, start } from './conversation.js';
 import * as dialogs from './dialogs.js';
 import * as messages from './messages.js';
+import * as surge from './surge.js';
 import * as typing from './typing.js';
 
 const el = elements(['messages', 'new-session', 'closed-restart', 'queue-leave']);
@@ -41,4 +43,5 @@ el.messages.addEventListener('click', (e) => {
 el.newSession.addEventListener('click', () => { dialogs.confirmEnd(); });
 el.closedRestart.addEventListener('click', () => { resetConversation(); });
 el.queueLeave.addEventListener('click', () => { dialogs.openLeaveForm(); });
+surge.init(() => { dialogs.openLeaveForm(); });
 start();

@@ -3,6 +3,7 @@
 
 import { elements } from '../shared/dom.js';
 import { toaster } from '../shared/toast.js';
+import * as surge from './surge.js';
 
 const el = elements(['queue-banner', 'queue-text', 'agent-banner', 'closed-banner', 'conn-banner',
   'quick-replies', 'toast']);
@@ -12,6 +13,7 @@ export const toast = toaster(el.toast, { ms: 4000 });
 /* conv: {state, agentName, queuePos, queueWait} */
 export function renderBanners(conv) {
   const s = conv.state;
+  surge.setState(s);
   el.queueBanner.hidden = s !== 'queued';
   if (s === 'queued') el.queueText.textContent = queueText(conv);
   el.agentBanner.hidden = s !== 'agent';
