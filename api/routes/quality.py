@@ -8,8 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.requests import HTTPConnection
 
-from api.deps import AgentUser, SupervisorUser, staff
+from api.deps import AgentUser, SessionDep, SettingsDep, SupervisorUser, staff
+from api.feedback.config import load_config
+from api.quality.coaching import Coaching
 from api.quality.reviews import QualityReviews
+from api.schemas.complaints import CoachingCloseIn, CoachingIn, CoachingOut, ComplaintReport
 from api.schemas.quality import (
     AppealIn,
     ChecklistItemOut,
@@ -39,6 +42,13 @@ def _reviews(conn: HTTPConnection) -> QualityReviews:
 
 
 ReviewsDep = Annotated[QualityReviews, Depends(_reviews)]
+
+
+def _coaching(sessions: SessionDep, settings: SettingsDep) -> Coaching:
+    return Coaching(sessions, lambda: load_config(settings.feedback_file))
+
+
+CoachingDep = Annotated[Coaching, Depends(_coaching)]
 
 
 @router.get("/checklist")
@@ -109,3 +119,31 @@ async def appeal(review_id: int, body: AppealIn, user: AgentUser, reviews: Revie
 async def decide(review_id: int, body: DecisionIn, user: SupervisorUser, reviews: ReviewsDep) -> ReviewDetail:
     """A supervisor other than the reviewer."""
     return reviews.decide(user, review_id, body)
+
+
+@router.get("/complaints")
+async def complaints(user: ReviewerUser, coaching: CoachingDep, days: Annotated[int, Query(ge=1, le=366)] = 30,
+                     threshold: Annotated[int, Query(ge=1, le=100)] = 2) -> ComplaintReport:
+    """投诉分析: the period's complaints by cause (with example conversations), by agent and by week; agents with
+    ``threshold`` or more flagged for one-to-one coaching."""
+    return coaching.report(days, threshold)
+
+
+@router.get("/coaching")
+async def coaching_records(user: ReaderUser, coaching: CoachingDep,
+                           status: Literal["open", "closed"] | None = None) -> list[CoachingOut]:
+    """Coaching records, open first (an agent reads their own), each with the complaints before and after it."""
+    return coaching.records(user, status)
+
+
+@router.post("/coaching", status_code=201)
+async def create_coaching(body: CoachingIn, user: SupervisorUser, coaching: CoachingDep) -> CoachingOut:
+    """A supervisor records a one-to-one coaching: who, why, the plan and the follow-up date (audited)."""
+    return coaching.create(user, body)
+
+
+@router.post("/coaching/{record_id}/close")
+async def close_coaching(record_id: int, body: CoachingCloseIn, user: SupervisorUser,
+                         coaching: CoachingDep) -> CoachingOut:
+    """A supervisor closes it with the outcome (audited); a closed record cannot be closed again (409)."""
+    return coaching.close(user, record_id, body)
