@@ -14,7 +14,7 @@ from sqlalchemy import select
 from api.feedback.config import load_config
 from api.quality.coaching import Coaching
 from api.store.models import User
-from tests.api.conftest import Customer, Staff
+from tests.api.conftest import Staff
 from tests.api.quality.test_complaints import complaints_client, make_complaints, served  # noqa: F401 - fixture
 
 Q = "/api/v1/quality"
