@@ -1,7 +1,8 @@
 /* 质检报表: scores by agent and week, the most-failed items, bot answers marked wrong (with the KB entry to fix
- * in the trainer workbench), and the agents marked for coaching. */
+ * in the trainer workbench), and the agents marked for coaching; complaints.js adds 投诉分析 and 辅导记录. */
 
 import { clear, elements, h, note } from '../shared/dom.js';
+import * as complaints from './complaints.js';
 import { api, toast } from './page.js';
 
 const el = elements(['report-days', 'report-refresh', 'report-body']);
@@ -55,10 +56,11 @@ function render(report) {
 function load() {
   note(el.reportBody, '加载中…');
   api('GET', '/quality/report?days=' + encodeURIComponent(el.reportDays.value || '30')).then(render, toast.error);
+  complaints.load(Number(el.reportDays.value || 30));
 }
 
 el.reportRefresh.addEventListener('click', load);
 
 export function start() { load(); }
 export function stop() { }
-export function reset() { clear(el.reportBody); }
+export function reset() { clear(el.reportBody); complaints.reset(); }
