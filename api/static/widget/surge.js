@@ -1,7 +1,7 @@
 /* The surge notice (二级话务应急响应, GET /api/v1/surge/notice): at level 1 and 2 a banner above the chat tells
  * the customer the expected wait for a person and offers 留言; at level 2 留言 is offered first (the button
- * leads, as the primary action). Hidden at level 0, while an agent serves the customer and once the chat is
- * closed. Polled, since the level changes with the whole centre's queue, not with this conversation. */
+ * leads). Shown only while the bot serves: a queued customer has the queue banner (their own wait and its 留言),
+ * an agent's customer needs no notice, nor a closed chat. Polled, since the level changes with the whole centre's queue, not with this conversation. */
 
 const POLL_MS = 30000;
 let banner = null;
@@ -30,7 +30,7 @@ function build(onLeave) {
 
 function render() {
   if (!banner) return;
-  const show = notice.level > 0 && !!notice.notice && state !== 'agent' && state !== 'closed';
+  const show = notice.level > 0 && !!notice.notice && state === 'bot';
   banner.hidden = !show;
   if (!show) return;
   text.textContent = notice.notice;
