@@ -1,7 +1,8 @@
 /* The surge notice (二级话务应急响应, GET /api/v1/surge/notice): at level 1 and 2 a banner above the chat tells
  * the customer the expected wait for a person and offers 留言; at level 2 留言 is offered first (the button
  * leads). Shown only while the bot serves: a queued customer has the queue banner (their own wait and its 留言),
- * an agent's customer needs no notice, nor a closed chat. Polled, since the level changes with the whole centre's queue, not with this conversation. */
+ * an agent's customer needs no notice, nor a closed chat. Polled, since the level changes with the whole
+ * centre's queue, not with this conversation. */
 
 const POLL_MS = 30000;
 let banner = null;
