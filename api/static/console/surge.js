@@ -1,6 +1,7 @@
 /* The surge banner (二级话务应急响应, GET /api/v1/surge): at level 1 and 2 agents and supervisors see the level,
  * the queue figures and the level's measures under the header; at level 2 that their capacity is raised (the
- * status bar is reloaded when the level changes, so the raised or restored capacity shows). Supervisors also
+ * status bar is reloaded when the level changes, so the raised or restored capacity shows); at level 2 an agent
+ * not online (on standby) is paged to come online. Supervisors also
  * see who is serving more chats than their capacity, and set the level by hand (POST /api/v1/surge/level). */
 
 import { api, toast } from './page.js';
@@ -76,6 +77,10 @@ export function render(s) {
     node('span', null, '排队 ' + st.queued + ' 人，最长等待 ' + minutes(st.longest_wait_s) + ' 分钟，在线坐席 '
       + st.available_agents + ' 人'));
   if (s.level === 2 && s.capacity_raised) b.append(node('span', null, '接待上限已临时提高'));
+  const status = document.getElementById('status');
+  if (s.level === 2 && status && status.value !== 'online') {  // standby agents are paged: whoever is not online
+    b.append(node('strong', 'surge-page', '话务繁忙，请备班坐席立即上线接待'));
+  }
   b.append(node('span', 'surge-measures', '措施：' + s.measures.join('；')));
   if (supervisor && s.over_capacity.length) {
     b.append(node('span', 'surge-over', '超出接待上限：' + s.over_capacity.map((o) => o.username + ' '
