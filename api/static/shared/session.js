@@ -3,6 +3,7 @@
  * goes back to the login form with 登录已过期). */
 
 import { apiClient } from './api.js';
+import { h } from './dom.js';
 import { storedJson } from './storage.js';
 
 export const ROLE_LABELS = { agent: '坐席', supervisor: '班长', trainer: '训练师', reviewer: '质检员', owner: '意见处理人' };
@@ -116,8 +117,34 @@ export function staffSession(options) {
 
 /* The login view every staff page has (#login-view with #login-form, #login-username, #login-password,
  * #login-submit, #login-error). */
+/* The staff sign-in form, the same on every staff page: drawn into #login-view from its data-title and data-sub. */
+function drawLoginForm(view) {
+  const form = h('form', 'login-card');
+  form.id = 'login-form';
+  form.autocomplete = 'on';
+  form.noValidate = true;
+  const field = (id, name, type, autocomplete, text) => {
+    const label = h('label', '', text);
+    label.htmlFor = id;
+    const input = h('input', '');
+    Object.assign(input, { id, name, type, autocomplete, required: true });
+    form.append(label, input);
+  };
+  form.append(h('h1', 'login-title', view.dataset.title || ''), h('p', 'login-sub', view.dataset.sub || ''));
+  field('login-username', 'username', 'text', 'username', '用户名');
+  field('login-password', 'password', 'password', 'current-password', '密码');
+  const error = h('div', 'login-error');
+  Object.assign(error, { id: 'login-error', hidden: true });
+  error.setAttribute('role', 'alert');
+  const submit = h('button', 'btn btn-primary btn-block', '登录');
+  Object.assign(submit, { id: 'login-submit', type: 'submit' });
+  form.append(error, submit);
+  view.replaceChildren(form);
+}
+
 export function loginView() {
   const get = (id) => document.getElementById(id);
+  if (!get('login-form')) drawLoginForm(get('login-view'));
   return { view: get('login-view'), form: get('login-form'), username: get('login-username'),
            password: get('login-password'), submit: get('login-submit'), error: get('login-error') };
 }
