@@ -72,6 +72,7 @@ def test_the_event_loop_keeps_answering_during_a_login_flood(tmp_path: Path) -> 
 
     with _client(tmp_path, login_failures_per_user=0, login_failures_per_address=0) as client:
         threads = [threading.Thread(target=lambda: _login(client, "agent", "wrong")) for _ in range(40)]
+        flood_started = time.perf_counter()
         for t in threads:
             t.start()
         time.sleep(0.05)
@@ -83,7 +84,10 @@ def test_the_event_loop_keeps_answering_during_a_login_flood(tmp_path: Path) -> 
             time.sleep(0.02)
         for t in threads:
             t.join()
-    assert worst < 1.0, worst  # 40 logins with scrypt on the loop held /healthz for about 2-3 s
+        flood = time.perf_counter() - flood_started
+    # With scrypt on the event loop the 40 logins held /healthz for nearly the whole flood (2-3 s idle); off the
+    # loop it waits only for the GIL between threads. Relative to the flood, so a loaded machine does not fail it.
+    assert worst < max(1.0, flood / 2), (worst, flood)
 
 
 def test_lockouts_count_failures_in_a_window() -> None:
