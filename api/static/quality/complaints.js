@@ -3,7 +3,7 @@
  * after each. Supervisors create a record for an agent (建立辅导) and close it with the outcome (结束辅导);
  * reviewers read. GET /quality/complaints, GET/POST /quality/coaching, POST /quality/coaching/{id}/close. */
 
-import { clear, h } from '../shared/dom.js';
+import { clear, h, table } from '../shared/dom.js';
 import { api, session, toast } from './page.js';
 
 let box = null;
@@ -21,23 +21,6 @@ function container() {
 function supervisor() {
   const auth = session.auth();
   return !!auth && auth.role === 'supervisor';
-}
-
-function table(headers, rows) {
-  const t = h('table', 'table');
-  const head = h('tr');
-  headers.forEach((text) => head.appendChild(h('th', null, text)));
-  t.appendChild(head);
-  rows.forEach((cells) => {
-    const tr = h('tr');
-    cells.forEach((cell) => {
-      const td = h('td');
-      if (cell instanceof Node) td.appendChild(cell); else td.textContent = String(cell);
-      tr.appendChild(td);
-    });
-    t.appendChild(tr);
-  });
-  return t;
 }
 
 function button(text, onClick) {

@@ -1,29 +1,11 @@
 /* 质检报表: scores by agent and week, the most-failed items, bot answers marked wrong (with the KB entry to fix
  * in the trainer workbench), and the agents marked for coaching; complaints.js adds 投诉分析 and 辅导记录. */
 
-import { clear, elements, h, note } from '../shared/dom.js';
+import { clear, elements, h, note, table } from '../shared/dom.js';
 import * as complaints from './complaints.js';
 import { api, toast } from './page.js';
 
 const el = elements(['report-days', 'report-refresh', 'report-body']);
-
-function table(headers, rows) {
-  const t = h('table', 'table');
-  const head = h('tr');
-  headers.forEach((text) => head.appendChild(h('th', null, text)));
-  t.appendChild(head);
-  rows.forEach((cells) => {
-    const tr = h('tr');
-    cells.forEach((cell) => {
-      const td = h('td');
-      if (cell instanceof Node) td.appendChild(cell);
-      else td.textContent = String(cell);
-      tr.appendChild(td);
-    });
-    t.appendChild(tr);
-  });
-  return t;
-}
 
 function section(title, content) {
   el.reportBody.appendChild(h('h3', 'q-h3', title));

@@ -103,3 +103,22 @@ export function insertInOrder(box, node, id) {
   }
   box.prepend(node);
 }
+
+/* A plain table: a header row, then one row per array of cells (a Node is placed as it is, anything else as text). */
+export function table(headers, rows) {
+  const t = h('table', 'table');
+  const head = h('tr');
+  headers.forEach((text) => head.appendChild(h('th', null, text)));
+  t.appendChild(head);
+  rows.forEach((cells) => {
+    const tr = h('tr');
+    cells.forEach((cell) => {
+      const td = h('td');
+      if (cell instanceof Node) td.appendChild(cell);
+      else td.textContent = String(cell);
+      tr.appendChild(td);
+    });
+    t.appendChild(tr);
+  });
+  return t;
+}
