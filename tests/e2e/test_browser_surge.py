@@ -53,7 +53,8 @@ def test_surge_level_2_in_the_widget_and_the_console(bridge: str, browser_factor
     cbanner = cwait.until(lambda d: d.find_element(By.ID, "surge-banner") if d.find_element(
         By.ID, "surge-banner").is_displayed() else None)
     assert "话务应急响应：二级" in cbanner.text and "接待上限已临时提高" in cbanner.text
-    assert "请备班坐席立即上线接待" in cbanner.text  # the agent is not online: paged
+    # the agent is not online: paged (the line appears once the agent's own status has loaded)
+    cwait.until(lambda d: "请备班坐席立即上线接待" in d.find_element(By.ID, "surge-banner").text)
     cwait.until(lambda d: d.find_element(By.ID, "capacity").get_attribute("value") == "4")  # 3 + the step (1)
 
     set_level(bridge, 0)
