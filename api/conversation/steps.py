@@ -11,7 +11,6 @@ for every list, transcript and export, and whole but encrypted (``ctx.cipher``) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 from sqlalchemy import select
@@ -20,29 +19,15 @@ from sqlalchemy.orm import Session
 from api.conversation import texts
 from api.conversation.callback_numbers import CallbackNumber, CallbackNumberError, parse_callback_number
 from api.conversation.context import Context
-from api.conversation.events import Outbox
 from api.conversation.queue import HandoffQueue
-from api.conversation.survey import SurveySteps
+from api.conversation.said import Said
+from api.conversation.survey import SurveyAnswer, SurveySteps
 from api.conversation.transcript import Transcript
 from api.schemas.events import LeaveMessageLeft
 from api.store.models import Conversation, Handoff, LeaveMessage, Message, Survey
 from common.pii import find_pii, mask_pii
 
-
-@dataclass
-class Said:
-    """What the customer sent in a step, and where the step puts its answers."""
-
-    db: Session
-    conv: Conversation
-    raw: str
-    is_payload: bool
-    new: list[Message]
-    out: Outbox
-
-
 Step = Callable[[Said], bool]
-SurveyAnswer = Callable[[Said, Survey], bool]
 
 
 class Steps:

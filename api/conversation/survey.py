@@ -9,13 +9,14 @@ A comment or 不满意 becomes a feedback item for its owner team (``api.feedbac
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.conversation import texts
 from api.conversation.context import Context
+from api.conversation.said import Said
 from api.conversation.transcript import Transcript
 from api.feedback.intake import Intake
 from api.feedback.sampling import (
@@ -30,12 +31,9 @@ from api.feedback.sampling import (
 from api.store.models import Conversation, Handoff, Message, Survey, SurveyCampaign
 from common.pii import mask_pii
 
-if TYPE_CHECKING:
-    from api.conversation.steps import Said
-
 BOT_SURVEY_INTRO = "感谢您的咨询！耽误您几秒钟，请为本次服务打分。"
 CLOSED_THANKS = "感谢您的评价！本次会话已结束。"
-SurveyAnswer = Callable[["Said", Survey], bool]
+SurveyAnswer = Callable[[Said, Survey], bool]
 
 
 def rule_of(campaign: SurveyCampaign) -> CampaignRule:

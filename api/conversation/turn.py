@@ -27,7 +27,8 @@ from api.conversation.context import Context
 from api.conversation.errors import ChatError
 from api.conversation.events import Outbox, publish
 from api.conversation.queue import HandoffQueue
-from api.conversation.steps import Said, Steps
+from api.conversation.said import Said
+from api.conversation.steps import Steps
 from api.conversation.transcript import Transcript, message_out
 from api.rasa_client import BotTurn, BotUnavailable
 from api.schemas.customer import ChatReply
