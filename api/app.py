@@ -55,6 +55,7 @@ from api.staff.sockets import SocketRegistry
 from api.store.database import open_database
 from api.store.models import utcnow
 from api.surge.control import SurgeControl
+from api.surge.deflection import Deflection
 from api.workbench.kb_files import KbFiles
 from api.workbench.nlu_files import NluFiles
 from api.workbench.training import Trainer, TrainingPaths
@@ -196,6 +197,8 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         raise BridgeStartupError(str(exc)) from exc
     service = ChatService(settings, sessions, rasa_client, Hub(), Registry(), words)
     surge = SurgeControl(sessions, settings.surge, handle_time_s=settings.default_handle_time_s)
+    service.turn.deflect = Deflection(lambda: surge.level, settings.surge.simple_intents,
+                                      settings.project_dir / "domain.yml")  # surge level 1's first answer
     quality = QualityReviews(sessions, words, lambda: load_checklist(settings.quality_checklist_file))
     try:
         load_feedback_config(settings.feedback_file)  # a broken categories file stops the start, named

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import secrets
 import time
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from api.schemas.customer import ChatReply
 from api.schemas.events import ConversationMessage, CustomerLeft, CustomerPresence, CustomerTyping
 from api.staff.security import new_token, token_hash
 from api.store.models import Conversation, Message
+from api.surge.deflection import STILL_HUMAN, STILL_HUMAN_BUTTON
 from common.pii import mask_escaped
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ class CustomerTurn:
         self.queue = queue
         self.steps = steps
         self._conv_locks: dict[str, asyncio.Lock] = {}
+        # the surge response's first answer to a 转人工 request (api/surge/deflection.py, wired by create_app):
+        # the standard answer to give before queueing, or None to queue at once
+        self.deflect: Callable[[dict[str, Any], bool], str | None] = lambda handoff, confirmed: None
 
     def _reply(self, db: Session, conv: Conversation, messages: list[Message]) -> ChatReply:
         position, wait = self.queue.position(db, conv)
@@ -153,7 +157,7 @@ class CustomerTurn:
                     reply = self._reply(db, conv, said.new)
                 await publish(self.ctx.hub, out)
             if bot_text is not None:
-                reply = await self._ask_bot(conv_id, bot_text, said.new, sender)
+                reply = await self._ask_bot(conv_id, bot_text, said.new, sender, confirmed=raw == STILL_HUMAN)
             if reply.state != "queued":
                 return reply
             await self.queue.dispatch()  # a new handoff: an agent may take it at once
@@ -180,6 +184,8 @@ class CustomerTurn:
             if conv.agent_id is not None:
                 said.out.to_agent(conv.agent_id, ConversationMessage(conversation_id=conv.id,
                                                                      message=message_out(mine)))
+        elif raw == STILL_HUMAN and said.is_payload:
+            return texts.HANDOFF  # 仍需人工 after the surge's first answer: the bot hands off, the bridge queues
         else:
             return mask_escaped(raw) if said.is_payload else mine.text  # the bot needs no raw PII (mine: masked)
         return None
@@ -252,7 +258,8 @@ class CustomerTurn:
         return reply
 
     # ------------------------------------------------------------------ the bot
-    async def _ask_bot(self, conv_id: str, text: str, new: list[Message], sender: str) -> ChatReply:
+    async def _ask_bot(self, conv_id: str, text: str, new: list[Message], sender: str,
+                       confirmed: bool = False) -> ChatReply:
         """Send the customer's masked text to Rasa; store and return its (masked) replies."""
         started = time.perf_counter()
         turn: BotTurn | None
@@ -262,10 +269,11 @@ class CustomerTurn:
             turn, failure = None, exc
         self.ctx.metrics.observe("bridge_bot_reply_seconds", time.perf_counter() - started)
         async with self.ctx.lock:
-            return self._store_bot_turn(conv_id, turn, failure, new, wants_human=text == texts.HANDOFF)
+            return self._store_bot_turn(conv_id, turn, failure, new, wants_human=text == texts.HANDOFF,
+                                        confirmed=confirmed)
 
     def _store_bot_turn(self, conv_id: str, turn: BotTurn | None, failure: Exception | None,
-                        new: list[Message], wants_human: bool = False) -> ChatReply:
+                        new: list[Message], wants_human: bool = False, confirmed: bool = False) -> ChatReply:
         with self.ctx.sessions() as db, db.begin():
             conv = self.transcript.load(db, conv_id)
             if conv.state != "bot" or conv.customer_left_at is not None:
@@ -294,7 +302,11 @@ class CustomerTurn:
                     self.transcript.flag(db, conv.id, "bot", hits, reply_text, True, "system")
                     reply_text, buttons = texts.BOT_BLOCKED, HANDOFF_BUTTON
                 new.append(self.transcript.add(db, conv, "bot", reply_text, buttons, meta=meta))
-            if handoff is not None:
+            first = self.deflect(handoff, confirmed) if handoff is not None else None
+            if first is not None:  # surge level 1+: a simple question's standard answer before the queue
+                self.ctx.metrics.inc("bridge_surge_deflections_total")
+                new.append(self.transcript.add(db, conv, "bot", first, STILL_HUMAN_BUTTON))
+            elif handoff is not None:
                 if turn.kb and "kb" not in handoff:
                     handoff["kb"] = turn.kb
                 new += self.queue.enqueue(db, conv, str(handoff.get("reason") or "bot_request"), handoff)

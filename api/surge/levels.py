@@ -62,6 +62,10 @@ class SurgeRules(BaseModel):
     min_hold_s: float = Field(default=120, ge=0)  # a level holds at least this long before stepping down
     manual_hold_s: float = Field(default=900, ge=0)  # a level set by hand holds this long before automation resumes
     capacity_step: int = Field(default=1, ge=0, le=10)  # level 2 raises every agent's capacity by this much
+    # at level 1 and 2, a 转人工 request right after one of these questions first gets its standard answer with a
+    # 仍需人工 button (api/surge/deflection.py): questions with one fixed answer in domain.yml, nothing personal
+    simple_intents: tuple[str, ...] = ("card_report_loss", "password_login_reset", "password_payment_reset",
+                                       "password_unlock", "transfer_limit", "credit_card_limit", "business_hours")
 
     @model_validator(mode="after")
     def _level2_above_level1(self) -> SurgeRules:
