@@ -189,7 +189,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     settings = settings or Settings()
     _refuse_placeholder_facts(settings)
     engine, sessions = open_database(settings.db_url)
-    rasa_client = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_jwt_secret,
+    rasa_client = rasa or RasaClient(settings.rasa_urls, settings.rasa_timeout_s, settings.rasa_jwt_secret,
                                      settings.rasa_channel_secret, settings.rasa_webhook_path)
     try:
         words = SensitiveWords.from_file(settings.sensitive_words_file)

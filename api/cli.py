@@ -54,7 +54,7 @@ def _retention(settings: Settings, erase: Callable[[Retention], Awaitable[Erased
     from api.rasa_client import RasaClient
 
     async def run() -> Erased:
-        rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_jwt_secret,
+        rasa = RasaClient(settings.rasa_urls, settings.rasa_timeout_s, settings.rasa_jwt_secret,
                           settings.rasa_channel_secret, settings.rasa_webhook_path)
         try:
             return await erase(Retention(_sessions(settings), rasa, settings.data_dir / "kb" / "unanswered.db"))
@@ -81,7 +81,7 @@ def _trainer(settings: Settings) -> Trainer:
 
     app = FastAPI()
     _install_workbench(app, settings, _sessions(settings), RasaClient(
-        settings.rasa_url, settings.rasa_timeout_s, settings.rasa_jwt_secret, settings.rasa_channel_secret,
+        settings.rasa_urls, settings.rasa_timeout_s, settings.rasa_jwt_secret, settings.rasa_channel_secret,
         settings.rasa_webhook_path))
     trainer: Trainer = app.state.trainer
     return trainer

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from api.compliance.addresses import parse_networks
@@ -30,6 +30,9 @@ class Settings(CommonSettings):
 
     database_url: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
+    # several Rasa workers (the cluster): comma-separated; empty = RASA_URL alone (api/rasa_client.py spreads the
+    # traffic and skips a worker that is down)
+    rasa_urls: Annotated[tuple[str, ...], NoDecode] = Field(default=(), validate_default=True)
     rasa_timeout_s: float = 10.0
     # Rasa's HTTP API (deploys, test console) wants a JWT signed with RASA_JWT_SECRET; the customer channel wants
     # RASA_CHANNEL_SECRET in a header (common/service_auth.py). Required outside development.
@@ -94,7 +97,7 @@ class Settings(CommonSettings):
     nps_quiet_days: float = Field(default=30, ge=0)
     feedback_file: Path = ROOT / "api" / "feedback" / "categories.yml"
 
-    @field_validator("cors_origins", "trusted_proxies", "internal_networks", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "internal_networks", "rasa_urls", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -112,6 +115,11 @@ class Settings(CommonSettings):
     def _valid_hours(cls, value: str) -> str:
         parse_hours(value)
         return value
+
+    @field_validator("rasa_urls")
+    @classmethod
+    def _rasa_urls_default(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        return value or (str(info.data.get("rasa_url", "")),)
 
     @model_validator(mode="after")
     def _rasa_secrets_outside_development(self) -> Settings:
