@@ -12,8 +12,11 @@ check tells a stale process of *this* project (its working directory is this rep
 virtualenvs' interpreters, and it is an orphan: nothing of ours above it and adopted by PID 1 or a subreaper)
 from anybody else's: the stale one is reported and stopped; a foreign one, or one of ours that a live
 supervisor or a terminal (`make actions`) still owns, is reported and never touched (the start is refused).
-A cluster deployment (issue 17) uses systemd units or another supervisor for its many processes; this file is
-the embedded mode's.
+``SUPERVISE_SERVICES=<file.json>`` replaces the three with a list (name, argv, log, port, health, optional env
+and user): `make cluster` (scripts/cluster.py) supervises PostgreSQL, Redis, N Rasa workers, M action servers,
+K bridges and HAProxy with this same loop, for the same three reasons (supervisord restarts only the PID it
+knows after a crash, its children outlive a SIGKILLed supervisord, and its restart counts would need an event
+listener to reach /metrics); production on several machines uses systemd units (deploy/systemd/).
 
 Restart policy: a service whose main process exits, or that stops answering its health URL for
 ``HEALTH_FAILURES`` checks in a row after it was ready, is killed (process group) and started again after a
@@ -30,7 +33,9 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import pwd
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -56,7 +61,9 @@ class Service:
     argv: list[str]
     log: Path
     port: int
-    health_url: str
+    health_url: str  # http(s)://… answered 2xx, or tcp://host:port accepting a connection
+    env: dict[str, str] = field(default_factory=dict)  # on top of the supervisor's environment
+    user: str | None = None  # run as this user (PostgreSQL refuses root); the supervisor must be root then
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     ready: bool = False
@@ -250,6 +257,10 @@ def die_with_parent() -> None:
 
 
 def services() -> list[Service]:
+    if listed := os.environ.get("SUPERVISE_SERVICES"):
+        return [Service(s["name"], list(s["argv"]), Path(s["log"]), int(s["port"]), s["health"],
+                        dict(s.get("env") or {}), s.get("user"))
+                for s in json.loads(Path(listed).read_text(encoding="utf-8"))]
     data = Path(os.environ["DATA_DIR"])
     logs = data / "logs"
     rasa, actions, bridge = (int(os.environ[k]) for k in ("RASA_PORT", "ACTIONS_PORT", "BRIDGE_PORT"))
@@ -270,8 +281,12 @@ def services() -> list[Service]:
 
 def start(service: Service) -> None:
     with open(service.log, "ab") as log:
+        # user/group are switched before preexec_fn runs, so the parent-death signal it sets survives the switch
         service.process = subprocess.Popen(service.argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
-                                           stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+                                           stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
+                                           env={**os.environ, **service.env} if service.env else None,
+                                           user=service.user, group=service.user and pwd.getpwnam(service.user).pw_gid,
+                                           extra_groups=[] if service.user else None)
     service.started_at, service.ready, service.failures = time.monotonic(), False, 0
 
 
@@ -279,6 +294,13 @@ LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never
 
 
 def healthy(service: Service) -> bool:
+    if service.health_url.startswith("tcp://"):
+        host, port = service.health_url.removeprefix("tcp://").rsplit(":", 1)
+        try:
+            socket.create_connection((host, int(port)), timeout=HEALTH_TIMEOUT_S).close()
+            return True
+        except OSError:
+            return False
     try:
         with LOOPBACK.open(service.health_url, timeout=HEALTH_TIMEOUT_S) as response:
             return bool(200 <= response.status < 300)
@@ -382,7 +404,8 @@ def run() -> int:
         for service in all_services:
             service.ready = True
         record(all_services)
-        bridge_log = all_services[-1].log.read_text(encoding="utf-8", errors="replace").splitlines()
+        bridge = next((s for s in reversed(all_services) if s.name.startswith("bridge")), all_services[-1])
+        bridge_log = bridge.log.read_text(encoding="utf-8", errors="replace").splitlines()
         print(next((line for line in reversed(bridge_log) if "demo accounts" in line), ""), flush=True)
         print("ready. Ctrl-C stops everything.", flush=True)
         while True:
