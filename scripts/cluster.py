@@ -336,6 +336,8 @@ def supervisor_environment(layout: Layout, found: dict[str, str]) -> dict[str, s
             "PGPASSWORD": found["PG_PASSWORD"], "TRACKER_DB_PASSWORD": found["PG_PASSWORD"],
             "TRACKER_DB_HOST": f"127.0.0.1:{layout.pg_port}", "TRACKER_DB_NAME": "rasa", "TRACKER_DB_USER": DB_ROLE,
             "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(layout.redis_port), "REDIS_PASSWORD": found["REDIS_PASSWORD"],
+            # a ticket of a worker that died frees its conversation after this long (bot/lock_store.py)
+            "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "20"),
             "REDIS_URL": f"redis://:{found['REDIS_PASSWORD']}@127.0.0.1:{layout.redis_port}/0"}
 
 

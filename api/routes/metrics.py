@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
-from api.deps import RegistryDep, SessionDep
+from api.deps import RegistryDep, SessionDep, SettingsDep
 from api.reports.exposition import render
+from api.reports.restarts import restart_lines
 from api.schemas.common import Health
 
 router = APIRouter(tags=["metrics"])
@@ -17,8 +18,9 @@ router = APIRouter(tags=["metrics"])
                              "description": "Prometheus text exposition format 0.0.4 (not JSON)"},
                        503: {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
                              "description": "The database is unavailable (Retry-After)"}})
-async def metrics(sessions: SessionDep, registry: RegistryDep) -> str:
-    return render(sessions, registry)
+async def metrics(sessions: SessionDep, registry: RegistryDep, settings: SettingsDep) -> str:
+    lines = restart_lines(settings.data_dir)  # the supervisor's restart counts (api/reports/restarts.py)
+    return render(sessions, registry) + "".join(f"{line}\n" for line in lines)
 
 
 @router.get("/healthz", tags=["health"])
