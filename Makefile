@@ -26,7 +26,7 @@ KB_INPUTS := $(wildcard kb_index/faq/*.yml) kb_index/index.py kb_index/encoders.
 TRAINING_INPUTS := config.yml domain.yml $(wildcard common/pii.py common/zh_*.py) $(shell find nlu_data bot -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 
 .PHONY: help setup browser run test lint train validate rasa actions bench exam clean kb-build kb-eval kb-search bench-kb bench-bridge bench-soak bench-mixed \
-	bench-contention bench-cost postgres test-postgres
+	bench-contention bench-cost postgres test-postgres cluster-servers cluster cluster-stop bench-cluster
 
 help:
 	@echo "make run   - install what is missing, train if needed, start Rasa (:5005) + action server (:5055)"
@@ -103,6 +103,23 @@ postgres:
 	  || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; } \
 	  || echo "no PostgreSQL server binaries: the PostgreSQL store tests will be skipped (apt-get install postgresql)"
 
+# the cluster's servers (issue 17): PostgreSQL, Redis and HAProxy from Debian, installed only when missing and only
+# as root where apt-get can; without them `make cluster` says what is missing and the cluster tests are skipped
+cluster-servers: postgres
+	@command -v redis-server >/dev/null && { command -v haproxy >/dev/null || test -x /usr/sbin/haproxy; } \
+	  || { [ "$$(id -u)" = 0 ] && { apt-get install -y -qq redis-server haproxy >/dev/null 2>&1 \
+	       || { apt-get update -qq && apt-get install -y -qq redis-server haproxy >/dev/null; }; }; } \
+	  || echo "warning: no redis-server / haproxy (apt-get install redis-server haproxy): the cluster tests will be skipped"
+
+# the multi-process deployment on this machine (scripts/cluster.py; README "Scale-out: the cluster"): PostgreSQL,
+# Redis, CLUSTER_RASA Rasa workers, CLUSTER_ACTIONS action servers, CLUSTER_BRIDGES bridges behind HAProxy on
+# CLUSTER_PORT (8000), supervised; Ctrl-C or `make cluster-stop` (another terminal) stops everything
+cluster: setup cluster-servers $(MODEL) $(KB_INDEX)
+	@$(APP_PY) scripts/cluster.py start
+
+cluster-stop:
+	@$(APP_PY) scripts/cluster.py stop
+
 # the whole bridge API suite with DATABASE_URL on a throwaway PostgreSQL (a fresh database per test); deselected:
 # the tests that open or corrupt the SQLite file itself
 test-postgres: setup postgres
@@ -118,7 +135,7 @@ lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/mypy actions api bench common kb_index tests/actions tests/common tests/api tests/e2e tests/kb_index tests/bench tests/security
 	$(APP_VENV)/bin/mypy --python-executable $(RASA_PY) --python-version 3.10 bot tests/bot
 
-test: setup browser postgres $(MODEL) $(KB_INDEX) lint
+test: setup browser postgres cluster-servers $(MODEL) $(KB_INDEX) lint
 	$(APP_PY) -m pytest tests --ignore=tests/bot -q
 	$(RASA_PY) -m pytest tests/bot -q
 
@@ -142,6 +159,11 @@ bench-contention: $(APP_VENV)/.installed $(KB_INDEX)
 
 bench-cost: setup $(MODEL) $(KB_INDEX)
 	$(APP_PY) bench/message_cost.py
+
+# issue 17: the embedded single node vs the cluster at 50 and 200 customers, and the per-message cost of Redis and
+# PostgreSQL against SQLite (bench/cluster_load.py; run alone on an otherwise idle machine)
+bench-cluster: setup cluster-servers $(MODEL) $(KB_INDEX)
+	$(APP_PY) bench/cluster_load.py
 
 bench-kb: $(APP_VENV)/.installed
 	$(APP_PY) bench/kb_eval.py
