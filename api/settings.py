@@ -28,7 +28,13 @@ def parse_hours(value: str) -> tuple[dt.time, dt.time]:
 class Settings(CommonSettings):
     model_config = SettingsConfigDict(hide_input_in_errors=True)  # a start-up error must not print a secret
 
-    database_url: str = ""
+    database_url: str = Field(default="", repr=False)  # may carry a password: never printed
+    # several bridge processes (api/cluster/): redis://:PASSWORD@host:6379/0 shares the WebSocket events, presence,
+    # rate limits and the periodic jobs' lease; empty = one process, everything in its memory (the embedded mode)
+    redis_url: str = Field(default="", repr=False)
+    cluster_lease_s: float = Field(default=10.0, gt=0)  # the periodic jobs' runner: another takes over after this
+    presence_ttl_s: float = Field(default=15.0, gt=0)  # a process that stops refreshing its sockets is gone after
+    tick_interval_s: float = Field(default=5.0, gt=0)  # the queue tick and the other periodic jobs
     rasa_url: str = "http://127.0.0.1:5005"
     # several Rasa workers (the cluster): comma-separated; empty = RASA_URL alone (api/rasa_client.py spreads the
     # traffic and skips a worker that is down)
@@ -126,6 +132,23 @@ class Settings(CommonSettings):
         weak = weak_secrets({"RASA_JWT_SECRET": self.rasa_jwt_secret, "RASA_CHANNEL_SECRET": self.rasa_channel_secret})
         if weak and not self.development:
             raise ValueError(f"{', '.join(weak)} must be set (at least 32 characters) outside development")
+        return self
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        """A Redis URL the client understands; the error never shows it (it holds the password)."""
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("REDIS_URL must be redis://:PASSWORD@host:port/db (or rediss://, unix://)")
+        return value
+
+    @model_validator(mode="after")
+    def _redis_password_outside_development(self) -> Settings:
+        from api.cluster.connection import has_password
+
+        if self.redis_url and not self.development and not has_password(self.redis_url):
+            raise ValueError("REDIS_URL must carry the Redis password (redis://:PASSWORD@host:port/db) outside "
+                             "development")
         return self
 
     @field_validator("callback_key")

@@ -4,7 +4,9 @@ address) and open connections per key (WebSockets per address). One :class:`Edge
 them all, sized from the settings; the guard middleware and the routes read it from ``app.state.limits``.
 
 Counters live in the process's memory: a restart forgets them (a lockout ends early, never late). Keys are
-forgotten once idle, so an attacker rotating keys cannot grow them without bound.
+forgotten once idle, so an attacker rotating keys cannot grow them without bound. With several bridge
+processes (``REDIS_URL``) the same counters live in Redis instead (``api.cluster.shared_limits``: same methods,
+same semantics), so a client spreading its requests over the processes meets one limit, not one per process.
 """
 
 from __future__ import annotations
@@ -13,10 +15,30 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Protocol
+
+if TYPE_CHECKING:
+    from api.cluster.connection import RedisLink
 
 Clock = Callable[[], float]
 _FORGET_AFTER = 100_000  # keys kept before idle ones are dropped
+
+
+class Buckets(Protocol):
+    def take(self, key: str) -> float: ...
+    def wait(self, key: str) -> float: ...
+
+
+class FailureLockouts(Protocol):
+    def locked_for(self, key: str) -> float: ...
+    def failure(self, key: str) -> bool: ...
+    def success(self, key: str) -> None: ...
+
+
+class OpenConnections(Protocol):
+    def open(self, key: str) -> bool: ...
+    def close(self, key: str) -> None: ...
+    def count(self, key: str) -> int: ...
 
 
 class TokenBuckets:
@@ -131,17 +153,36 @@ def retry_after(seconds: float) -> str:
 class EdgeLimits:
     """Every counter of one bridge process (see the module docstring)."""
 
-    by_address: TokenBuckets
-    by_conversation: TokenBuckets
-    guesses: TokenBuckets  # failed credentials (401, a socket refused) per address
-    sockets: ConnectionCounts  # open WebSockets per address
-    login_users: Lockouts
-    login_addresses: Lockouts
+    by_address: Buckets
+    by_conversation: Buckets
+    guesses: Buckets  # failed credentials (401, a socket refused) per address
+    sockets: OpenConnections  # open WebSockets per address
+    login_users: FailureLockouts
+    login_addresses: FailureLockouts
 
     @classmethod
     def create(cls, address_per_min: float, conversation_per_min: float, guesses_per_min: float,
                sockets_per_address: int, login_failures_per_user: int, login_failures_per_address: int,
-               login_window_s: float, login_lockout_s: float, now: Clock = time.monotonic) -> EdgeLimits:
+               login_window_s: float, login_lockout_s: float, now: Clock | None = None,
+               shared: RedisLink | None = None) -> EdgeLimits:
+        """In this process's memory, or in Redis when ``shared`` (every bridge process then counts together);
+        ``now`` defaults to the monotonic clock in memory and to wall-clock time in Redis."""
+        if shared is not None:
+            from api.cluster.shared_limits import RedisConnectionCounts, RedisLockouts, RedisTokenBuckets
+
+            wall = now or time.time
+            return cls(
+                by_address=RedisTokenBuckets(shared, "address", address_per_min,
+                                             burst=max(10, int(address_per_min / 6)), now=wall),
+                by_conversation=RedisTokenBuckets(shared, "conversation", conversation_per_min, burst=10, now=wall),
+                guesses=RedisTokenBuckets(shared, "guesses", guesses_per_min, burst=max(5, int(guesses_per_min / 2)),
+                                          now=wall),
+                sockets=RedisConnectionCounts(shared, "sockets", sockets_per_address),
+                login_users=RedisLockouts(shared, "login-user", login_failures_per_user, login_window_s,
+                                          login_lockout_s, wall),
+                login_addresses=RedisLockouts(shared, "login-address", login_failures_per_address, login_window_s,
+                                              login_lockout_s, wall))
+        now = now or time.monotonic
         return cls(
             by_address=TokenBuckets(address_per_min, burst=max(10, int(address_per_min / 6)), now=now),
             by_conversation=TokenBuckets(conversation_per_min, burst=10, now=now),
