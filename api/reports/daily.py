@@ -19,6 +19,7 @@ from api.reports.facts import Filters
 from api.reports.periods import DateRange, local_day
 from api.reports.queries import facts_for, rules_of
 from api.reports.report import build_report
+from api.reports.surge_levels import with_surge
 from api.settings import Settings
 from api.store.models import utcnow
 
@@ -51,6 +52,7 @@ class DailyReports:
         r = DateRange(day, day)
         facts = facts_for(self.sessions, r, self.settings.report_utc_offset_h)
         report = build_report(facts, r, "day", Filters(), rules_of(self.settings))
+        report = with_surge(report, self.sessions, r, self.settings.report_utc_offset_h, self.now())
         self.folder.mkdir(parents=True, exist_ok=True)
         paths = self.paths(day)
         _write(paths["csv"], to_csv(report))

@@ -20,6 +20,7 @@ from api.reports.periods import DateRange, local_day
 from api.reports.queries import facts_for, rules_of
 from api.reports.report import DRILLS, build_report, drill_down
 from api.reports.report import definitions as report_definitions
+from api.reports.surge_levels import with_surge
 from api.schemas.reports import DrillDown, Granularity, KpiDefinition, KpiReport
 from api.schemas.staff import ConversationDetail
 from api.store.models import utcnow
@@ -50,7 +51,8 @@ def _report(sessions: SessionDep, settings: SettingsDep, start: dt.date | None, 
             granularity: Granularity, filters: Filters) -> KpiReport:
     r = _range(start, end, settings.report_utc_offset_h)
     facts = facts_for(sessions, r, settings.report_utc_offset_h)
-    return build_report(facts, r, granularity, filters, rules_of(settings))
+    report = build_report(facts, r, granularity, filters, rules_of(settings))
+    return with_surge(report, sessions, r, settings.report_utc_offset_h, utcnow())
 
 
 @router.get("/kpis")

@@ -58,6 +58,22 @@ class FilterOptions(BaseModel):
     agents: list[str]
 
 
+class SurgeDay(BaseModel):
+    day: str  # local date
+    seconds: list[float] = Field(description="seconds at level 0, 1 and 2 that day (up to now for today)")
+    changes: int  # level changes that day
+
+
+class SurgeSummary(BaseModel):
+    """The surge response in the period (二级话务应急响应, from the audit log)."""
+    days: list[SurgeDay] = []
+    seconds: list[float] = Field(default=[0.0, 0.0, 0.0], description="seconds at level 0, 1 and 2 in the period")
+    changes: int = 0
+    raised: int = 0
+    lowered: int = 0
+    manual: int = 0  # set by a supervisor's hand
+
+
 class KpiReport(BaseModel):
     start: str
     end: str
@@ -78,6 +94,7 @@ class KpiReport(BaseModel):
     connect_within_s: float
     callback_sla_h: float
     definitions: list[KpiDefinition]
+    surge: SurgeSummary = Field(default_factory=SurgeSummary)
 
 
 class DrillItem(BaseModel):

@@ -1,7 +1,8 @@
 /* 服务中心报表 — the supervisors' reports page: native ES modules, no build step.
  *   page.js     session, API client, toast     filters.js  period and filter pickers
  *   cards.js    KPI cards with the change      charts.js   ECharts trend/bars/NPS/reasons
- *   drilldown.js the conversations behind a number (masked)   exports.js  CSV / Excel downloads */
+ *   drilldown.js the conversations behind a number (masked)   exports.js  CSV / Excel downloads
+ *   surge.js    the surge response: time at each level per day, level changes */
 
 import { elements } from '../shared/dom.js';
 import { loginView, ROLE_LABELS } from '../shared/session.js';
@@ -10,6 +11,7 @@ import * as charts from './charts.js';
 import * as drilldown from './drilldown.js';
 import * as exportsModule from './exports.js';
 import * as filters from './filters.js';
+import * as surge from './surge.js';
 import { api, queryString, session, toast } from './page.js';
 
 const el = elements(['dashboard', 'denied-view', 'denied-logout', 'me-name', 'logout', 'report-status',
@@ -34,6 +36,7 @@ function load() {
     if (mine !== loaded) return;
     filters.setOptions(report.options);
     cards.render(report, (kpi) => drill(kpi, {}));
+    surge.render(report);
     status('本期 ' + report.start + ' 至 ' + report.end + '，对比上期 ' + report.previous_start + ' 至 ' +
       report.previous_end + '；人工接通率按 ' + report.connect_within_s + ' 秒内接起计，留言回拨时限 ' +
       report.callback_sla_h + ' 小时');
