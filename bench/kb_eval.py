@@ -14,7 +14,8 @@
 
 A scorer is an encoder spec (questions only), ``<encoder>+answers`` (with the answer-aware re-ranking of
 KB_ANSWER_WEIGHT / KB_ANSWER_CHARS), ``...+reranker`` (the learned re-ranker trained on the KB at build time,
-its calibrated probability read by the policy), or ``tfidf``.
+its calibrated probability read by the policy), ``...+reranker-first`` (the re-ranker as first shipped,
+``kb_index.reranker.FIRST_RELEASE``, at the same thresholds: the previous default), or ``tfidf``.
 
 Evaluation indexes are cached under var/kb-eval (a first e5 build of the bank KB takes ~2 minutes).
 """
@@ -45,7 +46,7 @@ from kb_index.importer import import_file
 from kb_index.index import KbIndex, build, make_faiss_index
 from kb_index.normalize import normalise_query
 from kb_index.policy import Thresholds
-from kb_index.reranker import RerankerConfig
+from kb_index.reranker import FIRST_RELEASE, RerankerConfig
 from kb_index.settings import KbSettings
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
@@ -78,7 +79,8 @@ def quality_table(scorers: list[str], settings: KbSettings) -> None:
             else:
                 encoder = make_encoder(spec.split("+")[0])
                 answers = settings.answer_signal if "+answers" in spec else None
-                reranker = RerankerConfig() if "+reranker" in spec else None
+                reranker = (FIRST_RELEASE if spec.endswith("+reranker-first") else RerankerConfig()
+                            if spec.endswith("+reranker") else None)
                 index = index_for(EVAL / kb, encoder, settings.data_dir / "kb-eval", answers=answers,
                                   reranker=reranker)
                 search = dense_search(index, encoder)
@@ -86,7 +88,8 @@ def quality_table(scorers: list[str], settings: KbSettings) -> None:
                 if reranker is not None:
                     notes.append(loo_note(name, spec, index, thresholds))
             r = evaluate(search, read_queries(EVAL / queries), ood, thresholds)
-            default = " (default)" if spec == default_scorer(settings) else ""
+            default = (" (default)" if spec == default_scorer(settings) else " (previous default)"
+                       if spec == default_scorer(settings) + "-first" else "")
             print(f"| {name} | {spec}{default} | {r.top1:.3f} | {r.top3:.3f} | {r.top5:.3f} | {r.mrr:.3f} | "
                   f"{r.in_domain_answer_rate:.3f} | {r.answer_precision:.3f} | {r.suggest_rate:.3f} | "
                   f"{r.suggest_hit_rate:.3f} | {r.fallback_rate:.3f} | {r.ood_answer_rate:.3f} | "
@@ -161,7 +164,8 @@ def synthetic_100k(encoder: Encoder, settings: KbSettings, n: int = 100_000) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scorers", default="use,e5,tfidf,e5-sym,e5-sym+answers,e5-sym+answers+reranker")
+    ap.add_argument("--scorers", default="use,e5,tfidf,e5-sym,e5-sym+answers,e5-sym+answers+reranker-first,"
+                                         "e5-sym+answers+reranker")
     ap.add_argument("--skip-builds", action="store_true", help="skip the first-build / incremental timing")
     ap.add_argument("--skip-100k", action="store_true", help="skip the synthetic 100k-question index")
     args = ap.parse_args()

@@ -81,8 +81,11 @@ def index_for(kb_path: Path, encoder: Encoder, work_dir: Path, index_type: str =
     its vector caches."""
     digest = hashlib.sha1(kb_path.read_bytes()).hexdigest()[:12]
     signal = f"-answers{answers.weight:g}x{answers.chars}" if answers and answers.active else ""
+    # a re-ranker's directory is named by its configuration (features, training design, parameters), so a
+    # changed configuration is trained afresh instead of loading a model trained otherwise
+    model = f"-reranker-{hashlib.sha1(repr(reranker).encode()).hexdigest()[:8]}" if reranker else ""
     kb_dir = work_dir / (f"{kb_path.stem}-{digest}-{encoder.name.replace('/', '_').replace(':', '_')}"
-                         f"-{index_type}{signal}{'-reranker' if reranker else ''}")
+                         f"-{index_type}{signal}{model}")
     try:
         return KbIndex.load_current(kb_dir)
     except KbIndexError:  # not built yet, or damaged: rebuild

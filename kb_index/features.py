@@ -1,10 +1,11 @@
 """Features of (query, candidate entry) pairs for the learned re-ranker (pure numpy over one KB's data).
 
 The same code serves a customer's query and a leave-one-out training query (a KB question removed from the
-KB for its own query): ``held_out`` names the removed question, and every feature is computed as if it were not
-in the KB - it is not a candidate question, its words leave the BM25 statistics, its similarity leaves its entry's
-mean and second-best cosine, its words leave its entry's coverage. A training query that could see its own question
-would learn that a near-copy always exists, which a customer's query never has.
+KB for its own query, with, by default, all but one of its entry's other questions: ``kb_index.reranker``):
+``held_out`` names the removed questions, and every feature is computed as if they were not in the KB - they
+are not candidate questions, their words leave the BM25 statistics, their similarities leave their entry's mean
+and second-best cosine, their words leave its coverage. A training query that could see its own question would
+learn that a near-copy always exists, which a customer's query never has.
 
 Per candidate (the top ``CANDIDATES`` entries by their best question's cosine):
 * e5 question cosines: best, gap to the best candidate, rank, mean and second best over the entry's questions;
@@ -48,6 +49,7 @@ FEATURES = (
     "word_coverage", "answer_bm25", "answer_bm25_ratio", "answer_bm25_rank",
     "query_len", "question_len", "answer_len", "len_diff",
     *(f"terms_q_{g}" for g in GROUPS), *(f"terms_a_{g}" for g in GROUPS), "terms_conflicts",
+    "question_coverage", "char_jaccard", "terms_missing", "terms_extra", "terms_entry_conflicts",
 )
 
 
@@ -63,6 +65,7 @@ class KbFeatureData:
     chars: Bm25
     answer_words: Bm25  # one document per entry
     question_words: tuple[frozenset[str], ...]
+    question_bigrams: tuple[frozenset[str], ...]
     question_labels: tuple[Labels, ...]
     answer_labels: tuple[Labels, ...]
     question_len: np.ndarray
@@ -83,11 +86,21 @@ class KbFeatureData:
             words=Bm25(words), chars=Bm25([char_ngrams(t) for t in question_text]),
             answer_words=Bm25([word_tokens(a[:ANSWER_WORD_CHARS]) for a in answers]),
             question_words=tuple(frozenset(w) for w in words),
+            question_bigrams=tuple(frozenset(_bigrams(t)) for t in question_text),
             question_labels=tuple(term_labels(t) for t in question_text),
             answer_labels=tuple(term_labels(a[:ANSWER_TERM_CHARS]) for a in answers),
             question_len=np.array([len(t) for t in question_text], np.float64),
             answer_len=np.array([len(a) for a in answers], np.float64),
         )
+
+
+def _bigrams(text: str) -> list[str]:
+    chars = [c for c in text if not c.isspace()]
+    return [a + b for a, b in zip(chars, chars[1:], strict=False)] or chars
+
+
+def _labels(labels: Labels) -> set[tuple[str, str]]:
+    return {(group, label) for group, names in labels.items() for label in names}
 
 
 def candidates_from_questions(question_ids: Sequence[int], scores: Sequence[float], question_entry: np.ndarray,
@@ -97,14 +110,14 @@ def candidates_from_questions(question_ids: Sequence[int], scores: Sequence[floa
     return best_question_per_entry(question_ids, scores, question_entry)[:limit]
 
 
-def loo_candidates(data: KbFeatureData, query_vector: np.ndarray, held_out: int | None,
+def loo_candidates(data: KbFeatureData, query_vector: np.ndarray, held_out: Sequence[int] | np.ndarray = (),
                    fetch: int = FETCH, limit: int = CANDIDATES) -> list[Candidate]:
-    """What the vector index would return for a KB question used as a query with itself removed (exact
-    search; ``held_out`` None: nothing removed)."""
+    """What the vector index would return for a KB question used as a query with the ``held_out`` questions
+    (itself among them) removed from the KB (exact search)."""
     scores = data.question_vectors @ query_vector
-    if held_out is not None:
-        scores[held_out] = -np.inf
-    fetch = min(fetch, scores.size - (held_out is not None))
+    removed = np.unique(np.asarray(held_out, dtype=np.int64))
+    scores[removed] = -np.inf
+    fetch = min(fetch, scores.size - removed.size)
     if fetch <= 0:
         return []
     top = np.argpartition(-scores, fetch - 1)[:fetch]
@@ -125,13 +138,15 @@ def _ratio(values: np.ndarray) -> np.ndarray:
 
 
 def candidate_features(data: KbFeatureData, query: str, query_vector: np.ndarray, candidates: Sequence[Candidate],
-                       held_out: int | None = None) -> np.ndarray:
-    """One row of ``FEATURES`` per candidate (normalised query text, its unit vector)."""
+                       held_out: Sequence[int] | np.ndarray = ()) -> np.ndarray:
+    """One row of ``FEATURES`` per candidate (normalised query text, its unit vector), as if the ``held_out``
+    questions were not in the KB."""
     n = len(candidates)
     if not n:
         return np.zeros((0, len(FEATURES)))
     entries = np.array([c.entry for c in candidates], dtype=np.int64)
-    own = [q[q != held_out] if held_out is not None else q for q in (data.entry_questions[e] for e in entries)]
+    removed = np.asarray(held_out, dtype=np.int64)
+    own = [q[~np.isin(q, removed)] if removed.size else q for q in (data.entry_questions[e] for e in entries)]
     lengths = np.array([q.size for q in own], np.int64)
     all_ids = np.concatenate(own)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -164,6 +179,19 @@ def candidate_features(data: KbFeatureData, query: str, query_vector: np.ndarray
     terms_a = np.array([list(agreement(query_labels, data.answer_labels[e]).values()) for e in entries],
                        np.float64).reshape(n, len(GROUPS))
     conflicts = ((terms_q < 0) | (terms_a < 0)).sum(axis=1)
+    question_coverage = np.array([len(unique_words & data.question_words[q]) / max(1, len(data.question_words[q]))
+                                  for q in best_question])
+    query_bigrams = frozenset(_bigrams(query))
+    jaccard = np.array([len(query_bigrams & data.question_bigrams[q])
+                        / max(1, len(query_bigrams | data.question_bigrams[q])) for q in best_question])
+    asked = _labels(query_labels)
+    named = [set().union(*(_labels(data.question_labels[q]) for q in ids), _labels(data.answer_labels[e]))
+             for ids, e in zip(own, entries.tolist(), strict=True)]
+    missing = np.array([len(asked - n) for n in named], np.float64)
+    extra = np.array([len(_labels(data.question_labels[q]) - asked) for q in best_question], np.float64)
+    entry_conflicts = np.array([sum(1 for g, labels in query_labels.items()
+                                    if (theirs := {lab for grp, lab in n if grp == g}) and not theirs & labels)
+                                for n in named], np.float64)
     question_len = data.question_len[best_question]
     columns = [
         qcos, qcos - qcos.max(), _rank(qcos), mean, second,
@@ -173,4 +201,5 @@ def candidate_features(data: KbFeatureData, query: str, query_vector: np.ndarray
         np.full(n, float(len(query))), question_len, data.answer_len[entries],
         np.abs(question_len - len(query)),
     ]
-    return np.column_stack([*columns, terms_q, terms_a, conflicts]).astype(np.float64)
+    return np.column_stack([*columns, terms_q, terms_a, conflicts, question_coverage, jaccard, missing, extra,
+                            entry_conflicts]).astype(np.float64)

@@ -37,10 +37,10 @@ import numpy as np
 
 from kb_index.encoders import Encoder
 from kb_index.entry import KbEntry, entry_from_mapping, entry_to_mapping
-from kb_index.features import CANDIDATES, FEATURES, FETCH, KbFeatureData, candidates_from_questions
+from kb_index.features import CANDIDATES, FETCH, KbFeatureData, candidates_from_questions
 from kb_index.normalize import normalise_query
 from kb_index.ranking import AnswerSignal, Candidate, best_question_per_entry, rerank_with_answers, verbatim_first
-from kb_index.reranker import Reranker, RerankerConfig, StaleReranker, rank_candidates, train, training_questions
+from kb_index.reranker import Reranker, RerankerConfig, StaleReranker, rank_candidates, train, training_queries
 
 log = logging.getLogger(__name__)
 
@@ -182,18 +182,20 @@ def train_reranker(entries: Sequence[KbEntry], table: Sequence[tuple[int, str]],
     """The re-ranker of this KB, or None (and why) when it has too few multi-question entries."""
     data = KbFeatureData.build([t for _, t in table], np.array([e for e, _ in table]), vectors,
                                [answer_for_features(e) for e in entries], answer_vectors)
-    held_out = training_questions(data, config)
-    if not held_out:
+    queries = training_queries(data, config)
+    if not queries:
         multi = sum(q.size > 1 for q in data.entry_questions)
         return None, (f"no re-ranker: {multi} entries with several questions (needs {config.min_entries}) and "
                       f"{sum(q.size for q in data.entry_questions if q.size > 1)} of their questions (needs "
                       f"{config.min_queries}); today's scoring is used")
-    texts = [table[i][1] for i in held_out]
+    asked = [question for question, _ in queries]
     if getattr(encoder, "symmetric", False):  # questions were encoded as queries already
-        query_vectors = vectors[held_out]
+        query_vectors = vectors[asked]
     else:
-        query_vectors, _ = VectorCache(cache).encode_and_save(encoder, texts, encoder.encode_queries)
-    reranker = train(data, [t for _, t in table], query_vectors, held_out, config)
+        unique = {question: row for row, question in enumerate(sorted(set(asked)))}
+        encoded, _ = VectorCache(cache).encode_and_save(encoder, [table[i][1] for i in unique], encoder.encode_queries)
+        query_vectors = encoded[[unique[i] for i in asked]]
+    reranker = train(data, [t for _, t in table], query_vectors, queries, config)
     report = reranker.report
     return reranker, (f"re-ranker out-of-fold top-1 {report['out_of_fold']['top1']} (today's scoring "
                       f"{report['out_of_fold_baseline']['top1']}) on {report['queries']} leave-one-out queries")
@@ -212,7 +214,7 @@ def _reusable_reranker(kb_dir: Path, encoder: str, texts: Sequence[str],
                 manifest.get("file_checksums", {}).get("reranker.json") != _sha256(model):
             return None, ""
         text = model.read_text(encoding="utf-8")
-        if json.loads(text).get("features") != list(FEATURES):
+        if json.loads(text).get("features") != list(config.features):
             return None, ""
         old = {q["text"] for q in json.loads((previous / "questions.json").read_text(encoding="utf-8"))}
     except (KbIndexError, OSError, ValueError, KeyError, TypeError):

@@ -75,10 +75,10 @@ def _jieba() -> Any:
 class Bm25:
     """Okapi BM25 over tokenised documents (the KB's questions), scoring a query against chosen documents.
 
-    ``held_out`` scores as if that document were not in the collection (document count, document frequencies
-    and average length without it): the re-ranker's leave-one-out training queries are KB questions, and their
-    own document would otherwise raise the document frequency of every one of their terms, which a real
-    query never sees."""
+    ``held_out`` scores as if those documents were not in the collection (document count, document frequencies
+    and average length without them): the re-ranker's leave-one-out training queries are KB questions, and their
+    own document would otherwise raise the document frequency of every one of their terms, which a real query
+    never sees."""
 
     def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
         from scipy.sparse import csr_matrix
@@ -100,17 +100,19 @@ class Bm25:
         self.n_docs = len(docs)
 
     def scores(self, query: Sequence[str], doc_ids: Sequence[int] | np.ndarray,
-               held_out: int | None = None) -> np.ndarray:
-        """BM25 of ``query`` (tokens) against each document of ``doc_ids`` (which must not hold ``held_out``)."""
+               held_out: Sequence[int] | np.ndarray = ()) -> np.ndarray:
+        """BM25 of ``query`` (tokens) against each document of ``doc_ids`` (which must hold none of
+        ``held_out``)."""
         terms = sorted({self.vocab[t] for t in query if t in self.vocab})
         ids = np.asarray(doc_ids, dtype=np.int64)
         if not terms or not ids.size:
             return np.zeros(ids.size)
         n_docs, df, total = self.n_docs, self.df[terms].astype(np.float64), self.doc_len.sum()
-        if held_out is not None:
-            n_docs -= 1
-            df = df - (self.tf[held_out][:, terms].toarray().ravel() > 0)
-            total -= self.doc_len[held_out]
+        removed = np.unique(np.asarray(held_out, dtype=np.int64))
+        if removed.size:
+            n_docs -= removed.size
+            df = df - np.asarray((self.tf[removed][:, terms] > 0).sum(axis=0)).ravel()
+            total -= self.doc_len[removed].sum()
         idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
         tf = self.tf[ids][:, terms].toarray()
         norm = self.k1 * (1 - self.b + self.b * self.doc_len[ids] / max(total / max(n_docs, 1), 1e-9))

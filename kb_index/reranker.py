@@ -1,8 +1,14 @@
 """The learned re-ranker: trained at index build time on the KB being indexed, and only on it.
 
 Training queries are leave-one-out: every question of an entry with several questions is a query, with itself
-removed from the KB for its own query (``kb_index.features``). Its top ``CANDIDATES`` entries from the vector
-index get features, and LightGBM LambdaRank learns to put the entry it came from first.
+removed from the KB for its own query (``kb_index.features``) - and some of its entry's other questions too,
+so that the entry keeps as many questions as a KB entry drawn at random has (``keep_others="sampled"``). The
+entry a customer's query belongs to is a typical entry of the KB (bank_faq: 7,523 of 7,834 entries have one
+question); an entry that kept all its other questions would teach the model that the right entry is the one
+with several matching questions (second-best and mean cosine, word coverage) - a sign real queries rarely
+give - and one reduced to a single question on a KB of multi-question entries the opposite.
+Its top ``CANDIDATES`` entries from the vector index get features, and
+LightGBM LambdaRank learns to put the entry it came from first.
 
 Confidence: a logistic calibration maps a candidate's re-ranker score, its margin over the best other
 candidate and its e5 cosine to the probability that it is the right entry. It is fitted on out-of-fold
@@ -23,7 +29,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 import numpy as np
 
@@ -37,14 +43,25 @@ class RerankerConfig:
     min_entries: int = 20  # entries with 2+ questions needed to train
     min_queries: int = 100  # leave-one-out queries needed to train
     max_queries: int = 4000  # a larger KB trains on a seeded sample
+    keep_others: int | Literal["sampled", "all"] = "sampled"  # other questions the query's entry keeps
+    variants: int = 1  # copies of each query, each keeping other questions of its entry
     seeds: tuple[int, ...] = (0, 1, 2)
     folds: int = 3
     rounds: int = 200
     num_threads: int = 2
+    monotone: bool = True  # agreement on business terms can only raise a candidate, disagreement only lower it
+    features: tuple[str, ...] = FEATURES  # the columns of ``kb_index.features`` the model reads
     reuse_changed: float = 0.02  # a rebuild changing at most this share of questions reuses the last model
     params: dict[str, Any] = field(default_factory=lambda: {
         "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 50, "feature_fraction": 0.8,
         "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0})
+
+
+# the re-ranker as first shipped, for side-by-side benchmarks: entries kept all their other questions, no
+# monotone constraints, and without the features added since
+FIRST_RELEASE = RerankerConfig(keep_others="all", monotone=False, features=tuple(
+    f for f in FEATURES if f not in ("question_coverage", "char_jaccard", "terms_missing", "terms_extra",
+                                     "terms_entry_conflicts")))
 
 
 @dataclass(frozen=True)
@@ -68,15 +85,38 @@ def training_questions(data: KbFeatureData, config: RerankerConfig) -> list[int]
     return ids
 
 
+def training_queries(data: KbFeatureData, config: RerankerConfig) -> list[tuple[int, tuple[int, ...]]]:
+    """(question used as the query, questions removed from the KB for it): the question itself and some of its
+    entry's other questions, so that the entry keeps ``keep_others`` of them: "sampled" draws that number
+    from the KB's own entry sizes (each entry counted once; at most all the others), "all" keeps every other
+    question, an int that many. Seeded; up to ``variants`` copies of a query, each keeping a different set."""
+    rng = np.random.default_rng(0)
+    sizes = np.array([q.size for q in data.entry_questions if q.size])
+    queries = []
+    for question in training_questions(data, config):
+        others = [int(q) for q in data.entry_questions[int(data.question_entry[question])] if q != question]
+        order = rng.permutation(len(others)).tolist()
+        copies: set[tuple[int, ...]] = set()
+        for copy in range(min(config.variants, len(others))):
+            keep = (len(others) if config.keep_others == "all" else int(rng.choice(sizes))
+                    if config.keep_others == "sampled" else int(config.keep_others))
+            kept = {order[(copy + i) % len(others)] for i in range(min(max(1, keep), len(others)))}
+            removed = tuple(sorted([question, *(q for i, q in enumerate(others) if i not in kept)]))
+            if removed not in copies:
+                copies.add(removed)
+                queries.append((question, removed))
+    return queries
+
+
 def training_set(data: KbFeatureData, question_text: Sequence[str], query_vectors: np.ndarray,
-                 held_out: Sequence[int]) -> TrainingSet:
+                 queries: Sequence[tuple[int, tuple[int, ...]]]) -> TrainingSet:
     """Candidates and features of each leave-one-out query (``query_vectors[i]`` encodes question
-    ``held_out[i]`` as a query)."""
+    ``queries[i][0]`` as a query; ``queries[i][1]`` are removed from the KB for it)."""
     rows, labels, groups, query_entries, cand_entries = [], [], [], [], []
-    for vector, question in zip(query_vectors, held_out, strict=True):
-        candidates = loo_candidates(data, vector, question)
+    for vector, (question, removed) in zip(query_vectors, queries, strict=True):
+        candidates = loo_candidates(data, vector, removed)
         gold = int(data.question_entry[question])
-        rows.append(candidate_features(data, question_text[question], vector, candidates, held_out=question))
+        rows.append(candidate_features(data, question_text[question], vector, candidates, held_out=removed))
         labels += [int(c.entry == gold) for c in candidates]
         cand_entries += [c.entry for c in candidates]
         groups.append(len(candidates))
@@ -89,6 +129,21 @@ def _offsets(groups: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(groups)]).astype(np.int64)
 
 
+def monotone_direction(feature: str) -> int:
+    """+1: the score may only rise with this feature (agreement on a business term), -1: only fall (a term the
+    query names that the entry contradicts or never names), 0: learned freely."""
+    if feature.startswith(("terms_q_", "terms_a_")):
+        return 1
+    return -1 if feature in ("terms_conflicts", "terms_missing", "terms_entry_conflicts") else 0
+
+
+def _columns(names: Sequence[str]) -> list[int]:
+    unknown = [n for n in names if n not in FEATURES]
+    if unknown:
+        raise StaleReranker(f"reads features this code does not compute ({', '.join(unknown)}): rebuild the index")
+    return [FEATURES.index(n) for n in names]
+
+
 def _fit(train: TrainingSet, queries: np.ndarray, config: RerankerConfig) -> list[Any]:
     """One LambdaRank booster per seed on the given queries (those with the right entry among candidates)."""
     import lightgbm as lgb
@@ -96,11 +151,13 @@ def _fit(train: TrainingSet, queries: np.ndarray, config: RerankerConfig) -> lis
     offsets = _offsets(train.groups)
     keep = [q for q in queries if train.labels[offsets[q]:offsets[q + 1]].any()]
     rows = np.concatenate([np.arange(offsets[q], offsets[q + 1]) for q in keep])
-    dataset = lgb.Dataset(train.features[rows], train.labels[rows], group=train.groups[keep],
-                          feature_name=list(FEATURES), free_raw_data=False,
+    dataset = lgb.Dataset(train.features[rows][:, _columns(config.features)], train.labels[rows],
+                          group=train.groups[keep], feature_name=list(config.features), free_raw_data=False,
                           params={"verbosity": -1, "num_threads": config.num_threads})
     params = {"objective": "lambdarank", "metric": "ndcg", "eval_at": [1, 3], "verbosity": -1,
               "num_threads": config.num_threads, "deterministic": True, "force_row_wise": True, **config.params}
+    if config.monotone:
+        params["monotone_constraints"] = [monotone_direction(name) for name in config.features]
     return [lgb.train({**params, "seed": seed}, dataset, num_boost_round=config.rounds) for seed in config.seeds]
 
 
@@ -157,16 +214,25 @@ class StaleReranker(ValueError):
 class Reranker:
     """Serving side: boosters + calibration, loaded from the index version's ``reranker.json``."""
 
-    def __init__(self, boosters: Sequence[Any], calibration: Calibration, report: dict[str, Any]) -> None:
+    def __init__(self, boosters: Sequence[Any], calibration: Calibration, report: dict[str, Any],
+                 features: Sequence[str] = FEATURES) -> None:
         self.boosters, self.calibration, self.report = list(boosters), calibration, report
+        self.features, self._columns = tuple(features), _columns(features)
+        if any(b.num_feature() != len(self._columns) for b in self.boosters):
+            raise StaleReranker("its models read another number of features than it names: rebuild the index")
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """The boosters' average score of each candidate row (rows of all ``FEATURES``; higher: more likely
+        the right entry)."""
+        return _predict(self.boosters, features[:, self._columns])
 
     def rank(self, features: np.ndarray) -> RankedCandidates:
-        scores = _predict(self.boosters, features)
+        scores = self.scores(features)
         order, inputs = calibration_inputs(scores, features[:, FEATURES.index("qcos")])
         return RankedCandidates(order, self.calibration.probability(inputs))
 
     def to_json(self) -> str:
-        return json.dumps({"features": list(FEATURES), "models": [b.model_to_string() for b in self.boosters],
+        return json.dumps({"features": list(self.features), "models": [b.model_to_string() for b in self.boosters],
                            "calibration": asdict(self.calibration), "report": self.report}, ensure_ascii=False)
 
     @classmethod
@@ -174,12 +240,18 @@ class Reranker:
         import lightgbm as lgb
 
         data = json.loads(text)
-        if data["features"] != list(FEATURES):
-            raise StaleReranker("trained on other features than this code computes: rebuild the index")
         fitted = data["calibration"]
         calibration = Calibration(tuple(fitted["mean"]), tuple(fitted["scale"]), tuple(fitted["coef"]),
                                   float(fitted["intercept"]))
-        return cls([lgb.Booster(model_str=m) for m in data["models"]], calibration, data["report"])
+        return cls([lgb.Booster(model_str=m) for m in data["models"]], calibration, data["report"],
+                   _names(data["features"]))
+
+
+def _names(features: Any) -> tuple[str, ...]:
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise ValueError("features must be a list of names")
+    _columns(features)
+    return tuple(features)
 
 
 def _metrics(ranked_entries: Sequence[np.ndarray], gold: np.ndarray) -> dict[str, float]:
@@ -191,13 +263,13 @@ def _metrics(ranked_entries: Sequence[np.ndarray], gold: np.ndarray) -> dict[str
             "mrr": round(sum(1 / r for r in ranks if r) / n, 4)}
 
 
-def train(data: KbFeatureData, question_text: Sequence[str], query_vectors: np.ndarray, held_out: Sequence[int],
-          config: RerankerConfig = RerankerConfig()) -> Reranker:
+def train(data: KbFeatureData, question_text: Sequence[str], query_vectors: np.ndarray,
+          queries: Sequence[tuple[int, tuple[int, ...]]], config: RerankerConfig = RerankerConfig()) -> Reranker:
     """Cross-fitted training on the leave-one-out queries; ``report`` holds the out-of-fold quality next to
     today's scoring, and the out-of-fold (probability, right) pairs of the top candidates that the answer
     thresholds are chosen on."""
     started = time.monotonic()
-    train_set = training_set(data, question_text, query_vectors, held_out)
+    train_set = training_set(data, question_text, query_vectors, queries)
     offsets = _offsets(train_set.groups)
     n_queries = len(train_set.groups)
     entries = np.unique(train_set.query_entries)
@@ -209,7 +281,7 @@ def train(data: KbFeatureData, question_text: Sequence[str], query_vectors: np.n
         boosters = _fit(train_set, np.flatnonzero(fold != k), config)
         for held in np.flatnonzero(fold == k):
             rows = slice(offsets[held], offsets[held + 1])
-            oof[rows] = _predict(boosters, train_set.features[rows])
+            oof[rows] = _predict(boosters, train_set.features[rows][:, _columns(config.features)])
     inputs, labels, ranked, baseline = [], [], [], []
     qcos_column, combined_rank = FEATURES.index("qcos"), FEATURES.index("combined_rank")
     for q in range(n_queries):
@@ -234,7 +306,7 @@ def train(data: KbFeatureData, question_text: Sequence[str], query_vectors: np.n
         "cosines": [x[:, 2].round(4).tolist() for x in inputs],
         "right": [label.index(1) if 1 in label else -1 for label in labels],
     }
-    return Reranker(boosters, calibration, report)
+    return Reranker(boosters, calibration, report, config.features)
 
 
 def rank_candidates(reranker: Reranker, data: KbFeatureData, query: str, query_vector: np.ndarray,

@@ -4,6 +4,7 @@ for a KB too small to learn from."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -12,12 +13,12 @@ import numpy as np
 import pytest
 
 from kb_index.entry import KbEntry
-from kb_index.features import KbFeatureData, candidate_features, loo_candidates
+from kb_index.features import FEATURES, KbFeatureData, candidate_features, loo_candidates
 from kb_index.index import KbIndex, KbIndexError, answer_for_features, build, question_table
 from kb_index.lexical import Bm25, char_ngrams, word_tokens
 from kb_index.normalize import normalise_query
 from kb_index.ranking import AnswerSignal
-from kb_index.reranker import RerankerConfig, training_questions
+from kb_index.reranker import FIRST_RELEASE, RerankerConfig, training_queries, training_questions
 from tests.kb_index.fakes import HashingEncoder, synthetic_kb
 
 CONFIG = RerankerConfig(min_entries=5, min_queries=20, rounds=60, seeds=(0, 1), num_threads=1,
@@ -33,38 +34,48 @@ def feature_data(entries: list[KbEntry], encoder: HashingEncoder) -> tuple[KbFea
                                encoder.encode_queries([answer_for_features(e) for e in entries])), texts
 
 
-def test_bm25_with_a_held_out_document_equals_bm25_without_it() -> None:
-    docs = [word_tokens(t) for t in ("手机银行查询公积金", "电话银行查询公积金", "信用卡挂失", "手机银行转账限额")]
+@pytest.mark.parametrize("held_out", [(0,), (0, 3)])
+def test_bm25_with_held_out_documents_equals_bm25_without_them(held_out: tuple[int, ...]) -> None:
+    docs = [word_tokens(t) for t in ("手机银行查询公积金", "电话银行查询公积金", "信用卡挂失", "手机银行转账限额",
+                                     "查询公积金余额")]
     query = word_tokens("手机银行怎么查公积金")
-    without = Bm25([d for i, d in enumerate(docs) if i != 0])
-    assert np.allclose(Bm25(docs).scores(query, [1, 2, 3], held_out=0), without.scores(query, [0, 1, 2]))
-    assert not np.allclose(Bm25(docs).scores(query, [1, 2, 3]), without.scores(query, [0, 1, 2]))
+    kept = [i for i in range(len(docs)) if i not in held_out]
+    without = Bm25([docs[i] for i in kept])
+    assert np.allclose(Bm25(docs).scores(query, kept, held_out=held_out), without.scores(query, range(len(kept))))
+    assert not np.allclose(Bm25(docs).scores(query, kept), without.scores(query, range(len(kept))))
 
 
-def test_a_leave_one_out_query_sees_the_kb_exactly_as_if_its_question_were_not_in_it() -> None:
-    """Features of a held-out question equal the features computed on a KB rebuilt without that question; the
-    held-out question is never a candidate. Fails if the held-out question leaks into any feature."""
+@pytest.mark.parametrize("kept_others", [None, 1])
+def test_a_leave_one_out_query_sees_the_kb_exactly_as_if_its_questions_were_not_in_it(
+        kept_others: int | None) -> None:
+    """Features of a held-out question equal the features computed on a KB rebuilt without the removed
+    questions (the query's own, and with ``kept_others`` 1 all but one of its entry's other questions); no
+    removed question is ever a candidate. Fails if a removed question leaks into any feature."""
     encoder = HashingEncoder()
     entries, _ = synthetic_kb()
-    data, texts = feature_data(entries, encoder)
-    held_out = 1  # the second question of the first entry
-    query, vector = texts[held_out], encoder.encode_queries([texts[held_out]])[0]
-    loo = loo_candidates(data, vector, held_out)
-    assert held_out not in [c.question for c in loo]
-    assert data.question_entry[held_out] in [c.entry for c in loo]  # its entry still competes, by its others
     first = entries[0]
-    removed = [KbEntry(first.id, first.question, first.answer,
-                       similar=tuple(q for q in first.similar if normalise_query(q) != query)), *entries[1:]]
-    reduced, reduced_texts = feature_data(removed, encoder)
-    assert reduced_texts == texts[:held_out] + texts[held_out + 1:]
-    oracle = loo_candidates(reduced, vector, held_out=None)
-    renumber = {i: i - (i > held_out) for i in range(len(texts))}
+    first = KbEntry(first.id, first.question, first.answer, similar=(*first.similar, "我想问问手机银行公积金怎么查"))
+    entries = [first, *entries[1:]]
+    data, texts = feature_data(entries, encoder)
+    query_id = 1  # the second question of the first entry (which has 3 or more)
+    assert data.entry_questions[0].size >= 3
+    removed = (1,) if kept_others is None else tuple(int(q) for q in data.entry_questions[0] if q != 0)
+    query, vector = texts[query_id], encoder.encode_queries([texts[query_id]])[0]
+    loo = loo_candidates(data, vector, removed)
+    assert not set(removed) & {c.question for c in loo}
+    assert data.question_entry[query_id] in [c.entry for c in loo]  # its entry still competes, by what is left
+    reduced_entry = KbEntry(first.id, first.question, first.answer,
+                            similar=tuple(q for i, q in enumerate(first.similar, start=1) if i not in removed))
+    reduced, reduced_texts = feature_data([reduced_entry, *entries[1:]], encoder)
+    assert reduced_texts == [t for i, t in enumerate(texts) if i not in removed]
+    oracle = loo_candidates(reduced, vector)
+    renumber = {i: i - sum(r < i for r in removed) for i in range(len(texts)) if i not in removed}
     assert [(c.entry, renumber[c.question], round(c.score, 6)) for c in loo] == \
         [(c.entry, c.question, round(c.score, 6)) for c in oracle]
-    features = candidate_features(data, query, vector, loo, held_out=held_out)
+    features = candidate_features(data, query, vector, loo, held_out=removed)
     oracle_features = candidate_features(reduced, query, vector, oracle)
     assert np.allclose(features, oracle_features, equal_nan=True)
-    leaked = candidate_features(data, query, vector, loo)  # the same query with its question left in the KB
+    leaked = candidate_features(data, query, vector, loo)  # the same query with its questions left in the KB
     assert not np.allclose(leaked, oracle_features, equal_nan=True)
 
 
@@ -76,6 +87,32 @@ def test_only_questions_of_multi_question_entries_are_training_queries_and_small
     assert all(data.entry_questions[data.question_entry[q]].size > 1 for q in held_out)
     small, _ = feature_data(entries[:3], HashingEncoder())
     assert training_questions(small, CONFIG) == []
+
+
+def test_a_training_querys_entry_keeps_as_many_questions_as_a_typical_kb_entry() -> None:
+    """On a KB of mostly single-question entries the entry a training query came from mostly keeps one other
+    question (it looks like the entries a customer asks about); "all" keeps every other question, an int that
+    many; the query's own question is always removed."""
+    entries, _ = synthetic_kb()
+    singles = [KbEntry(f"s{i}", f"单独的问题{i}号", f"答案{i}") for i in range(400)]
+    data, _ = feature_data(entries + singles, HashingEncoder())
+    others = {q: data.entry_questions[data.question_entry[q]].size - 1 for q in training_questions(data, CONFIG)}
+    sampled = training_queries(data, CONFIG)
+    assert [q for q, _ in sampled] == sorted(others)
+    assert all(q in removed for q, removed in sampled)
+    kept = [others[q] - (len(removed) - 1) for q, removed in sampled]
+    assert min(kept) == 1 and sum(k == 1 for k in kept) >= 0.8 * len(kept)
+    every = training_queries(data, dataclasses.replace(CONFIG, keep_others="all"))
+    assert every == [(q, (q,)) for q in sorted(others)]
+    one = training_queries(data, dataclasses.replace(CONFIG, keep_others=1, variants=2))
+    assert all(others[q] - (len(removed) - 1) == 1 for q, removed in one)
+    assert len(one) == sum(min(2, n) for n in others.values())  # a copy per kept question, up to 2
+    assert len(set(one)) == len(one)
+    # a KB whose entries all have several questions: its entries keep several too
+    data, _ = feature_data(entries, HashingEncoder())
+    kept = [data.entry_questions[data.question_entry[q]].size - len(removed) for q, removed in
+            training_queries(data, CONFIG)]
+    assert sum(k > 1 for k in kept) >= 0.4 * len(kept)
 
 
 def top1(index: KbIndex, queries: list[tuple[str, str]], encoder: HashingEncoder) -> float:
@@ -118,6 +155,32 @@ def test_candidates_carry_calibrated_probabilities(reranked: Path) -> None:
     report = index.reranker.report if index.reranker else {}
     assert report["queries"] == index.manifest.reranker_queries > 0
     assert report["out_of_fold"]["top1"] >= report["out_of_fold_baseline"]["top1"]
+
+
+def test_disagreeing_on_a_business_term_lowers_a_candidates_score_and_never_raises_one(reranked: Path) -> None:
+    """The same query and candidates, with the channel agreement of the candidates that name the query's
+    channel turned into a conflict: none of them scores higher (monotone constraints), the model does read it
+    (some score lower), and the other candidates' scores do not move."""
+    index = KbIndex.load_current(reranked)
+    assert index.reranker is not None and index.features is not None
+    encoder = HashingEncoder()
+    query = normalise_query("请问一下电话银行怎么查询公积金呢")
+    vector = encoder.encode_queries([query])[0]
+    candidates = loo_candidates(index.features, vector)
+    features = candidate_features(index.features, query, vector, candidates)
+    channel = [FEATURES.index("terms_q_channel"), FEATURES.index("terms_a_channel")]
+    agreeing = np.flatnonzero((features[:, channel] > 0).all(axis=1))
+    asked = next(i for i, c in enumerate(candidates) if index.entries[c.entry].id == "e20")  # 电话银行 查询公积金
+    assert asked in agreeing
+    conflicting = features.copy()
+    conflicting[:, channel] = np.where(features[:, channel] > 0, -1.0, features[:, channel])
+    for name in ("terms_conflicts", "terms_entry_conflicts"):
+        conflicting[agreeing, FEATURES.index(name)] += 1
+    before, after = index.reranker.scores(features), index.reranker.scores(conflicting)
+    assert np.all(after <= before + 1e-12)
+    assert np.any(after[agreeing] < before[agreeing])
+    assert np.all(after[~np.isin(np.arange(len(candidates)), agreeing)] == before[~np.isin(np.arange(len(candidates)),
+                                                                                        agreeing)])
 
 
 def test_the_reranker_ships_checksummed_and_a_damaged_one_is_refused(reranked: Path) -> None:
@@ -181,6 +244,20 @@ def test_a_kb_question_typed_verbatim_is_its_entry_with_confidence_one(reranked:
         assert (found[0].entry, found[0].confidence) == (entry, 1.0)
 
 
+def test_a_reranker_reading_some_of_the_features_serves_with_those(tmp_path: Path) -> None:
+    """The configuration names the features the model reads (the first release read fewer): it ships their
+    names and serving hands it those columns."""
+    config = dataclasses.replace(CONFIG, features=FIRST_RELEASE.features, keep_others="all", monotone=False)
+    build(synthetic_kb()[0], HashingEncoder(), tmp_path, answers=ANSWERS, reranker=config)
+    index = KbIndex.load_current(tmp_path)
+    assert index.reranker is not None and index.reranker.features == FIRST_RELEASE.features
+    assert len(FIRST_RELEASE.features) < len(FEATURES)
+    encoder = HashingEncoder()
+    query = normalise_query("我想用电话银行查询公积金")
+    found = index.search(encoder.encode_queries([query])[0], k=3, text=query)
+    assert index.entries[found[0].entry].id == "e20" and found[0].confidence is not None
+
+
 def test_an_index_whose_reranker_has_other_features_answers_with_todays_scoring(reranked: Path,
                                                                                 tmp_path: Path) -> None:
     """An index built by older code (other features) is served without its re-ranker, not refused."""
@@ -189,7 +266,7 @@ def test_an_index_whose_reranker_has_other_features_answers_with_todays_scoring(
     for path in KbIndex.load_current(reranked).directory.iterdir():
         (old / path.name).write_bytes(path.read_bytes())
     model = json.loads((old / "reranker.json").read_text(encoding="utf-8"))
-    model["features"] = model["features"][:-1]
+    model["features"] = [*model["features"][:-1], "a_retired_feature"]
     (old / "reranker.json").write_text(json.dumps(model), encoding="utf-8")
     manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
     digest = hashlib.sha256((old / "reranker.json").read_bytes()).hexdigest()
