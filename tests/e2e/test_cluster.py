@@ -26,6 +26,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -46,16 +47,23 @@ RECOVERY_S = 240
 _spec = importlib.util.spec_from_file_location("supervise", ROOT / "scripts" / "supervise.py")
 assert _spec is not None and _spec.loader is not None
 supervise: Any = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("supervise", supervise)  # its dataclasses look their module up
 _spec.loader.exec_module(supervise)
 QUESTIONS = ["营业时间是几点", "信用卡年费怎么收", "转账限额是多少", "怎么开通手机银行", "理财产品的风险等级怎么看",
              "你好", "怎么修改预留手机号", "谢谢"]
 
 
-def missing_servers() -> list[str]:
-    spec = importlib.util.spec_from_file_location("cluster", ROOT / "scripts" / "cluster.py")
+def load_launcher() -> Any:
+    spec = importlib.util.spec_from_file_location("cluster_launcher", ROOT / "scripts" / "cluster.py")
     assert spec is not None and spec.loader is not None
     launcher: Any = importlib.util.module_from_spec(spec)
+    sys.modules["cluster_launcher"] = launcher
     spec.loader.exec_module(launcher)
+    return launcher
+
+
+def missing_servers() -> list[str]:
+    launcher = load_launcher()
     missing = []
     for name, check in (("PostgreSQL (apt-get install postgresql)", launcher.pg_bin),
                         ("redis-server (apt-get install redis-server)", lambda: launcher.binary("redis-server")),
@@ -79,6 +87,38 @@ def ports_free(ports: list[int]) -> bool:
 
 def secrets_file(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def test_the_generated_configurations_are_valid_and_private(tmp_path: Path) -> None:
+    """What the launcher writes, checked without starting anything: HAProxy accepts its file (one server line per
+    bridge and action server, loopback only), Redis's holds the password and only its owner can read it, and the
+    service list names every process with no secret in it."""
+    launcher = load_launcher()
+    if shutil.which("haproxy") is None and not Path("/usr/sbin/haproxy").exists():
+        pytest.skip("haproxy not installed (`make cluster-servers`)")
+    layout = launcher.Layout(tmp_path, 3, 2, 4, 18000, 31000)
+    (tmp_path / "cluster").mkdir()
+    haproxy = launcher.haproxy_config(layout)
+    checked = subprocess.run([launcher.binary("haproxy"), "-c", "-f", str(haproxy)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    text = haproxy.read_text()
+    assert text.count("server bridge") == 4 and text.count("server actions") == 2
+    assert "bind 127.0.0.1:18000" in text and "bind 127.0.0.1:31002" in text and "0.0.0.0" not in text
+    conf = launcher.redis_config(layout, "s3cret-password", None)
+    assert "requirepass s3cret-password" in conf.read_text() and "bind 127.0.0.1" in conf.read_text()
+    assert conf.stat().st_mode & 0o077 == 0
+    found = {"RASA_JWT_SECRET": "a" * 32, "RASA_CHANNEL_SECRET": "b" * 32, "ACTIONS_SECRET": "c" * 32,
+             "PG_ADMIN_PASSWORD": "pg-admin-secret", "PG_PASSWORD": "pg-secret", "REDIS_PASSWORD": "s3cret-password",
+             "CALLBACK_KEY": "callback-secret"}
+    items = launcher.service_list(layout, Path("/usr/lib/postgresql/15/bin"), None, None, tmp_path / "pg", conf,
+                                  haproxy)
+    assert [i["name"] for i in items] == ["postgres", "redis", "actions-1", "actions-2", "rasa-1", "rasa-2", "rasa-3",
+                                          "bridge-1", "bridge-2", "bridge-3", "bridge-4", "haproxy"]
+    listed = json.dumps(items)
+    assert not any(secret in listed for secret in found.values())
+    assert "RASA_URLS" in listed and "http://127.0.0.1:31012" in listed
+    env = launcher.supervisor_environment(layout, found)
+    assert env["REDIS_URL"] == "redis://:s3cret-password@127.0.0.1:31001/0" and env["PGPASSWORD"] == "pg-secret"
 
 
 @dataclass
