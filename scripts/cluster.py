@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import glob
 import json
 import os
 import pwd
@@ -37,101 +36,25 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-ROOT = Path(__file__).resolve().parents[1]
-APP_PY, RASA_PY = str(ROOT / ".venvs/app/bin/python"), str(ROOT / ".venvs/rasa/bin/python")
-CLUSTER_SECRETS = ("PG_ADMIN_PASSWORD", "PG_PASSWORD", "REDIS_PASSWORD", "CALLBACK_KEY")
-DB_ROLE = "bank"
-
-
-class ClusterError(RuntimeError):
-    """A start that cannot go on; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class Layout:
-    data: Path
-    rasa: int
-    actions: int
-    bridges: int
-    port: int
-    base: int
-
-    @property
-    def dir(self) -> Path:
-        return self.data / "cluster"
-
-    @property
-    def pg_port(self) -> int:
-        return self.base
-
-    @property
-    def redis_port(self) -> int:
-        return self.base + 1
-
-    @property
-    def actions_lb_port(self) -> int:
-        return self.base + 2
-
-    def rasa_ports(self) -> list[int]:
-        return [self.base + 10 + i for i in range(self.rasa)]
-
-    def action_ports(self) -> list[int]:
-        return [self.base + 30 + i for i in range(self.actions)]
-
-    def bridge_ports(self) -> list[int]:
-        return [self.base + 50 + i for i in range(self.bridges)]
-
-
-def pg_bin() -> Path:
-    candidates = [os.environ.get("PG_BIN", "")]
-    if found := shutil.which("pg_ctl"):
-        candidates.append(str(Path(found).parent))
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
-    for candidate in filter(None, candidates):
-        if all((Path(candidate) / b).exists() for b in ("initdb", "pg_ctl", "postgres")):
-            return Path(candidate)
-    raise ClusterError("no PostgreSQL server binaries (initdb, pg_ctl, postgres): `make cluster-servers` installs "
-                       "them (apt-get install postgresql), or set PG_BIN")
-
-
-def binary(name: str) -> str:
-    found = shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if Path(p).exists()),
-                                       None)
-    if not found:
-        raise ClusterError(f"no {name}: `make cluster-servers` installs it (apt-get install redis-server haproxy)")
-    return found
-
-
-def service_user(name: str) -> str | None:
-    """The dedicated user a server runs as when we are root (PostgreSQL refuses root), created if missing."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True)
-    return name
-
-
-def own(path: Path, user: str | None, mode: int) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    if user:
-        shutil.chown(path, user, pwd.getpwnam(user).pw_gid)
-    os.chmod(path, mode)
-
-
-def reachable_by_others(path: Path) -> None:
-    """The servers' own users must traverse to their directories: every ancestor needs o+x (DATA_DIR and its
-    cluster directory get 0711: others may pass through, never list or read)."""
-    for parent in [path, *path.parents]:
-        if not os.stat(parent).st_mode & 0o001:
-            raise ClusterError(f"{parent} is not traversable by other users (the PostgreSQL and Redis users must "
-                               f"reach {path}): chmod o+x it, or choose a DATA_DIR under a traversable directory")
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # cluster_layout beside this file
+from cluster_layout import (  # noqa: E402
+    APP_PY,
+    CLUSTER_SECRETS,
+    DB_ROLE,
+    RASA_PY,
+    ROOT,
+    ClusterError,
+    Layout,
+    binary,
+    own,
+    pg_bin,
+    reachable_by_others,
+    service_user,
+    user_exists,
+)
 
 # ---- secrets
 
@@ -207,8 +130,12 @@ def prepare_databases(layout: Layout, bindir: Path, user: str | None, datadir: P
     """Start PostgreSQL alone; make the role and the databases; migrate the bridge's and (once) create Rasa's
     tracker table; stop it. Idempotent: run at every start, so a newer release's migrations run once, here."""
     log = layout.data / "logs" / "postgres-prepare.log"
+    if stale := stale_servers(layout.dir):
+        raise ClusterError(f"servers of an earlier run are still running ({', '.join(stale)}): `make cluster-stop`")
     ctl = [*as_user(user), str(bindir / "pg_ctl"), "-D", str(datadir), "-o", shlex.join(pg_options(layout))]
-    subprocess.run([*ctl, "-l", "/dev/null", "-w", "-t", "120", "start"], check=True, capture_output=True)
+    started = subprocess.run([*ctl, "-l", str(log), "-w", "-t", "120", "start"], capture_output=True, text=True)
+    if started.returncode != 0:
+        raise ClusterError(f"PostgreSQL did not start: {started.stdout}{started.stderr}; see {log}")
     try:
         import psycopg
         from psycopg import sql
@@ -263,7 +190,7 @@ def redis_config(layout: Layout, password: str, user: str | None) -> Path:
 
 
 def haproxy_config(layout: Layout) -> Path:
-    user = "haproxy" if os.geteuid() == 0 and _user_exists("haproxy") else None
+    user = "haproxy" if os.geteuid() == 0 and user_exists("haproxy") else None
     template = Template((ROOT / "deploy/haproxy.cfg.in").read_text())
     text = template.substitute(
         user_line=f"    user {user}\n    group {user}" if user else "", bind="127.0.0.1", public_port=layout.port,
@@ -275,14 +202,6 @@ def haproxy_config(layout: Layout) -> Path:
     path = layout.dir / "haproxy.cfg"
     write_private(path, text)
     return path
-
-
-def _user_exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-        return True
-    except KeyError:
-        return False
 
 
 def bridge_environment(layout: Layout) -> dict[str, str]:
@@ -371,6 +290,22 @@ def start(layout: Layout) -> int:
     return 0  # not reached
 
 
+def stale_servers(cluster_dir: Path) -> dict[str, int]:
+    """PostgreSQL or Redis of this data directory still running without a supervisor (it was SIGKILLed: the
+    servers run as their own users, so the parent-death signal does not reach them): name -> pid."""
+    found = {}
+    for name, pidfile in (("postgres", cluster_dir / "postgres" / "postmaster.pid"),
+                          ("redis", cluster_dir / "redis" / "redis.pid")):
+        try:
+            pid = int(pidfile.read_text().split()[0])
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if name.encode() in cmd:
+            found[name] = pid
+    return found
+
+
 def stop(data: Path, timeout: float = 90.0) -> int:
     """TERM the supervisor of the cluster in ``data`` and wait for it (it stops every process group)."""
     pidfile = data / "cluster" / "supervisor.pid"
@@ -378,11 +313,9 @@ def stop(data: Path, timeout: float = 90.0) -> int:
         pid = int(pidfile.read_text())
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
-        print(f"no cluster running for {data}")
-        return 0
+        return stop_stale(data)
     if b"supervise.py" not in cmd:
-        print(f"no cluster running for {data} (pid {pid} is something else now)")
-        return 0
+        return stop_stale(data)
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
@@ -393,6 +326,19 @@ def stop(data: Path, timeout: float = 90.0) -> int:
     pidfile.unlink(missing_ok=True)
     print("cluster stopped")
     return 0
+
+
+def stop_stale(data: Path) -> int:
+    """No supervisor: stop what it left running (PostgreSQL fast shutdown, Redis TERM), if anything."""
+    stale = stale_servers(data / "cluster")
+    for name, pid in stale.items():
+        print(f"stopping {name} (pid {pid}) left running by an earlier run")
+        os.kill(pid, signal.SIGINT if name == "postgres" else signal.SIGTERM)  # SIGINT: PostgreSQL's fast shutdown
+    deadline = time.monotonic() + 60
+    while stale_servers(data / "cluster") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    print("cluster stopped" if stale else f"no cluster running for {data}")
+    return 1 if stale_servers(data / "cluster") else 0
 
 
 def main(argv: list[str]) -> int:
