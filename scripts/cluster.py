@@ -133,9 +133,12 @@ def prepare_databases(layout: Layout, bindir: Path, user: str | None, datadir: P
     if stale := stale_servers(layout.dir):
         raise ClusterError(f"servers of an earlier run are still running ({', '.join(stale)}): `make cluster-stop`")
     ctl = [*as_user(user), str(bindir / "pg_ctl"), "-D", str(datadir), "-o", shlex.join(pg_options(layout))]
-    started = subprocess.run([*ctl, "-l", str(log), "-w", "-t", "120", "start"], capture_output=True, text=True)
+    server_log = layout.dir / "postgres-prepare-server.log"  # written by the server's own user
+    write_private(server_log, "", user)
+    started = subprocess.run([*ctl, "-l", str(server_log), "-w", "-t", "120", "start"], capture_output=True,
+                             text=True)
     if started.returncode != 0:
-        raise ClusterError(f"PostgreSQL did not start: {started.stdout}{started.stderr}; see {log}")
+        raise ClusterError(f"PostgreSQL did not start: {started.stdout}{started.stderr}; see {server_log}")
     try:
         import psycopg
         from psycopg import sql
