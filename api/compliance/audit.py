@@ -21,6 +21,7 @@ from common.pii import mask_pii
 # what the trainer workbench records (api/workbench: NLU and KB edits, imports, training and deploys)
 WORKBENCH_ACTIONS = frozenset({
     "create_intent", "delete_intent", "add_example", "delete_example", "set_response", "add_synonym", "add_lookup",
+    "set_institution",
     "kb_create", "kb_update", "kb_retire", "kb_add_similar", "kb_import",
     "train_and_deploy", "deploy_refused", "deploy", "rollback",
     "trained", "change_submitted", "change_approved", "change_rejected", "change_failed",  # maker-checker

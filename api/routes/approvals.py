@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from api.deps import KbFilesDep, SessionDep, SettingsDep, TrainerDep, staff
+from api.deps import KbFilesDep, NluEditsDep, SessionDep, SettingsDep, TrainerDep, staff
 from api.schemas.approvals import DecisionIn, PendingChangeOut
 from api.staff.accounts import REVIEWER_ROLES
 from api.store.models import User
@@ -22,8 +22,9 @@ HELD: dict[int | str, dict[str, Any]] = {
     202: {"model": PendingChangeOut, "description": "Maker-checker on: held until a second person approves it"}}
 
 
-def _approvals(settings: SettingsDep, sessions: SessionDep, files: KbFilesDep, trainer: TrainerDep) -> Approvals:
-    return Approvals(sessions, lambda: KbEdits(files, sessions), lambda: trainer)
+def _approvals(settings: SettingsDep, sessions: SessionDep, files: KbFilesDep, trainer: TrainerDep,
+               nlu: NluEditsDep) -> Approvals:
+    return Approvals(sessions, lambda: KbEdits(files, sessions), lambda: trainer, lambda: nlu)
 
 
 def _gate(settings: SettingsDep, approvals: Annotated[Approvals, Depends(_approvals)]) -> Approvals | None:
@@ -50,8 +51,8 @@ async def changes(user: ReaderUser, approvals: ApprovalsDep,
 
 @router.post("/{change_id}/approve")
 async def approve(change_id: int, body: DecisionIn, user: CheckerUser, approvals: ApprovalsDep) -> PendingChangeOut:
-    """Applies the change (KB written and hot-swapped, or the model deployed); ``failed`` with the reason when it
-    no longer applies."""
+    """Applies the change (KB written and hot-swapped, a response or the institution facts written to domain.yml
+    for the next model, or the model deployed); ``failed`` with the reason when it no longer applies."""
     return approvals.approve(user, change_id, body.comment)
 
 

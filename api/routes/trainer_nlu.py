@@ -1,11 +1,16 @@
 """Trainer workbench API, NLU data (role trainer): intents and their examples and responses, synonyms, lookup
-tables. Edits are validated, written back keeping comments and order, and audited with their diff."""
+tables, the institution facts. Edits are validated, written back keeping comments and order, and audited with
+their diff. With maker-checker on (Settings.maker_checker_on) a response or institution-facts change answers 202
+with the pending change instead: it is written once a second person approves it (api/workbench/approvals.py)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
-from api.deps import NluEditsDep, TrainerUser
+from api.deps import NluEditsDep, SessionDep, TrainerUser
+from api.routes.approvals import HELD, GateDep, held
+from api.schemas.institution import InstitutionIn, InstitutionOut
 from api.schemas.trainer import (
     Deleted,
     IntentDetail,
@@ -17,6 +22,7 @@ from api.schemas.trainer import (
     SynonymOut,
     TextIn,
 )
+from api.workbench.institution import InstitutionFacts
 
 router = APIRouter(prefix="/api/v1/trainer", tags=["trainer"])
 
@@ -54,9 +60,29 @@ async def delete_example(name: str, body: TextIn, user: TrainerUser, nlu: NluEdi
     return nlu.delete_example(user.username, name, body.text)
 
 
-@router.put("/intents/{name}/response")
-async def set_response(name: str, body: TextIn, user: TrainerUser, nlu: NluEditsDep) -> IntentDetail:
+@router.put("/intents/{name}/response", response_model=IntentDetail, responses=HELD)
+async def set_response(name: str, body: TextIn, user: TrainerUser, nlu: NluEditsDep,
+                       gate: GateDep) -> IntentDetail | JSONResponse:
+    """The text of ``utter_<name>``; customers get it with the next deployed model."""
+    if gate is not None:
+        return held(gate.hold_response(user, name, body.text))
     return nlu.set_response(user.username, name, body.text)
+
+
+@router.get("/institution")
+async def institution(user: TrainerUser, nlu: NluEditsDep, sessions: SessionDep) -> InstitutionOut:
+    """The institution facts (the slots' initial values in domain.yml), with any placeholder still left."""
+    return InstitutionFacts(nlu.files, sessions).read()
+
+
+@router.put("/institution", response_model=InstitutionOut, responses=HELD)
+async def set_institution(body: InstitutionIn, user: TrainerUser, nlu: NluEditsDep, sessions: SessionDep,
+                          gate: GateDep) -> InstitutionOut | JSONResponse:
+    """All five facts; refused (422, every problem) with a placeholder, a brace or a hotline that is no service
+    number. The bot says them with the next deployed model."""
+    if gate is not None:
+        return held(gate.hold_institution(user, body))
+    return InstitutionFacts(nlu.files, sessions).save(user.username, body)
 
 
 @router.get("/synonyms")

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ChangeKind = Literal["kb_create", "kb_update", "kb_retire", "kb_add_similar", "kb_import", "deploy"]
+ChangeKind = Literal["kb_create", "kb_update", "kb_retire", "kb_add_similar", "kb_import", "deploy", "response",
+                     "institution"]
 ChangeStatus = Literal["pending", "approving", "approved", "rejected", "failed"]  # approving: being applied
 
 
@@ -15,7 +16,7 @@ class PendingChangeOut(BaseModel):
     """A trainer's change held for a second person: customers see it only once it is approved."""
     id: int
     kind: ChangeKind
-    target: str  # the KB entry id, the area of an import, or the model name
+    target: str  # the KB entry id, the area of an import, the model name, the intent of a response, or domain.yml
     diff: str
     maker: str
     status: ChangeStatus

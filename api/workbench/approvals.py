@@ -1,6 +1,7 @@
 """Maker-checker (一人经办一人复核) for what the bot says: while ``Settings.maker_checker_on``, a trainer's change to a
-KB answer (create, update, retire, a new similar question, a spreadsheet import) and a model deploy or rollback
-are held as pending changes with their diff; a second person with the checker role (reviewer or supervisor)
+KB answer (create, update, retire, a new similar question, a spreadsheet import), to a bot response
+(api/workbench/response_changes.py), to the institution facts (api/workbench/institution.py) and a model deploy
+or rollback are held as pending changes with their diff; a second person with the checker role (reviewer or supervisor)
 approves or rejects it with a comment, and approval applies it exactly as the trainer's direct edit would (the
 KB file written and the index rebuilt and hot-swapped; the model deployed). The maker never approves their own
 change, whatever role they hold by then. Everything is audited.
@@ -28,10 +29,15 @@ from api.compliance.audit import audit
 from api.compliance.paths import hide_paths
 from api.errors import Conflict, NotFound, Refused, ServiceError
 from api.schemas.approvals import PendingChangeOut
+from api.schemas.institution import InstitutionIn
 from api.schemas.trainer import EntryIn, ImportResult
 from api.store.models import PendingChange, User, iso, utcnow
 from api.workbench.input_checks import all_text_problems
+from api.workbench.institution import InstitutionFacts, facts_diff
+from api.workbench.institution import fingerprint as institution_fingerprint
 from api.workbench.kb_edits import KbEdits, entry_from_request
+from api.workbench.nlu_edits import NluEdits
+from api.workbench.response_changes import apply_response, response_change
 from api.workbench.training import Trainer
 from common.pii import mask_pii
 from kb_index.entry import KbEntry, entry_to_mapping
@@ -67,10 +73,17 @@ def entry_diff(entry_id: str, before: KbEntry | None, after: KbEntry | None) -> 
 
 
 class Approvals:
-    def __init__(self, sessions: sessionmaker, kb: Callable[[], KbEdits], trainer: Callable[[], Trainer]) -> None:
+    def __init__(self, sessions: sessionmaker, kb: Callable[[], KbEdits], trainer: Callable[[], Trainer],
+                 nlu: Callable[[], NluEdits] | None = None) -> None:
         self.sessions = sessions
         self.kb = kb
         self.trainer = trainer
+        self.nlu = nlu
+
+    def _nlu(self) -> NluEdits:
+        if self.nlu is None:
+            raise ServiceError("NLU 文件不可用", status=503)
+        return self.nlu()
 
     # ------------------------------------------------------------------ the maker
     def hold_kb(self, maker: User, kind: str, entry_id: str | None, body: EntryIn | None = None,
@@ -131,6 +144,19 @@ class Approvals:
     def _area_fingerprint(self, area: str) -> str:
         path = self.kb().files.faq_dir / f"{area}.yml"
         return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else ""
+
+    def hold_response(self, maker: User, intent: str, text: str) -> PendingChangeOut:
+        """A bot response (``utter_<intent>``), validated as the direct edit would be."""
+        payload, diff = response_change(self._nlu().files, intent, text)
+        return self._hold(maker, "response", intent, payload, diff)
+
+    def hold_institution(self, maker: User, body: InstitutionIn) -> PendingChangeOut:
+        """The institution facts, checked as the direct edit would be; applied only to the facts they were
+        made on."""
+        facts = InstitutionFacts(self._nlu().files, self.sessions)
+        before, after = facts.check(body)
+        payload = {"facts": body.model_dump(), "base": institution_fingerprint(before)}
+        return self._hold(maker, "institution", "domain.yml", payload, facts_diff(before, after))
 
     def hold_deploy(self, maker: User, name: str) -> PendingChangeOut:
         models = self.trainer().registry()["models"]
@@ -195,6 +221,17 @@ class Approvals:
     def _apply(self, maker: str, kind: str, target: str, payload: dict[str, Any]) -> None:
         if kind == "deploy":
             self.trainer().deploy(target, maker)
+            return
+        if kind == "response":
+            apply_response(self._nlu(), maker, target, payload)
+            return
+        if kind == "institution":
+            facts = InstitutionFacts(self._nlu().files, self.sessions)
+            before = facts.current()
+            if institution_fingerprint(before) != payload["base"]:
+                raise Conflict("机构信息在提交后已被修改，请按当前内容重新提交")
+            _, after = facts.check(InstitutionIn.model_validate(payload["facts"]))
+            facts.write(maker, after, facts_diff(before, after))
             return
         kb = self.kb()
         if kind == "kb_import":

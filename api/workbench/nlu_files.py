@@ -257,6 +257,19 @@ class NluFiles:
             responses[key][0]["text"] = text.strip()
             return self._save([domain])
 
+    def set_initial_values(self, values: dict[str, str]) -> str:
+        """Set slots' ``initial_value`` in domain.yml (the institution facts, api/workbench/institution.py checks
+        them first); every slot named must exist. Returns the diff."""
+        with self._lock:
+            domain = self._load(self.domain_file)
+            slots = domain.data.get("slots") or {}
+            missing = [name for name in values if name not in slots]
+            if missing:
+                raise NotFound(f"domain.yml 没有槽位 {', '.join(missing)}")
+            for name, value in values.items():
+                slots[name]["initial_value"] = value
+            return self._save([domain])
+
     def create_intent(self, name: str, examples: list[str], response: str) -> str:
         if not _INTENT_NAME.match(name):
             raise NluEditError([f"意图名「{name}」只能由小写字母、数字和下划线组成（2-49 个字符，字母开头）"])

@@ -77,7 +77,7 @@ def test_the_check_finds_a_route_without_a_response_model() -> None:
 def test_every_route_declares_its_response_schema(spec: dict[str, Any]) -> None:
     assert untyped(spec) == []
     trainer = [p for _, p, _ in operations(spec) if p.startswith("/api/v1/trainer/")]
-    assert len(trainer) == 29  # with GET /api/v1/trainer/kb-lint (issue 13)
+    assert len(trainer) == 31  # with GET /api/v1/trainer/kb-lint (issue 13), GET/PUT .../institution (issue 16)
     assert {"/healthz", "/metrics", "/api/v1/agent/me", "/api/v1/supervisor/overview"} <= set(spec["paths"])
 
 

@@ -6,7 +6,8 @@ import { clear, elements, h, note } from '../shared/dom.js';
 import { api, toast, when } from './page.js';
 
 const KIND_LABELS = { kb_create: '新增知识条目', kb_update: '修改知识条目', kb_retire: '下线知识条目',
-  kb_add_similar: '新增相似问题', kb_import: '导入知识库文件', deploy: '模型上线/回滚' };
+  kb_add_similar: '新增相似问题', kb_import: '导入知识库文件', deploy: '模型上线/回滚',
+  response: '修改机器人回复', institution: '修改机构信息' };
 const STATUS = { pending: '待复核', approving: '生效中', approved: '已批准', rejected: '已驳回', failed: '未能生效' };
 const el = elements(['approvals-status', 'approvals-list']);
 

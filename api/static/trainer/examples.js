@@ -3,7 +3,7 @@
 import { clear, elements, h } from '../shared/dom.js';
 import { intentName } from '../shared/intent_names.js';
 import { button, formRejected, hideFormError, setBusy, showFormError } from './forms.js';
-import { api, enc, T, toast } from './page.js';
+import { api, enc, held, T, toast } from './page.js';
 
 export const MAX_EXAMPLE_CHARS = 200;
 
@@ -121,6 +121,10 @@ function onResponseSave() {
   const name = detail.name;
   setBusy(el.responseSave, true, '保存中…');
   api('PUT', T + '/intents/' + enc(name) + '/response', { text }).then((answer) => {
+    if (held(answer)) {  // maker-checker: written once a second person approves it
+      el.responseState.textContent = '已提交复核（编号 ' + answer.id + '），批准后写入';
+      return;
+    }
     showIfCurrent(name, answer);
     el.responseState.textContent = '已保存';
     toast.show('回复已保存', 'ok');

@@ -4,13 +4,14 @@
  *   知识库     kb.js (search, editor), kb_status.js (index status), kb_import.js (bulk import)
  *   未解决问题 unanswered.js, unanswered_forms.js
  *   测试       test_console.js
- *   训练与发布 jobs.js, job_metrics.js, models.js
+ *   训练与发布 jobs.js, job_metrics.js, models.js, institution.js (机构信息)
  *   审计       audit.js
  * page.js holds the session, API client and toast; tabs.js which tab is open. */
 
 import { elements } from '../shared/dom.js';
 import { loginView, ROLE_LABELS } from '../shared/session.js';
 import * as audit from './audit.js';
+import * as institution from './institution.js';
 import * as intents from './intents.js';
 import * as jobs from './jobs.js';
 import * as kb from './kb.js';
@@ -43,7 +44,10 @@ function onTab(name) {
     if (!intents.loaded()) intents.load();
   }
   if (name === 'test') testConsole.focus();
-  if (name === 'train') models.load();
+  if (name === 'train') {
+    models.load();
+    institution.load();
+  }
   if (name === 'audit') audit.load();
 }
 
@@ -69,7 +73,8 @@ function enterApp(auth) {
 function leaveApp() {
   jobs.stop();
   kbStatus.stop();
-  [intents, synonyms, lookups, kb, kbImport, unanswered, testConsole, jobs, models, audit].forEach((m) => m.reset());
+  [intents, synonyms, lookups, kb, kbImport, unanswered, testConsole, jobs, models, institution, audit]
+    .forEach((m) => m.reset());
   el.workbench.hidden = true;
   el.deniedView.hidden = true;
 }
@@ -82,7 +87,7 @@ function logout() {
 el.logout.addEventListener('click', logout);
 el.deniedLogout.addEventListener('click', logout);
 tabs.init(onTab);
-[intents, synonyms, lookups, kb, kbImport, unanswered, testConsole, audit].forEach((m) => m.init());
+[intents, synonyms, lookups, kb, kbImport, unanswered, testConsole, institution, audit].forEach((m) => m.init());
 jobs.init(models.load);
 models.init();
 session.start(loginView(), { onEnter: enterApp, onLeave: leaveApp });
