@@ -309,6 +309,14 @@ def stale_servers(cluster_dir: Path) -> dict[str, int]:
     return found
 
 
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an exited supervisor stays in /proc until whoever started it reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def stop(data: Path, timeout: float = 90.0) -> int:
     """TERM the supervisor of the cluster in ``data`` and wait for it (it stops every process group)."""
     pidfile = data / "cluster" / "supervisor.pid"
@@ -321,9 +329,9 @@ def stop(data: Path, timeout: float = 90.0) -> int:
         return stop_stale(data)
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+    while running(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    if Path(f"/proc/{pid}").exists():
+    if running(pid):
         print(f"the supervisor (pid {pid}) did not stop in {timeout:.0f} s")
         return 1
     pidfile.unlink(missing_ok=True)
