@@ -66,9 +66,16 @@ def replies_text(replies: list[dict[str, Any]]) -> str:
 
 @pytest.fixture(scope="session")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    with running_bot(tmp_path_factory.mktemp("data")) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def running_bot(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Bot]:
+    """The whole stack on spare ports over ``data_dir``, with ``extra_env`` for the run script (e.g.
+    ``MAKER_CHECKER=true``); every server killed afterwards."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
-    data_dir = tmp_path_factory.mktemp("data")
     (data_dir / "models").mkdir()
     shutil.copy(MODEL, data_dir / "models" / "bot.tar.gz")
     project = data_dir / "project"  # the trainer workbench edits this copy, never the repository
@@ -83,7 +90,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     inherited = {k: v for k, v in os.environ.items() if k not in SECRET_NAMES and k != "APP_ENV"}  # generated
     env = {**inherited, "DATA_DIR": str(data_dir), "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
            "BRIDGE_PORT": str(bridge_port), "DEMO_PASSWORD": "e2e-demo", "TRAINER_PROJECT_DIR": str(project),
-           "KB_FAQ_DIR": str(project / "faq")}
+           "KB_FAQ_DIR": str(project / "faq"), **(extra_env or {})}
     started = time.monotonic()
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "run_services.sh")], cwd=ROOT, env=env,
@@ -111,12 +118,14 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     bot = Bot(url, data_dir, process, time.monotonic() - started, f"http://127.0.0.1:{bridge_port}",
               read_secrets(data_dir), f"http://127.0.0.1:{actions_port}")
     servers = descendants(process.pid)
-    yield bot
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    for pid in servers:  # the servers run in sessions of their own
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    try:
+        yield bot
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        for pid in servers:  # the servers run in sessions of their own
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def descendants(pid: int) -> list[int]:
