@@ -1,6 +1,9 @@
 """The FastAPI application: ``create_app()`` wires settings, database (migrated on start), Rasa client, the
 conversation engine, the trainer workbench, demo accounts (development mode only), the routers, one handler
-for every refusal the engine and the workbench raise, static pages and a queue ticker."""
+for every refusal the engine and the workbench raise, static pages and a queue ticker.
+
+With ``REDIS_URL`` set the process is one of several (``api.cluster``): pushes, presence, socket closes and the
+rate limits are shared through Redis, and the ticker's jobs run only in the process holding the lease."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from api.cluster.node import ClusterNode
 from api.compliance.audit import record
 from api.compliance.guards import install as install_guards
 from api.compliance.limits import EdgeLimits
@@ -195,7 +199,12 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         words = SensitiveWords.from_file(settings.sensitive_words_file)
     except WordListError as exc:
         raise BridgeStartupError(str(exc)) from exc
-    service = ChatService(settings, sessions, rasa_client, Hub(), Registry(), words)
+    node = ClusterNode(settings.redis_url, settings.presence_ttl_s, settings.cluster_lease_s) \
+        if settings.redis_url else None
+    if node is not None:
+        node.check()
+    hub = Hub(node.presence) if node is not None else Hub()
+    service = ChatService(settings, sessions, rasa_client, hub, Registry(), words, engine=engine)
     surge = SurgeControl(sessions, settings.surge, handle_time_s=settings.default_handle_time_s)
     service.turn.deflect = Deflection(lambda: surge.level, settings.surge.simple_intents,
                                       settings.project_dir / "domain.yml")  # surge level 1's first answer
@@ -211,8 +220,11 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     limits = EdgeLimits.create(settings.rate_ip_per_min, settings.rate_conversation_per_min,
                                settings.token_guesses_per_min, settings.ws_max_per_address,
                                settings.login_failures_per_user, settings.login_failures_per_address,
-                               settings.login_window_s, settings.login_lockout_s)
+                               settings.login_window_s, settings.login_lockout_s,
+                               shared=node.link if node is not None else None)
     sockets = SocketRegistry(settings.ws_recheck_s)
+    if node is not None:
+        hub.bus = sockets.bus = node.connect(hub.deliver, sockets.close_local)
     daily = DailyReports(sessions, settings)
     retention = Retention(sessions, rasa_client, settings.data_dir / "kb" / "unanswered.db",  # KbSettings' path
                           sockets.close_conversations)
@@ -222,9 +234,13 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
         async def ticker() -> None:
             last_purge = 0.0
             while True:
-                await asyncio.sleep(5)
+                await asyncio.sleep(settings.tick_interval_s)
+                if node is not None and not node.lease.held:
+                    continue  # another bridge process runs the periodic jobs
                 try:
                     await service.tick()
+                    if node is not None:
+                        await service.desk.graces_due()  # agents whose console closed on any process
                     await asyncio.to_thread(surge.observe)  # the surge level from the queue
                     if settings.quality_daily_sample:  # yesterday's quality sample, once a day
                         await asyncio.to_thread(quality.run_daily, utcnow().date())
@@ -237,12 +253,16 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
                 except Exception:  # noqa: BLE001 - keep ticking
                     log.exception("queue tick failed")
 
+        if node is not None:
+            await node.start()
         task = asyncio.create_task(ticker())
         await service.dispatch()  # conversations queued before a restart are served again
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        if node is not None:
+            await node.stop()
         await rasa_client.close()
         engine.dispose()
 
@@ -251,6 +271,7 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     app.state.sessions = sessions
     app.state.chat = service
     app.state.limits, app.state.sockets, app.state.retention = limits, sockets, retention
+    app.state.cluster = node
     app.state.kb = _kb_loader(settings)
     app.state.surge = surge
     app.state.quality = quality

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from typing import Mapping, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +33,12 @@ from api.store.models import Conversation, Handoff, User, WrapUp
 from common.pii import mask_pii
 
 STATUS_NAMES = {"online": "在线", "away": "离开", "offline": "离线"}
+
+
+class _Applied(NamedTuple):
+    user: User
+    id: int
+    went_offline: bool
 
 
 class Desk:
@@ -59,6 +67,16 @@ class Desk:
         chats back to the queue, anything else may let the queue move."""
         changes = {k: v for k, v in (("status", status), ("capacity", capacity), ("skills", skills),
                                      ("public_name", nickname)) if v is not None}
+        async with self.ctx.lock:  # the load read and the capacity written together (dispatch may run elsewhere)
+            row = self._apply_settings(agent, status, capacity, skills, nickname, changes)
+        if row.went_offline:
+            await self.queue.requeue_agent(row.id)
+        else:
+            await self.queue.dispatch()
+        return self.me(row.user)
+
+    def _apply_settings(self, agent: User, status: str | None, capacity: int | None, skills: list[str] | None,
+                        nickname: str | None, changes: Mapping[str, object]) -> _Applied:
         with self.ctx.sessions() as db, db.begin():
             row = db.get(User, agent.id)
             if row is None:
@@ -77,11 +95,7 @@ class Desk:
             if nickname is not None:
                 row.public_name = nickname.strip()
             audit(db, row.username, "agent_settings", row.username, **changes)
-        if went_offline:
-            await self.queue.requeue_agent(row.id)
-        else:
-            await self.queue.dispatch()
-        return self.me(row)
+        return _Applied(row, row.id, went_offline)
 
     # ------------------------------------------------------------------ their chats
     def conversations(self, agent: User) -> list[ConversationSummary]:
@@ -216,15 +230,31 @@ class Desk:
 
     # ------------------------------------------------------------------ a dropped console
     async def socket_closed(self, agent_id: int) -> None:
-        """An agent's console lost its WebSocket: after the grace period, if it has not reconnected, the agent
-        goes offline and their chats go back to the queue (a closed laptop must not strand customers)."""
-        await asyncio.sleep(self.ctx.settings.agent_grace_s)
+        """An agent's console lost its WebSocket: after the grace period, if it has not reconnected (to any
+        bridge process), the agent goes offline and their chats go back to the queue (a closed laptop must not
+        strand customers). With several processes the deadline is also recorded in Redis, so the process
+        running the periodic jobs acts on it (:meth:`grace_over`) should this one die meanwhile."""
+        grace = self.ctx.settings.agent_grace_s
+        self.ctx.hub.grace_started(agent_id, time.time() + grace)
+        await asyncio.sleep(grace)
+        await self.grace_over(agent_id)
+
+    async def grace_over(self, agent_id: int) -> None:
+        """The agent's grace period ended: offline and requeued unless a console of theirs is open again."""
+        self.ctx.hub.grace_done(agent_id)
         if self.ctx.hub.agent_connected(agent_id):
             return
-        with self.ctx.sessions() as db, db.begin():
-            agent = db.get(User, agent_id)
-            if agent is None or agent.status == "offline":
-                return
-            agent.status = "offline"
-            audit(db, agent.username, "agent_disconnected", agent.username, grace_s=self.ctx.settings.agent_grace_s)
+        async with self.ctx.lock:
+            with self.ctx.sessions() as db, db.begin():
+                agent = db.get(User, agent_id)
+                if agent is None or agent.status == "offline":
+                    return
+                agent.status = "offline"
+                audit(db, agent.username, "agent_disconnected", agent.username,
+                      grace_s=self.ctx.settings.agent_grace_s)
         await self.queue.requeue_agent(agent_id)
+
+    async def graces_due(self) -> None:
+        """Agents whose grace period ended on any process (the periodic jobs, with several processes)."""
+        for agent_id in self.ctx.hub.due_graces():
+            await self.grace_over(agent_id)

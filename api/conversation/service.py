@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from api.cluster.engine_lock import EngineLock
 from api.compliance.sensitive_words import SensitiveWords
 from api.conversation.callbacks import Callbacks
 from api.conversation.context import Context
@@ -29,9 +31,12 @@ from api.store.models import utcnow
 
 class ChatService:
     def __init__(self, settings: Settings, sessions: sessionmaker, rasa: RasaClient, hub: Hub, metrics: Registry,
-                 words: SensitiveWords | None = None, now: Callable[[], dt.datetime] = utcnow) -> None:
+                 words: SensitiveWords | None = None, now: Callable[[], dt.datetime] = utcnow,
+                 engine: Engine | None = None) -> None:
+        """``engine``: the database's, so the engine's lock spans every bridge process on PostgreSQL."""
         cipher = FieldCipher.from_settings(settings.callback_key, settings.development, settings.data_dir)
-        self.ctx = Context(settings, sessions, rasa, hub, metrics, words or SensitiveWords([]), cipher, now)
+        self.ctx = Context(settings, sessions, rasa, hub, metrics, words or SensitiveWords([]), cipher, now,
+                           EngineLock(engine))
         self.transcript = Transcript(self.ctx)
         self.queue = HandoffQueue(self.ctx, self.transcript)
         self.steps = Steps(self.ctx, self.transcript, self.queue)

@@ -164,7 +164,7 @@ async def agent_ws(websocket: WebSocket, sessions: SessionDep, desk: DeskDep, hu
         return
     user, expires = found
     await sockets.accept(websocket, Admission("agent", token_hash(token), user_id=user.id, expires_at=expires))
-    hub.add_agent(user.id, websocket)
+    hub.add_agent(user.id, websocket, token_hash(token))
     try:
         await sockets.hold(websocket, lambda: socket_staff(sessions, token, AGENT_ROLES) is not None)
     finally:

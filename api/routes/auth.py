@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.compliance.limits import retry_after
-from api.deps import DeskDep, LimitsDep, SessionDep, SettingsDep, SocketsDep, TokenDep
+from api.deps import DeskDep, HubDep, LimitsDep, SessionDep, SettingsDep, SocketsDep, TokenDep
 from api.schemas.staff import LoginIn, LoginOut
 from api.staff.accounts import AGENT_ROLES, LoginLocked, login, logout, user_for_token
 from api.staff.security import token_hash
@@ -38,13 +38,14 @@ async def do_login(body: LoginIn, request: Request, sessions: SessionDep, settin
 
 
 @router.post("/logout", status_code=204, response_class=Response)
-async def do_logout(sessions: SessionDep, token: TokenDep, sockets: SocketsDep, desk: DeskDep) -> Response:
+async def do_logout(sessions: SessionDep, token: TokenDep, sockets: SocketsDep, desk: DeskDep, hub: HubDep
+                    ) -> Response:
     """No content; the token stops working at once and the sockets opened with it are closed."""
     if token:
         user = user_for_token(sessions, token)
         logout(sessions, token)
         await sockets.close_token(token_hash(token))
         if user is not None and user.role in AGENT_ROLES and user.status != "offline" \
-                and not sockets.user_connected(user.id):
+                and not hub.agent_connected(user.id, except_token=token_hash(token)):  # on any bridge process
             await desk.update_me(user, "offline", None, None)  # no console left: no more chats for them
     return Response(status_code=204)

@@ -8,6 +8,9 @@ so the login ending ends the socket too.
   time and every ``WS_RECHECK_S`` while open, so a token revoked by another process, e.g. ``python -m api
   set-role``, is noticed too), when the account's role changes; a customer's socket closes (4410) when the
   conversation is erased (a deletion request, retention) or its token no longer matches.
+
+With several bridge processes (``REDIS_URL``) a close is also sent over the event bus (``api.cluster.bus``),
+so a logout or an erasure handled by one process closes the sockets the others hold.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Awaitable, Callable, Literal
 
 from fastapi import WebSocket, WebSocketDisconnect
 
+from api.cluster.bus import Close, EventBus
 from api.errors import ServiceError
 from api.store.models import utcnow
 
@@ -76,6 +80,7 @@ class SocketRegistry:
         self.recheck_s = recheck_s
         self.now = now
         self._open: dict[WebSocket, Admission] = {}
+        self.bus: EventBus | None = None  # set by create_app when several processes share Redis
 
     # ------------------------------------------------------------------ admission
     async def refuse_url_token(self, websocket: WebSocket) -> bool:
@@ -128,21 +133,35 @@ class SocketRegistry:
                 await asyncio.wait_for(websocket.close(code=code, reason=reason), timeout=2)
         return len(sockets)
 
+    async def close_local(self, request: Close) -> int:
+        """Close this process's sockets matching the request; how many."""
+        keys = set(request.keys)
+        if request.what == "token":
+            found = [ws for ws, a in self._open.items() if a.token_hash in keys]
+        elif request.what == "user":
+            found = [ws for ws, a in self._open.items() if str(a.user_id) in keys]
+        else:
+            found = [ws for ws, a in self._open.items() if a.conversation_id in keys]
+        return await self._close(found, CLOSE_ERASED if request.what == "conversations" else CLOSE_LOGGED_OUT,
+                                 request.reason)
+
+    async def _close_everywhere(self, request: Close) -> int:
+        closed = await self.close_local(request)
+        if self.bus is not None:
+            await self.bus.close(request)
+        return closed
+
     async def close_token(self, token_hash: str, reason: str = "已退出登录") -> int:
-        """Close every socket opened with this token (a logout)."""
-        found = [ws for ws, a in self._open.items() if a.token_hash == token_hash]
-        return await self._close(found, CLOSE_LOGGED_OUT, reason)
+        """Close every socket opened with this token (a logout); the count is this process's."""
+        return await self._close_everywhere(Close("token", (token_hash,), reason))
 
     async def close_user(self, user_id: int, reason: str = "账号权限已变更，请重新登录") -> int:
         """Close every socket of this staff member (a role change)."""
-        found = [ws for ws, a in self._open.items() if a.user_id == user_id]
-        return await self._close(found, CLOSE_LOGGED_OUT, reason)
+        return await self._close_everywhere(Close("user", (str(user_id),), reason))
 
     async def close_conversations(self, conversation_ids: list[str], reason: str = "会话记录已删除") -> int:
         """Close the customer sockets of these conversations (erased)."""
-        ids = set(conversation_ids)
-        found = [ws for ws, a in self._open.items() if a.conversation_id in ids]
-        return await self._close(found, CLOSE_ERASED, reason)
+        return await self._close_everywhere(Close("conversations", tuple(conversation_ids), reason))
 
     def user_connected(self, user_id: int) -> bool:
         return any(a.user_id == user_id for a in self._open.values())

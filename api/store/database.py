@@ -1,6 +1,8 @@
 """The bridge database: SQLite under the data directory by default (WAL, foreign keys on), PostgreSQL through
 ``DATABASE_URL``. ``open_database`` is the one way in: it migrates to the newest schema before anything reads,
-and a database it cannot open or migrate is a start-up error naming the URL, never a half-started bridge."""
+and a database it cannot open or migrate is a start-up error naming the URL (password masked), never a
+half-started bridge. On PostgreSQL the upgrade runs under an advisory lock, so several bridge processes starting
+at once migrate one after the other (the later ones find the schema at head and do nothing)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from api.cluster.engine_lock import MIGRATION_LOCK_KEY, advisory_locks, lock_connection, unlock_connection
 from api.errors import BridgeStartupError
 from api.store.migrate import upgrade
 
@@ -49,14 +52,26 @@ def make_sessionmaker(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def migrate(engine: Engine) -> None:
+    """Upgrade to the newest schema; on PostgreSQL one process at a time (waiting up to five minutes)."""
+    if not advisory_locks(engine):
+        upgrade(engine)
+        return
+    held = lock_connection(engine, MIGRATION_LOCK_KEY, wait_limit="300s")
+    try:
+        upgrade(engine)
+    finally:
+        unlock_connection(held, MIGRATION_LOCK_KEY)
+
+
 def open_database(url: str) -> tuple[Engine, sessionmaker]:
     """The engine (to dispose of at shutdown) and its session factory, on a database migrated to the newest
     schema; :class:`BridgeStartupError` naming ``url`` when it cannot be opened or migrated."""
     engine = make_engine(url)
     try:
-        upgrade(engine)
+        migrate(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise BridgeStartupError(f"{url}: cannot open or migrate the bridge database: "
+        raise BridgeStartupError(f"{engine.url!r}: cannot open or migrate the bridge database: "
                                  f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
     return engine, make_sessionmaker(engine)
