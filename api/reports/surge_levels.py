@@ -3,9 +3,8 @@ day and how often the level changed, read from the audit log — every change is
 (``"1->2"``, api/surge/control.py) — so the figures survive restarts.
 
 The time at each level is pure (:func:`time_at_levels`): the level at the start of the period is the one the
-last change before it left; the period is cut at ``now`` (the future has no level yet). A bridge restart starts
-at level 0 without an entry (the level lives in memory, the next tick sets it from the queue), so a period with
-a restart during a surge counts that surge on until the next change."""
+last change before it left; the period is cut at ``now`` (the future has no level yet). The level in force is
+itself read from the same entries (api/surge/control.py), so a restart carries on at the level it left."""
 
 from __future__ import annotations
 

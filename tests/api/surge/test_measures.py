@@ -1,10 +1,11 @@
 """The measures the surge engine applies by itself: level 2 raises every agent's capacity by the configured step
 and the router uses it; stepping down restores it, keeps a capacity changed by hand, and names an agent left over
 capacity (status and audit) instead of cutting anyone off; the widget's notice carries the expected wait and
-offers 留言 first at level 2; a restart in level 2 still restores. Pure parts against hand-computed tables."""
+offers 留言 first at level 2; a restart keeps a level set by hand while it holds, then steps down and restores. Pure parts against hand-computed tables."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from api.store.models import utcnow
 from api.surge.capacity import raised_capacity, restored_capacity
 from api.surge.control import notice_text
 from api.surge.levels import Bounds, LevelRule, SurgeRules
@@ -120,5 +122,9 @@ def test_a_restart_in_level_2_restores_capacities(settings: Settings) -> None:
         Staff(client, "supervisor").post("/api/v1/surge/level", {"level": 2, "reason": "演练"})
         assert capacity_of(Staff(client, "agent")) == 5
     with TestClient(create_app(settings, ScriptedRasa())) as client:  # type: ignore[arg-type]
-        assert tick(client)["level"] == 0  # an empty queue after the restart
+        assert tick(client)["level"] == 2  # the level set by hand still holds after the restart
+        assert capacity_of(Staff(client, "agent")) == 5
+        later = utcnow() + dt.timedelta(seconds=settings.surge.manual_hold_s + 1)
+        client.app.state.surge.now = lambda: later  # type: ignore[attr-defined]  # the hold has run out
+        assert tick(client)["level"] == 1  # an empty queue: one level down
         assert capacity_of(Staff(client, "agent")) == 3

@@ -1,10 +1,12 @@
 """The surge response through the API: customers queue up behind one agent, the tick raises level 1 then 2;
 a supervisor coming online clears the queue and the tick steps down one level at a time, staying at level 1
 while one customer still waits (hysteresis); a level set by hand holds; every change audited; the widget's
-notice; refusals for the wrong role and a level that does not exist."""
+notice; refusals for the wrong role and a level that does not exist; the level in force outlives a restart and is
+the same in every bridge process on one database (a second process sees a supervisor's change)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -13,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from api.store.models import utcnow
 from api.surge.levels import Bounds, LevelRule, SurgeRules
 from tests.api.conftest import Customer, ScriptedRasa, Staff
 
@@ -75,9 +78,31 @@ def test_a_level_set_by_hand_holds_and_only_supervisors_set_it(surge_client: Tes
     raised = boss.post("/api/v1/surge/level", {"level": 2, "reason": "系统故障预警"})
     assert (raised["level"], raised["manual"], raised["set_by"]) == (2, True, "supervisor")
     assert tick(client)["level"] == 2  # an empty queue does not step it down while the hand-set level holds
-    client.app.state.surge.manual_until = None  # type: ignore[attr-defined]  # the hold has run out
+    later = utcnow() + dt.timedelta(seconds=RULES.manual_hold_s + 1)
+    client.app.state.surge.now = lambda: later  # type: ignore[attr-defined]  # the hold has run out
     assert tick(client)["level"] == 1
     (entry, *_) = boss.get("/api/v1/supervisor/audit", action="surge_level")
     assert entry["target"] == "2->1" and entry["actor"] == "system"
     manual = boss.get("/api/v1/supervisor/audit", action="surge_level", actor="supervisor")
     assert manual[0]["detail"]["reason"] == "系统故障预警" and manual[0]["detail"]["manual"] is True
+
+
+def test_the_level_outlives_a_restart_and_every_process_on_the_database_reads_it(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, kb_suggestions=False, demo_password="demo-pass", surge=RULES)
+    first, second = (create_app(settings, ScriptedRasa()) for _ in range(2))  # type: ignore[arg-type]
+    with TestClient(first) as a, TestClient(second) as b:
+        boss_a, agent_b = Staff(a, "supervisor"), Staff(b, "agent")
+        b.app.state.surge.refresh()  # type: ignore[attr-defined]  # b has read the level (0) just now
+        assert agent_b.get("/api/v1/surge")["level"] == 0
+        boss_a.post("/api/v1/surge/level", {"level": 2, "reason": "系统故障预警"})
+        b.app.state.surge.refresh()  # type: ignore[attr-defined]  # what REFRESH_S seconds would do
+        seen = agent_b.get("/api/v1/surge")
+        assert (seen["level"], seen["manual"], seen["set_by"]) == (2, True, "supervisor")
+        assert tick(b)["level"] == 2  # b's tick respects the hold a supervisor set through a
+        assert b.get("/api/v1/surge/notice").json()["leave_message_first"] is True
+    with TestClient(create_app(settings, ScriptedRasa())) as restarted:  # type: ignore[arg-type]
+        status = Staff(restarted, "agent").get("/api/v1/surge")
+        assert (status["level"], status["manual"]) == (2, True)  # not back to 0 after a restart
+        later = utcnow() + dt.timedelta(seconds=RULES.manual_hold_s + 1)
+        restarted.app.state.surge.now = lambda: later  # type: ignore[attr-defined]
+        assert tick(restarted)["level"] == 1  # the hold over, the empty queue steps it down one level
