@@ -37,7 +37,7 @@ import numpy as np
 
 from kb_index.encoders import Encoder
 from kb_index.entry import KbEntry, entry_from_mapping, entry_to_mapping
-from kb_index.features import CANDIDATES, FETCH, KbFeatureData, candidates_from_questions
+from kb_index.features import KbFeatureData, candidates_from_questions
 from kb_index.normalize import normalise_query
 from kb_index.ranking import AnswerSignal, Candidate, best_question_per_entry, rerank_with_answers, verbatim_first
 from kb_index.reranker import Reranker, RerankerConfig, StaleReranker, rank_candidates, train, training_queries
@@ -214,7 +214,8 @@ def _reusable_reranker(kb_dir: Path, encoder: str, texts: Sequence[str],
                 manifest.get("file_checksums", {}).get("reranker.json") != _sha256(model):
             return None, ""
         text = model.read_text(encoding="utf-8")
-        if json.loads(text).get("features") != list(config.features):
+        shipped = json.loads(text)
+        if shipped.get("features") != list(config.features) or shipped.get("candidates", 30) != config.candidates:
             return None, ""
         old = {q["text"] for q in json.loads((previous / "questions.json").read_text(encoding="utf-8"))}
     except (KbIndexError, OSError, ValueError, KeyError, TypeError):
@@ -377,14 +378,15 @@ class KbIndex:
 
     def search(self, query_vector: np.ndarray, k: int = 5, fetch: int = 50, text: str | None = None) -> list[Candidate]:
         """The ``k`` best entries for one query (its unit vector and normalised ``text``). With a re-ranker:
-        the ``CANDIDATES`` entries of the ``FETCH`` nearest questions in its order, the first ones with their
+        its ``candidates`` entries of the ``fetch`` nearest questions in its order, the first ones with their
         calibrated probability (``Candidate.confidence``). Without: each entry scored by its best question
         among the ``fetch`` nearest, re-ranked by its answer when the index has the answer signal."""
         if self.reranker is not None and self.features is not None:
             if text is None:
                 raise ValueError("this index has a re-ranker: search needs the query text too")
-            scores, ids = self.search_vectors(np.atleast_2d(query_vector), min(FETCH, self.faiss.ntotal))
-            found = candidates_from_questions(ids[0].tolist(), scores[0].tolist(), self.question_entry, CANDIDATES)
+            scores, ids = self.search_vectors(np.atleast_2d(query_vector), min(self.reranker.fetch, self.faiss.ntotal))
+            found = candidates_from_questions(ids[0].tolist(), scores[0].tolist(), self.question_entry,
+                                              self.reranker.candidates)
             ranked, probabilities = rank_candidates(self.reranker, self.features, text, np.ravel(query_vector),
                                                     found)
             scored = [dataclasses.replace(c, confidence=p) for c, p in zip(ranked, probabilities, strict=True)]

@@ -33,7 +33,7 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from kb_index.features import FEATURES, KbFeatureData, candidate_features, loo_candidates
+from kb_index.features import CANDIDATES, FEATURES, FETCH, KbFeatureData, candidate_features, loo_candidates
 
 CALIBRATED = 3  # candidates per query the calibration is fitted on (the top one and the next suggestions)
 
@@ -51,6 +51,8 @@ class RerankerConfig:
     num_threads: int = 2
     monotone: bool = True  # agreement on business terms can only raise a candidate, disagreement only lower it
     features: tuple[str, ...] = FEATURES  # the columns of ``kb_index.features`` the model reads
+    candidates: int = CANDIDATES  # entries it orders, the best of the ``fetch`` nearest questions
+    fetch: int = FETCH
     reuse_changed: float = 0.02  # a rebuild changing at most this share of questions reuses the last model
     params: dict[str, Any] = field(default_factory=lambda: {
         "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 50, "feature_fraction": 0.8,
@@ -59,7 +61,7 @@ class RerankerConfig:
 
 # the re-ranker as first shipped, for side-by-side benchmarks: entries kept all their other questions, no
 # monotone constraints, and without the features added since
-FIRST_RELEASE = RerankerConfig(keep_others="all", monotone=False, features=tuple(
+FIRST_RELEASE = RerankerConfig(keep_others="all", monotone=False, candidates=30, fetch=200, features=tuple(
     f for f in FEATURES if f not in ("question_coverage", "char_jaccard", "terms_missing", "terms_extra",
                                      "terms_entry_conflicts")))
 
@@ -109,12 +111,12 @@ def training_queries(data: KbFeatureData, config: RerankerConfig) -> list[tuple[
 
 
 def training_set(data: KbFeatureData, question_text: Sequence[str], query_vectors: np.ndarray,
-                 queries: Sequence[tuple[int, tuple[int, ...]]]) -> TrainingSet:
+                 queries: Sequence[tuple[int, tuple[int, ...]]], config: RerankerConfig) -> TrainingSet:
     """Candidates and features of each leave-one-out query (``query_vectors[i]`` encodes question
     ``queries[i][0]`` as a query; ``queries[i][1]`` are removed from the KB for it)."""
     rows, labels, groups, query_entries, cand_entries = [], [], [], [], []
     for vector, (question, removed) in zip(query_vectors, queries, strict=True):
-        candidates = loo_candidates(data, vector, removed)
+        candidates = loo_candidates(data, vector, removed, config.fetch, config.candidates)
         gold = int(data.question_entry[question])
         rows.append(candidate_features(data, question_text[question], vector, candidates, held_out=removed))
         labels += [int(c.entry == gold) for c in candidates]
@@ -215,8 +217,9 @@ class Reranker:
     """Serving side: boosters + calibration, loaded from the index version's ``reranker.json``."""
 
     def __init__(self, boosters: Sequence[Any], calibration: Calibration, report: dict[str, Any],
-                 features: Sequence[str] = FEATURES) -> None:
+                 features: Sequence[str] = FEATURES, candidates: int = CANDIDATES, fetch: int = FETCH) -> None:
         self.boosters, self.calibration, self.report = list(boosters), calibration, report
+        self.candidates, self.fetch = candidates, fetch
         self.features, self._columns = tuple(features), _columns(features)
         if any(b.num_feature() != len(self._columns) for b in self.boosters):
             raise StaleReranker("its models read another number of features than it names: rebuild the index")
@@ -232,7 +235,8 @@ class Reranker:
         return RankedCandidates(order, self.calibration.probability(inputs))
 
     def to_json(self) -> str:
-        return json.dumps({"features": list(self.features), "models": [b.model_to_string() for b in self.boosters],
+        return json.dumps({"features": list(self.features), "candidates": self.candidates, "fetch": self.fetch,
+                           "models": [b.model_to_string() for b in self.boosters],
                            "calibration": asdict(self.calibration), "report": self.report}, ensure_ascii=False)
 
     @classmethod
@@ -244,7 +248,7 @@ class Reranker:
         calibration = Calibration(tuple(fitted["mean"]), tuple(fitted["scale"]), tuple(fitted["coef"]),
                                   float(fitted["intercept"]))
         return cls([lgb.Booster(model_str=m) for m in data["models"]], calibration, data["report"],
-                   _names(data["features"]))
+                   _names(data["features"]), int(data.get("candidates", 30)), int(data.get("fetch", 200)))
 
 
 def _names(features: Any) -> tuple[str, ...]:
@@ -269,7 +273,7 @@ def train(data: KbFeatureData, question_text: Sequence[str], query_vectors: np.n
     today's scoring, and the out-of-fold (probability, right) pairs of the top candidates that the answer
     thresholds are chosen on."""
     started = time.monotonic()
-    train_set = training_set(data, question_text, query_vectors, queries)
+    train_set = training_set(data, question_text, query_vectors, queries, config)
     offsets = _offsets(train_set.groups)
     n_queries = len(train_set.groups)
     entries = np.unique(train_set.query_entries)
@@ -306,7 +310,7 @@ def train(data: KbFeatureData, question_text: Sequence[str], query_vectors: np.n
         "cosines": [x[:, 2].round(4).tolist() for x in inputs],
         "right": [label.index(1) if 1 in label else -1 for label in labels],
     }
-    return Reranker(boosters, calibration, report, config.features)
+    return Reranker(boosters, calibration, report, config.features, config.candidates, config.fetch)
 
 
 def rank_candidates(reranker: Reranker, data: KbFeatureData, query: str, query_vector: np.ndarray,
