@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from api.cluster.engine_lock import startup_lock
 from api.cluster.node import ClusterNode
 from api.compliance.audit import record
 from api.compliance.guards import install as install_guards
@@ -276,11 +277,12 @@ def create_app(settings: Settings | None = None, rasa: RasaClient | None = None)
     app.state.surge = surge
     app.state.quality = quality
     app.state.institution = _institution_loader(settings.project_dir / "domain.yml")
-    created = seed_demo(sessions, settings) + seed_demo_owner(sessions, settings)
+    with startup_lock(engine):  # several bridges starting at once on PostgreSQL seed one after the other
+        created = seed_demo(sessions, settings) + seed_demo_owner(sessions, settings)
+        seed_canned(sessions)
     if settings.development:
         print(f"development mode: demo accounts agent, supervisor, trainer, reviewer (password: $DEMO_PASSWORD)"
               f"{'; created ' + ', '.join(created) if created else ''}", flush=True)
-    seed_canned(sessions)
 
     _install_error_handlers(app)
     install_guards(app, settings, limits)

@@ -15,16 +15,17 @@ On SQLite (one process by design) it is the plain asyncio lock, as before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from types import TracebackType
-from typing import Optional
+from typing import Iterator, Optional
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 log = logging.getLogger(__name__)
 ENGINE_LOCK_KEY = 0x6272_6964_6765_01  # "bridge" 01: the engine's state changes
-MIGRATION_LOCK_KEY = 0x6272_6964_6765_02  # "bridge" 02: Alembic upgrades at start-up
+MIGRATION_LOCK_KEY = 0x6272_6964_6765_02  # "bridge" 02: start-up (Alembic upgrades, seeding)
 WAIT_LIMIT = "30s"
 
 
@@ -55,6 +56,20 @@ def unlock_connection(conn: Connection, key: int) -> None:
         conn.invalidate()
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """The start-up work of one bridge at a time on PostgreSQL (migrations, seeding rows that must exist once);
+    nothing on SQLite."""
+    if not advisory_locks(engine):
+        yield
+        return
+    held = lock_connection(engine, MIGRATION_LOCK_KEY, wait_limit="300s")
+    try:
+        yield
+    finally:
+        unlock_connection(held, MIGRATION_LOCK_KEY)
 
 
 class EngineLock:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from api.cluster.engine_lock import MIGRATION_LOCK_KEY, advisory_locks, lock_connection, unlock_connection
+from api.cluster.engine_lock import startup_lock
 from api.errors import BridgeStartupError
 from api.store.migrate import upgrade
 
@@ -54,14 +54,8 @@ def make_sessionmaker(engine: Engine) -> sessionmaker:
 
 def migrate(engine: Engine) -> None:
     """Upgrade to the newest schema; on PostgreSQL one process at a time (waiting up to five minutes)."""
-    if not advisory_locks(engine):
+    with startup_lock(engine):
         upgrade(engine)
-        return
-    held = lock_connection(engine, MIGRATION_LOCK_KEY, wait_limit="300s")
-    try:
-        upgrade(engine)
-    finally:
-        unlock_connection(held, MIGRATION_LOCK_KEY)
 
 
 def open_database(url: str) -> tuple[Engine, sessionmaker]:
