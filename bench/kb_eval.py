@@ -46,7 +46,7 @@ from kb_index.importer import import_file
 from kb_index.index import KbIndex, build, make_faiss_index
 from kb_index.normalize import normalise_query
 from kb_index.policy import Thresholds
-from kb_index.reranker import FIRST_RELEASE, RerankerConfig
+from kb_index.reranker import FIRST_RELEASE, FIRST_RELEASE_ANSWER_CONFIDENCE, RerankerConfig
 from kb_index.settings import KbSettings
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
@@ -86,8 +86,13 @@ def quality_table(scorers: list[str], settings: KbSettings) -> None:
                 search = dense_search(index, encoder)
                 build_s = f"{index.manifest.build_seconds:.1f}"
                 if reranker is not None:
-                    notes.append(loo_note(name, spec, index, thresholds))
-            r = evaluate(search, read_queries(EVAL / queries), ood, thresholds)
+                    notes.append(loo_note(name, spec, index, dataclasses.replace(
+                        thresholds, answer_confidence=FIRST_RELEASE_ANSWER_CONFIDENCE)
+                        if spec.endswith("+reranker-first") else thresholds))
+            # the previous default answered at its own probability threshold
+            used = (dataclasses.replace(thresholds, answer_confidence=FIRST_RELEASE_ANSWER_CONFIDENCE)
+                    if spec.endswith("+reranker-first") else thresholds)
+            r = evaluate(search, read_queries(EVAL / queries), ood, used)
             default = (" (default)" if spec == default_scorer(settings) else " (previous default)"
                        if spec == default_scorer(settings) + "-first" else "")
             print(f"| {name} | {spec}{default} | {r.top1:.3f} | {r.top3:.3f} | {r.top5:.3f} | {r.mrr:.3f} | "

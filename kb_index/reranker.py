@@ -65,6 +65,8 @@ FIRST_RELEASE = RerankerConfig(keep_others="all", monotone=False, candidates=30,
     f for f in FEATURES if f not in ("question_coverage", "char_jaccard", "terms_missing", "terms_extra",
                                      "terms_entry_conflicts")))
 
+FIRST_RELEASE_ANSWER_CONFIDENCE = 0.75  # the probability it answered at
+
 
 @dataclass(frozen=True)
 class TrainingSet:
