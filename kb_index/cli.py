@@ -1,5 +1,6 @@
-"""Command line: build the index, search it, import a CSV/TSV/XLSX file, evaluate on a labelled query set, lint
-the KB for near-identical questions with different answers and for intent examples that collide with it."""
+"""Command line: build the index, search it, import a CSV/TSV/XLSX file, evaluate on a labelled query set, show
+the re-ranker's leave-one-out figures and answer thresholds (`loo`), lint the KB for near-identical questions
+with different answers and for intent examples that collide with it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,17 @@ from typing import Sequence
 
 from kb_index.encoders import make_encoder
 from kb_index.entry import KbSourceError
-from kb_index.evaluate import as_dict, dense_search, evaluate, index_for, lexical_search, read_lines, read_queries
+from kb_index.evaluate import (
+    as_dict,
+    dense_search,
+    evaluate,
+    index_for,
+    lexical_search,
+    lowest_threshold,
+    read_lines,
+    read_queries,
+    threshold_sweep,
+)
 from kb_index.importer import KbImportError, import_file, write_source
 from kb_index.index import KbIndex, KbIndexError, build
 from kb_index.lint import QUESTION_SIMILARITY, find_conflicts, read_intent_examples
@@ -94,6 +105,29 @@ def _eval(args: argparse.Namespace, settings: KbSettings) -> int:
     return 0
 
 
+def _loo(args: argparse.Namespace, settings: KbSettings) -> int:
+    """The re-ranker's leave-one-out figures on a KB (the built index, or a KB file): out-of-fold ranking next
+    to today's scoring, and the policy's outcomes over answer probabilities - how a bank chooses
+    KB_ANSWER_CONFIDENCE on its own KB, without labelled queries."""
+    if args.kb:
+        index = index_for(Path(args.kb), make_encoder(args.encoder or settings.encoder), settings.data_dir / "kb-eval",
+                          settings.index_type, settings.answer_signal, RerankerConfig())
+    else:
+        index = KbIndex.load_current(settings.kb_dir)
+    if index.reranker is None:
+        print(f"no re-ranker: {index.manifest.reranker_note or 'built without one'}")
+        return 1
+    report = index.reranker.report
+    print(json.dumps({"queries": report["queries"], "out_of_fold": report["out_of_fold"],
+                      "todays_scoring": report["out_of_fold_baseline"]}))
+    sweep = threshold_sweep(report, settings.thresholds, [round(0.05 * i, 2) for i in range(4, 20)])
+    for row in sweep:
+        print(json.dumps({k: round(v, 4) for k, v in row.items()}))
+    print(json.dumps({"lowest_answer_confidence_with_precision": args.precision,
+                      "value": lowest_threshold(sweep, args.precision)}))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m kb_index", description=__doc__)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -118,6 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="answer-aware re-ranking weight (default: KB_ANSWER_WEIGHT or 0.2; 0 turns it off)")
     e.add_argument("--reranker", action=argparse.BooleanOptionalAction,
                    help="train the learned re-ranker on the KB (default: KB_RERANKER, on)")
+    loo = sub.add_parser("loo", help="the re-ranker's leave-one-out figures and answer thresholds on a KB")
+    loo.add_argument("--kb", help="KB file (default: the built index of kb_index/faq)")
+    loo.add_argument("--encoder", help="encoder for --kb (default: KB_ENCODER)")
+    loo.add_argument("--precision", type=float, default=0.9, help="direct-answer precision to reach (0.9)")
     lint = sub.add_parser("lint", help="near-identical questions with different answers; intent examples that "
                                        "collide with KB questions")
     lint.add_argument("--nlu", help="folder of Rasa NLU files (default: nlu_data/nlu)")
@@ -127,8 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     settings = KbSettings()
     # before faiss / the encoder load; builds and evaluations run below serving processes (kb_index.threads)
-    configure_process("build" if args.command in ("build", "eval") else "serve", settings)
-    handlers = {"build": _build, "search": _search, "import": _import, "eval": _eval, "lint": _lint}
+    configure_process("build" if args.command in ("build", "eval", "loo") else "serve", settings)
+    handlers = {"build": _build, "search": _search, "import": _import, "eval": _eval, "lint": _lint, "loo": _loo}
     try:
         return handlers[args.command](args, settings)
     except KbImportError as exc:

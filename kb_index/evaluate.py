@@ -7,6 +7,7 @@ search)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import statistics
 import time
@@ -193,3 +194,19 @@ def loo_policy_outcomes(report: Mapping[str, Any], thresholds: Thresholds) -> di
             "suggest_rate": counts["suggest"] / n,
             "suggest_hit_rate": counts["suggest_hit"] / max(1, counts["suggest"]),
             "fallback_rate": counts["fallback"] / n}
+
+
+def threshold_sweep(report: Mapping[str, Any], thresholds: Thresholds,
+                    grid: Sequence[float]) -> list[dict[str, float]]:
+    """The policy's leave-one-out outcomes (``loo_policy_outcomes``) at each answer probability of ``grid``
+    (the other thresholds as given): what ``KB_ANSWER_CONFIDENCE`` is chosen on."""
+    return [{"answer_confidence": a, **loo_policy_outcomes(report, dataclasses.replace(
+        thresholds, answer_confidence=a, suggest_confidence=min(a, thresholds.suggest_confidence),
+        suggestion_floor=min(a, thresholds.suggestion_floor)))} for a in grid]
+
+
+def lowest_threshold(sweep: Sequence[Mapping[str, float]], precision: float) -> float | None:
+    """The lowest answer probability of a sweep whose direct answers are at least ``precision`` right (None:
+    none is)."""
+    return min((row["answer_confidence"] for row in sweep
+                if row["answer_rate"] > 0 and row["answer_precision"] >= precision), default=None)

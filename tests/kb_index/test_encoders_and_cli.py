@@ -126,3 +126,23 @@ def test_cli_eval_bad_queries_file_names_file_and_row(kb_env: Path, capsys: pyte
     kb.write_text("id\tquestion\tanswer\nA\t问\t答\n", encoding="utf-8")
     assert main(["eval", "--kb", str(kb), "--queries", str(queries)]) == 2
     assert f"{queries}: row 2: expected query<TAB>gold_id" in capsys.readouterr().err
+
+
+def test_cli_loo_prints_leave_one_out_figures_and_the_threshold_they_give(
+        kb_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.kb_index.fakes import synthetic_kb
+
+    kb = kb_env / "synthetic.tsv"
+    rows = [(f"{e.id}{copy}", q + copy, e.answer + copy) for copy in ("", "呀") for e in synthetic_kb()[0]
+            for q in e.questions]  # two variants of each entry: enough leave-one-out queries (100) to train
+    kb.write_text("id\tquestion\tanswer\n" + "".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["loo", "--kb", str(kb)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert lines[0]["queries"] == len(rows)
+    assert set(lines[0]["out_of_fold"]) == {"top1", "top3", "mrr"}
+    sweep = lines[1:-1]
+    assert [row["answer_confidence"] for row in sweep] == [round(0.05 * i, 2) for i in range(4, 20)]
+    assert all(a["answer_rate"] >= b["answer_rate"] for a, b in zip(sweep, sweep[1:]))
+    chosen = lines[-1]["value"]
+    assert chosen is None or next(r for r in sweep if r["answer_confidence"] == chosen)["answer_precision"] >= 0.9
+    assert main(["loo"]) == 2  # nothing built from kb_index/faq yet: an error, not a traceback

@@ -8,7 +8,7 @@ from typing import Sequence
 
 import pytest
 
-from kb_index.evaluate import evaluate, loo_policy_outcomes
+from kb_index.evaluate import evaluate, loo_policy_outcomes, lowest_threshold, threshold_sweep
 from kb_index.policy import Scored, Thresholds
 
 THRESHOLDS = Thresholds(answer=0.9, suggest=0.8, answer_confidence=0.7, suggest_confidence=0.2,
@@ -47,3 +47,15 @@ def test_leave_one_out_outcomes_from_a_reranker_report() -> None:
     outcomes = loo_policy_outcomes(report, THRESHOLDS)
     assert outcomes == {"answer_rate": 0.5, "answer_precision": 0.5, "suggest_rate": 0.25, "suggest_hit_rate": 1.0,
                         "fallback_rate": 0.25}
+
+
+def test_threshold_sweep_and_the_lowest_threshold_reaching_a_precision() -> None:
+    report = {"probabilities": [[0.95], [0.85], [0.75], [0.65], [0.55]],
+              "cosines": [[0.95], [0.95], [0.95], [0.95], [0.95]],
+              "right": [0, 0, 1, 0, 1]}  # the 0.75 and 0.55 queries' best entries are wrong
+    sweep = threshold_sweep(report, THRESHOLDS, [0.5, 0.6, 0.7, 0.8, 0.9])
+    assert [(row["answer_rate"], row["answer_precision"]) for row in sweep] == \
+        [(1.0, 0.6), (0.8, 0.75), (0.6, 2 / 3), (0.4, 1.0), (0.2, 1.0)]
+    assert lowest_threshold(sweep, 0.9) == 0.8
+    assert lowest_threshold(sweep, 0.7) == 0.6
+    assert lowest_threshold(sweep[:3], 0.9) is None
