@@ -89,20 +89,20 @@ def test_only_questions_of_multi_question_entries_are_training_queries_and_small
     assert training_questions(small, CONFIG) == []
 
 
-def test_a_training_querys_entry_keeps_as_many_questions_as_a_typical_kb_entry() -> None:
-    """On a KB of mostly single-question entries the entry a training query came from mostly keeps one other
-    question (it looks like the entries a customer asks about); "all" keeps every other question, an int that
-    many; the query's own question is always removed."""
+def test_a_training_querys_entry_keeps_all_or_as_many_questions_as_a_typical_kb_entry() -> None:
+    """By default the entry a training query came from keeps all its other questions; "sampled" keeps as many
+    as a typical KB entry has (on a KB of mostly single-question entries mostly one), an int that many; the
+    query's own question is always removed."""
     entries, _ = synthetic_kb()
     singles = [KbEntry(f"s{i}", f"单独的问题{i}号", f"答案{i}") for i in range(400)]
     data, _ = feature_data(entries + singles, HashingEncoder())
     others = {q: data.entry_questions[data.question_entry[q]].size - 1 for q in training_questions(data, CONFIG)}
-    sampled = training_queries(data, CONFIG)
+    sampled = training_queries(data, dataclasses.replace(CONFIG, keep_others="sampled"))
     assert [q for q, _ in sampled] == sorted(others)
     assert all(q in removed for q, removed in sampled)
     kept = [others[q] - (len(removed) - 1) for q, removed in sampled]
     assert min(kept) == 1 and sum(k == 1 for k in kept) >= 0.8 * len(kept)
-    every = training_queries(data, dataclasses.replace(CONFIG, keep_others="all"))
+    every = training_queries(data, CONFIG)  # the default: the entry keeps all its other questions
     assert every == [(q, (q,)) for q in sorted(others)]
     one = training_queries(data, dataclasses.replace(CONFIG, keep_others=1, variants=2))
     assert all(others[q] - (len(removed) - 1) == 1 for q, removed in one)
@@ -111,7 +111,7 @@ def test_a_training_querys_entry_keeps_as_many_questions_as_a_typical_kb_entry()
     # a KB whose entries all have several questions: its entries keep several too
     data, _ = feature_data(entries, HashingEncoder())
     kept = [data.entry_questions[data.question_entry[q]].size - len(removed) for q, removed in
-            training_queries(data, CONFIG)]
+            training_queries(data, dataclasses.replace(CONFIG, keep_others="sampled"))]
     assert sum(k > 1 for k in kept) >= 0.4 * len(kept)
 
 
