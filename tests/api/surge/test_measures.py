@@ -1,7 +1,8 @@
 """The measures the surge engine applies by itself: level 2 raises every agent's capacity by the configured step
 and the router uses it; stepping down restores it, keeps a capacity changed by hand, and names an agent left over
 capacity (status and audit) instead of cutting anyone off; the widget's notice carries the expected wait and
-offers 留言 first at level 2; a restart keeps a level set by hand while it holds, then steps down and restores. Pure parts against hand-computed tables."""
+offers 留言 first at level 2; a restart keeps a level set by hand while it holds, then steps down and
+restores. Pure parts against hand-computed tables."""
 
 from __future__ import annotations
 
