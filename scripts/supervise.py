@@ -279,10 +279,27 @@ def services() -> list[Service]:
     ]
 
 
+def active_model(argv: list[str]) -> list[str]:
+    """``argv`` with its ``--model .../bot.tar.gz`` replaced by the model the trainer's workbench last deployed
+    (``registry.json`` beside it: ``active`` and that model's ``path``), so a Rasa that is restarted serves what
+    customers were getting, not the model `make train` wrote; ``argv`` unchanged when there is no registry, no
+    active model or its file is gone (pure but for reading the registry)."""
+    if "--model" not in argv[:-1]:
+        return argv
+    at = argv.index("--model") + 1
+    try:
+        registry = json.loads((Path(argv[at]).parent / "registry.json").read_text(encoding="utf-8"))
+        active = next(m for m in registry["models"] if m["name"] == registry["active"])
+        path = Path(active["path"])
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        return argv
+    return [*argv[:at], str(path), *argv[at + 1:]] if path.is_file() else argv
+
+
 def start(service: Service) -> None:
     with open(service.log, "ab") as log:
         # user/group are switched before preexec_fn runs, so the parent-death signal it sets survives the switch
-        service.process = subprocess.Popen(service.argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
+        service.process = subprocess.Popen(active_model(service.argv), cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
                                            stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
                                            env={**os.environ, **service.env} if service.env else None,
                                            user=service.user, group=service.user and pwd.getpwnam(service.user).pw_gid,
