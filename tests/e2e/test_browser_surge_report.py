@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 import requests
@@ -62,7 +62,14 @@ def test_the_reports_page_shows_the_surge_levels_of_the_period(bridge: str, brow
                       timeout=10)
     assert r.status_code == 200, r.text
 
-    page = staff_page(browser_factory, bridge + "/reports", "supervisor")
+    def in_centre_time(*size: int) -> Any:
+        """The supervisor's browser on the centre's clock (UTC+8, the reports' offset): between 16:00 and 24:00
+        UTC a browser on UTC is still on the day before, and its default period would end before the changes."""
+        driver = browser_factory(*size)
+        driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Shanghai"})
+        return driver
+
+    page = staff_page(in_centre_time, bridge + "/reports", "supervisor")
     wait = patient_wait(page, 60)
     wait.until(ec.visibility_of_element_located((By.ID, "dashboard")))
     wait.until(lambda d: "本期级别变化 3 次" in d.find_element(By.ID, "surge-summary").text)
