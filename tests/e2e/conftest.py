@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,26 @@ from common.service_auth import SECRET_NAMES, channel_headers, rasa_api_headers
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = Path(os.environ.get("DATA_DIR", ROOT / "var")) / "models" / "bot.tar.gz"
 VECTOR_CACHE = Path(os.environ.get("DATA_DIR", ROOT / "var")) / "kb" / "cache"
+
+
+@contextlib.contextmanager
+def serving(app: Any, start_timeout_s: float = 30) -> Iterator[str]:
+    """``app`` on a free local port (uvicorn in a thread) for the browser; stopped on exit."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout_s
+    while not server.started:
+        assert time.monotonic() < deadline, "the bridge did not start"
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def free_port() -> int:

@@ -6,10 +6,7 @@ error in the browser console on the way."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import threading
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -17,30 +14,10 @@ import pytest
 import requests
 
 from tests.api.conftest import ScriptedRasa
-from tests.e2e.conftest import ROOT, free_port
+from tests.e2e.conftest import ROOT, serving
 from tests.e2e.test_browser import browser_factory, patient_wait, staff_page  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow
-
-
-@contextlib.contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """``app`` on a free local port (uvicorn in a thread) for the browser."""
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture()

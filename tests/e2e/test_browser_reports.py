@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,7 +21,7 @@ from api.reports.periods import local_day
 from api.routes.reports import ECHARTS
 from api.store.models import utcnow
 from tests.api.conftest import ScriptedRasa
-from tests.e2e.conftest import ROOT, free_port
+from tests.e2e.conftest import ROOT, serving
 from tests.e2e.test_browser import browser_factory, patient_wait, staff_page  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow
@@ -39,8 +37,6 @@ def shot(driver: Any, name: str) -> None:
 
 @pytest.fixture()
 def bridge(tmp_path: Path) -> Iterator[str]:
-    import uvicorn
-
     from api.app import create_app
     from api.reports.demo import run_demo
     from api.settings import Settings
@@ -49,18 +45,8 @@ def bridge(tmp_path: Path) -> Iterator[str]:
         pytest.fail(f"{ECHARTS} is missing: run `make setup` (make test does it)")
     settings = Settings(data_dir=tmp_path, kb_suggestions=False, demo_password=PASSWORD)
     run_demo(settings, days=7, per_day=12, seed=9)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, ScriptedRasa()),  # type: ignore[arg-type]
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the bridge did not start"
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, ScriptedRasa())) as url:  # type: ignore[arg-type]
+        yield url
 
 
 def today_story(url: str) -> dict[str, str]:

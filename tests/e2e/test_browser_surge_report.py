@@ -6,7 +6,6 @@ API and the surge control are real; Rasa is not needed to read reports."""
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -17,7 +16,7 @@ import requests
 from api.reports.periods import local_day
 from api.store.models import utcnow
 from tests.api.conftest import ScriptedRasa
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import serving
 from tests.e2e.test_browser import browser_factory, patient_wait, staff_page  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow
@@ -26,24 +25,12 @@ PASSWORD = "e2e-demo"  # staff_page logs in with it
 
 @pytest.fixture()
 def bridge(tmp_path: Path) -> Iterator[str]:
-    import uvicorn
-
     from api.app import create_app
     from api.settings import Settings
 
     settings = Settings(data_dir=tmp_path, kb_suggestions=False, demo_password=PASSWORD)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, ScriptedRasa()),  # type: ignore[arg-type]
-                                           host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "the bridge did not start"
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, ScriptedRasa()), start_timeout_s=60) as url:  # type: ignore[arg-type]
+        yield url
 
 
 def test_the_reports_page_shows_the_surge_levels_of_the_period(bridge: str, browser_factory) -> None:  # noqa: F811
