@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from string import Template
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # cluster_layout beside this file
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # cluster_layout, supervise_proc beside this file
 from cluster_layout import (  # noqa: E402
     APP_PY,
     CLUSTER_SECRETS,
@@ -55,6 +55,7 @@ from cluster_layout import (  # noqa: E402
     service_user,
     user_exists,
 )
+from supervise_proc import alive  # noqa: E402
 
 # ---- secrets
 
@@ -309,14 +310,6 @@ def stale_servers(cluster_dir: Path) -> dict[str, int]:
     return found
 
 
-def running(pid: int) -> bool:
-    """Alive and not a zombie (an exited supervisor stays in /proc until whoever started it reaps it)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def stop(data: Path, timeout: float = 90.0) -> int:
     """TERM the supervisor of the cluster in ``data`` and wait for it (it stops every process group)."""
     pidfile = data / "cluster" / "supervisor.pid"
@@ -329,9 +322,9 @@ def stop(data: Path, timeout: float = 90.0) -> int:
         return stop_stale(data)
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while running(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    if running(pid):
+    if alive(pid):
         print(f"the supervisor (pid {pid}) did not stop in {timeout:.0f} s")
         return 1
     pidfile.unlink(missing_ok=True)
