@@ -95,13 +95,17 @@ SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
                + "(?:" + _HIGH + "|高)"),
     re.compile(_alt("升到 提升到 改成 测个 测成 测出") + _gap(2) + "(?:" + _HIGH + "|高等级|高级别)"),
     re.compile(_alt("测评 评估 测试") + _gap(10) + _alt("改高 调高 弄高 测高 提高等级 改到高")),
+    # answering the questionnaire to reach a level rather than truthfully
+    re.compile(_alt("测评 评估 问卷 题目") + _gap(10) + _alt("怎么选 怎么答 怎么填 选什么 选哪个 答什么") + _gap(4)
+               + _alt("才能 能 可以") + _gap(3) + _alt("多买 买更多 买高风险 买R4 买R5 等级高 评级高 高一点")),
 )
 
 _INVEST = _alt("股票 个股 股价 大盘 股市 A股 a股 港股 美股 指数 基金 ETF etf 板块 行情 这只 这支 "
                "那只 黄金 金价 可转债 牛市 熊市 白马股 龙头股 概念股")
 _PREDICT = _alt("涨不涨 跌不跌 会涨 会跌 能涨 还能涨 还会跌 还要跌 涨吗 跌吗 会不会涨 会不会跌 为什么跌 "
                 "为啥跌 为什么涨 为啥涨 为什么大跌 为啥大跌 怎么又跌 咋又跌 还能追 能追吗 见底 抄底 后市 "
-                "走势如何 值不值得买 值得买吗 值得长期持有 要不要割 要不要卖 要不要补仓 该不该买 该不该卖")
+                "走势如何 值不值得买 值得买吗 值得长期持有 要不要割 要不要卖 要不要补仓 该不该买 该不该卖 "
+                "后面怎么看 后续怎么看 后期怎么看 接下来怎么看 未来怎么看 前景如何 前景怎么样 后面会怎样")
 INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
     re.compile(_alt("荐股 牛股") + "|推荐" + _gap(6) + _alt("股票 只股 支股 个股 基金 ETF etf 板块")),
     re.compile(_alt("股票 基金 ETF etf 板块") + _gap(3) + "推荐" + _alt("一下 几 一 个 吗 么 呢 $")),
@@ -129,6 +133,9 @@ GUARANTEED_RETURN: tuple[Pattern[str], ...] = (
     re.compile(_alt("收益 本金 利息 收益率") + _gap(6) + _alt("保证 承诺 保障 一定能拿 稳拿")),
     re.compile(_alt("保证 承诺") + _gap(6) + _alt("收益 本金 不亏")),
     re.compile(_alt("亏了 亏损 亏本") + _gap(6) + _alt("赔 兜底")),
+    # whether a wealth product (any risk level) can lose: 理财非存款, no level promises the principal
+    re.compile(_alt("理财 基金 产品 R[1-5] r[1-5]") + _gap(10)
+               + _alt("肯定不亏 一定不亏 不会亏 会不会亏 会亏本 亏本吗 亏钱吗 会亏吗 可能亏 肯定不会少")),
 )
 # a deposit is principal-protected (deposit insurance): 大额存单保本吗 is a deposit question, not this category;
 # a complaint about a promise, or a scam told as a story, has its own answer

@@ -12,13 +12,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.kb_fallback as kb_fallback
-from actions.kb_fallback import ActionKbFallback, ActionKbFeedback, ActionKbSelect
+from actions.kb_fallback import ActionKbFallback, ActionKbFeedback, ActionKbSelect, nlu_gated
 from kb_index.entry import Button, KbEntry
 from kb_index.index import build
-from kb_index.policy import Thresholds
+from kb_index.policy import Action as KbAction
+from kb_index.policy import Decision, Scored, Thresholds
 from kb_index.ranking import AnswerSignal
 from kb_index.reranker import RerankerConfig
-from kb_index.service import KbService
+from kb_index.service import Hit, KbService, Lookup
 from kb_index.unanswered import UnansweredStore
 from tests.actions.trackers import INSTITUTION
 from tests.kb_index.fakes import HashingEncoder, synthetic_kb
@@ -207,3 +208,65 @@ def test_without_a_reranker_the_context_says_there_is_no_probability(store: Unan
     _, messages = run(ActionKbFallback(), tracker([("卡丢了怎么办", "nlu_fallback")]))
     kb = messages[-1]["custom"]["kb"]
     assert kb["confidence"] is None and kb["candidates"][0]["confidence"] is None
+
+
+def _lookup(action: KbAction, matched: str) -> Lookup:
+    entry = ENTRIES[1]
+    best = Scored(entry.id, entry.question, 0.97, 0.9)
+    return Lookup(Decision(action, best, (best,) if action is KbAction.SUGGEST else ()),
+                  (Hit(entry, matched, 0.97, 0.9),), "v1")
+
+
+@pytest.mark.parametrize(
+    "text, intent, confidence, matched, expected",
+    [
+        # the NLU is sure it is not banking, the KB matched on shared words: offered, not asserted
+        ("帮我查一下商场门口那家面包店几点开门", "out_of_scope", 0.8, "网点几点开门", KbAction.SUGGEST),
+        ("帮我查一下商场门口那家面包店几点开门", "out_of_scope", 0.5, "网点几点开门", KbAction.SUGGEST),
+        # not sure enough, or not the out-of-scope intent: the KB's answer stands
+        ("手机转账限额多少", "out_of_scope", 0.49, "手机转账限额", KbAction.ANSWER),
+        ("手机转账限额多少", "nlu_fallback", 0.9, "手机转账限额", KbAction.ANSWER),
+        ("手机转账限额多少", "transfer_limit", 0.4, "手机转账限额", KbAction.ANSWER),
+        # word for word the question it matched (a trainer's question wins, issue 12): answered
+        ("手机转账限额！", "out_of_scope", 0.9, "手机转账限额", KbAction.ANSWER),
+    ],
+)
+def test_an_answer_to_a_message_the_nlu_calls_out_of_scope_becomes_an_offer(
+        text: str, intent: str, confidence: float, matched: str, expected: KbAction) -> None:
+    decision = nlu_gated(_lookup(KbAction.ANSWER, matched), text, intent, confidence)
+    assert decision.action is expected
+    assert decision.best is not None and decision.best.entry_id == "limit-app"
+    if expected is KbAction.SUGGEST:
+        assert [s.entry_id for s in decision.suggestions] == ["limit-app"]
+
+
+@pytest.mark.parametrize(
+    "intent, confidence, expected",
+    [("out_of_scope", 0.9, KbAction.FALLBACK), ("out_of_scope", 0.3, KbAction.SUGGEST),
+     ("nlu_fallback", 0.9, KbAction.SUGGEST)],
+)
+def test_mere_suggestions_for_a_message_the_nlu_calls_out_of_scope_become_the_honest_reply(
+        intent: str, confidence: float, expected: KbAction) -> None:
+    lookup = _lookup(KbAction.SUGGEST, "网点几点开门")
+    assert nlu_gated(lookup, "帮我叫个车去网点", intent, confidence).action is expected
+
+
+def test_the_gate_never_turns_a_miss_into_anything_else() -> None:
+    lookup = _lookup(KbAction.FALLBACK, "网点几点开门")
+    assert nlu_gated(lookup, "面包店几点开门", "out_of_scope", 0.9) == lookup.decision
+
+
+def test_a_non_banking_task_gets_the_out_of_scope_reply_not_suggestions(store: UnansweredStore) -> None:
+    t = tracker([("转账限额", "out_of_scope")])
+    t.latest_message["intent"]["confidence"] = 0.9
+    slots, messages = run(ActionKbFallback(), t)
+    assert messages[0]["response"] == "utter_out_of_scope"
+    assert messages[-1]["custom"]["kb"]["action"] == "fallback"
+    assert slots["kb_fallback_streak"] == 1 and [r.kind for r in store.recent()] == ["fallback"]
+
+
+def test_a_kb_question_the_nlu_calls_out_of_scope_is_still_answered(store: UnansweredStore) -> None:
+    t = tracker([("手机转账限额", "out_of_scope")])
+    t.latest_message["intent"]["confidence"] = 0.9
+    _, messages = run(ActionKbFallback(), t)
+    assert messages[0]["text"] == "手机银行单笔限额5万元。"

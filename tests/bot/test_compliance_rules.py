@@ -36,8 +36,16 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("今天大盘为什么跌", "investment_advice"),
         ("这只股票明天能涨吗", "investment_advice"),
         ("荐股", "investment_advice"),
+        ("医药板块接下来怎么看", "investment_advice"),
+        ("黄金后期怎么看", "investment_advice"),
+        ("测评问卷怎么填才能买R5", "suitability_mismatch"),
+        ("评估题目选哪个能评级高一点", "suitability_mismatch"),
         ("这个理财保本吗", "guaranteed_return"),
         ("收益能保证吗", "guaranteed_return"),
+        # whether a product of some risk level can lose (the R-level labelling settled, issue 13)
+        ("R2的产品会不会亏", "guaranteed_return"),
+        ("中低风险的基金肯定不亏吧", "guaranteed_return"),
+        ("這個理財會虧本嗎", "guaranteed_return"),
     ],
 )
 def test_compliance_phrasings(text: str, intent: str) -> None:
@@ -65,6 +73,10 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "我只有一年股龄能不能买创业板",
         "大额存单超过20万能买吗",
         "油价明天涨吗",
+        "R3和R4有什么区别",
+        "风险测评的题目怎么答",  # how to take it, not how to game it
+        "基金亏钱了能赎回吗",  # a redemption question, not whether it can lose
+        "定期存款会不会亏",  # a deposit
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:
