@@ -9,6 +9,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import asdict
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Callable, Dict
 
@@ -17,6 +18,7 @@ import yaml
 
 from bot.precision import (
     COMPLIANCE,
+    PROMPT_INTENTS,
     Item,
     behaviour_for_intent,
     behaviour_from_events,
@@ -31,6 +33,7 @@ Parse = Callable[[str], Dict[str, Any]]
 REPORT_DIR = Path(os.environ.get("DATA_DIR", ROOT / "var")) / "reports"
 SET = ROOT / "nlu_eval" / "precision_set.yml"
 SET_V2 = ROOT / "nlu_eval" / "precision_set_v2.yml"
+SET_V3 = ROOT / "nlu_eval" / "precision_set_v3.yml"
 KB_FAQ = ROOT / "kb_index" / "faq"
 
 
@@ -157,14 +160,14 @@ def test_model_on_the_precision_set(parse: Parse, items: list[Item]) -> None:
     assert report.compliance_accuracy == 1.0, report.by_category
 
 
-# The second set (nlu_eval/precision_set_v2.yml) was written after the first had been read while fixing the bot: the
-# same validity checks, and it must be fresh - no item equal to one of the first set, a training example or a question
-# of the shipped KB. Its items are not run through the bot here (the lead measures it: python -m bot.precision --set).
-
-
-@pytest.fixture(scope="module")
-def v2_items() -> list[Item]:
-    return load_set(SET_V2)
+# The later sets (nlu_eval/precision_set_v2.yml, then precision_set_v3.yml) were each written after the sets before
+# them had been read while fixing the bot: the same validity checks, and each must be fresh - no item equal to one of
+# an earlier set, a training or held-out example or a question of the shipped KB, and none a light edit of one
+# (difflib character similarity of the normalised texts below LIGHT_EDIT). Their items are not run through the bot
+# here (the lead measures each once: python -m bot.precision --set).
+# Each later set, with the sets written before it.
+LATER_SETS = {"v2": (SET_V2, (SET,)), "v3": (SET_V3, (SET, SET_V2))}
+LIGHT_EDIT = 0.75
 
 
 def _invalid_labels(items: list[Item]) -> list[str]:
@@ -205,41 +208,104 @@ def test_kb_questions_are_read_from_the_shipped_kb() -> None:
     assert normalise("卡丢了咋办") in questions  # one of its similar questions
 
 
-def test_v2_is_valid_held_out_and_fresh(v2_items: list[Item], items: list[Item]) -> None:
-    assert 120 <= len(v2_items) <= 150, len(v2_items)
-    assert not _invalid_labels(v2_items)
-    assert not _invalid_labels(items)
-    assert len({normalise(i.text) for i in v2_items}) == len(v2_items), "duplicates"
-    assert not [i.text for i in v2_items if i.expect in i.also], "an `also` repeating the expected behaviour"
+def _held_out_texts() -> set[str]:
+    return {normalise(ex.text) for ex in load_examples(HELDOUT_DIR)} | {normalise(q) for q in oos_heldout()}
+
+
+def _light_edits(texts: list[str], corpus: set[str], threshold: float = LIGHT_EDIT) -> list[tuple[str, str, float]]:
+    """(text, a corpus text, ratio) for each text whose normalised form is at least ``threshold`` similar (difflib
+    ratio) to a normalised corpus text, or equal to one; in the order of ``texts``, the most similar one each."""
+    norms = {text: normalise(text) for text in texts}
+    best: dict[str, tuple[str, float]] = {}
+    matcher = SequenceMatcher(None, autojunk=False)
+    for other in sorted(corpus):
+        matcher.set_seq2(other)  # difflib caches what it learns about the second sequence: one per corpus text
+        for text, norm in norms.items():
+            matcher.set_seq1(norm)
+            floor = max(threshold, best.get(text, ("", 0.0))[1])
+            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= floor and ratio > best.get(text, ("", 0.0))[1]:
+                best[text] = (other, ratio)
+    return [(text, best[text][0], round(best[text][1], 2)) for text in texts if text in best]
+
+
+def test_light_edits_are_found() -> None:
+    """The similarity check itself can fail: a one-character edit, an equal text after normalisation and a
+    near-copy are reported, each with its closest corpus text; a fresh wording of the same need is not."""
+    corpus = {normalise(t) for t in ("我的银行卡丢了怎么办", "信用卡额度怎么提高", "转账限额是多少")}
+    texts = ["我的银行卡丢了咋办", "信用卡额度怎么提高？", "信用卡的额度怎样提高", "钱包连同工资卡一起被偷，先止付"]
+    assert _light_edits(texts, corpus) == [("我的银行卡丢了咋办", "我的银行卡丢了怎么办", 0.84),
+                                           ("信用卡额度怎么提高？", "信用卡额度怎么提高", 1.0),
+                                           ("信用卡的额度怎样提高", "信用卡额度怎么提高", 0.84)]
+
+
+@pytest.mark.parametrize("name", sorted(LATER_SETS))
+def test_later_set_is_valid_held_out_and_fresh(name: str) -> None:
+    path, earlier = LATER_SETS[name]
+    later = load_set(path)
+    assert 120 <= len(later) <= 150, len(later)
+    assert not _invalid_labels(later)
+    assert not [p.name for p in earlier if _invalid_labels(load_set(p))]
+    assert len({normalise(i.text) for i in later}) == len(later), "duplicates"
+    assert not [i.text for i in later if i.expect in i.also], "an `also` repeating the expected behaviour"
+    assert not [i.text for i in later if len(set(i.also)) != len(i.also)], "an `also` listed twice"
     training = {normalise(ex.text) for ex in load_examples(TRAINING_DIR)}
-    assert not [i.text for i in v2_items if normalise(i.text) in training]
-    first = {normalise(i.text) for i in items}
-    assert not [i.text for i in v2_items if normalise(i.text) in first]
+    assert not [i.text for i in later if normalise(i.text) in training]
+    before = {normalise(i.text) for p in earlier for i in load_set(p)}
+    assert not [i.text for i in later if normalise(i.text) in before]
     kb = _kb_questions()
-    assert not [i.text for i in v2_items if normalise(i.text) in kb]
-    heldout = {normalise(ex.text) for ex in load_examples(HELDOUT_DIR)} | {normalise(q) for q in oos_heldout()}
-    assert not [i.text for i in v2_items if normalise(i.text) in heldout]
+    assert not [i.text for i in later if normalise(i.text) in kb]
+    heldout = _held_out_texts()
+    assert not [i.text for i in later if normalise(i.text) in heldout]
 
 
-def test_v2_covers_every_compliance_category_and_kind_of_message(v2_items: list[Item]) -> None:
-    per_category = Counter(i.expect for i in v2_items if i.expect.startswith("compliance:"))
+@pytest.mark.parametrize("name", sorted(LATER_SETS))
+def test_later_set_is_no_light_edit_of_earlier_sets_training_held_out_or_kb(name: str) -> None:
+    """None of a later set's messages is a copy with a word or two changed of a message the bot was built or fixed
+    on (an earlier set, the training and held-out data) or of a KB question (v3 was written checking this; v2, written
+    checking only equality, passes it too)."""
+    path, earlier = LATER_SETS[name]
+    corpus = ({normalise(ex.text) for ex in load_examples(TRAINING_DIR)} | _held_out_texts() | _kb_questions()
+              | {normalise(i.text) for p in earlier for i in load_set(p)})
+    assert not _light_edits([i.text for i in load_set(path)], corpus)
+
+
+@pytest.mark.parametrize("name", sorted(LATER_SETS))
+def test_later_set_covers_every_compliance_category_and_kind_of_message(name: str) -> None:
+    later = load_set(LATER_SETS[name][0])
+    per_category = Counter(i.expect for i in later if i.expect.startswith("compliance:"))
     assert all(per_category[f"compliance:{c}"] >= 6 for c in COMPLIANCE), per_category
-    tags = Counter(tag for i in v2_items for tag in i.tags)
+    tags = Counter(tag for i in later for tag in i.tags)
     for tag in ("colloquial", "typo", "traditional", "long", "near_miss", "non_banking", "noise", "yes_no"):
         assert tags[tag] >= 5, (tag, tags)
-    non_banking_with_banking_words = [i for i in v2_items if "non_banking" in i.tags
+    non_banking_with_banking_words = [i for i in later if "non_banking" in i.tags
                                       and any(w in i.text for w in ("信用卡", "银行卡", "储蓄卡", "银行", "网点"))]
     assert len(non_banking_with_banking_words) >= 5
-    kinds = Counter(i.expect.partition(":")[0] for i in v2_items)
+    kinds = Counter(i.expect.partition(":")[0] for i in later)
     assert kinds["handoff"] >= 5 and kinds["kb"] >= 10 and kinds["fallback"] >= 15, kinds
-    standard = {i.expect for i in v2_items if i.expect.startswith("intent:")}
+    standard = {i.expect for i in later if i.expect.startswith("intent:")}
     assert len(standard) >= 45, sorted(standard)
 
 
-def test_an_item_that_is_a_kb_question_word_for_word_accepts_the_kb_answer(items: list[Item]) -> None:
+def test_v3_asks_every_standard_intent_and_enough_kb_only_questions() -> None:
+    """Every intent with a standard answer (not the prompts, fallbacks, compliance and safety intents, which have
+    their own labels) is asked at least once, and at least 12 questions only the KB answers specifically."""
+    v3 = load_set(SET_V3)
+    domain_intents = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
+    not_standard = {"human_handoff", "out_of_scope", "fraud_alert", "share_sensitive_info", *COMPLIANCE,
+                    *PROMPT_INTENTS}
+    asked = {i.expect.partition(":")[2] for i in v3 if i.expect.startswith("intent:")}
+    assert not [n for n in domain_intents if n not in not_standard and n not in asked]
+    assert sum(i.expect == "kb" for i in v3) >= 12
+
+
+@pytest.mark.parametrize("path", [SET, SET_V2, SET_V3], ids=["v1", "v2", "v3"])
+def test_an_item_that_is_a_kb_question_word_for_word_accepts_the_kb_answer(path: Path) -> None:
     """A message that is exactly a question of the shipped KB gets that entry's answer by design (the bot/KB
     arbitration, issue 12): labelling it with an intent alone would count the designed behaviour as wrong. Safety,
     compliance and handoff items keep their own reply (their intents are never arbitrated)."""
     kb = _kb_questions()
-    assert not [i.text for i in items if i.expect.startswith("intent:") and normalise(i.text) in kb
+    assert not [i.text for i in load_set(path) if i.expect.startswith("intent:") and normalise(i.text) in kb
                 and "kb" not in i.also]
