@@ -15,7 +15,8 @@
 A scorer is an encoder spec (questions only), ``<encoder>+answers`` (with the answer-aware re-ranking of
 KB_ANSWER_WEIGHT / KB_ANSWER_CHARS), ``...+reranker`` (the learned re-ranker trained on the KB at build time,
 its calibrated probability read by the policy), ``...+reranker-first`` (the re-ranker as first shipped,
-``kb_index.reranker.FIRST_RELEASE``, at the same thresholds: the previous default), or ``tfidf``.
+``kb_index.reranker.FIRST_RELEASE``, at its own answer probability), ``...+reranker-previous`` (the second
+release, ``PREVIOUS``, at its own), or ``tfidf``.
 
 Evaluation indexes are cached under var/kb-eval (a first e5 build of the bank KB takes ~2 minutes).
 """
@@ -46,7 +47,13 @@ from kb_index.importer import import_file
 from kb_index.index import KbIndex, build, make_faiss_index
 from kb_index.normalize import normalise_query
 from kb_index.policy import Thresholds
-from kb_index.reranker import FIRST_RELEASE, FIRST_RELEASE_ANSWER_CONFIDENCE, RerankerConfig
+from kb_index.reranker import (
+    FIRST_RELEASE,
+    FIRST_RELEASE_ANSWER_CONFIDENCE,
+    PREVIOUS,
+    PREVIOUS_ANSWER_CONFIDENCE,
+    RerankerConfig,
+)
 from kb_index.settings import KbSettings
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
@@ -79,21 +86,17 @@ def quality_table(scorers: list[str], settings: KbSettings) -> None:
             else:
                 encoder = make_encoder(spec.split("+")[0])
                 answers = settings.answer_signal if "+answers" in spec else None
-                reranker = (FIRST_RELEASE if spec.endswith("+reranker-first") else RerankerConfig()
-                            if spec.endswith("+reranker") else None)
+                reranker = reranker_of(spec)
                 index = index_for(EVAL / kb, encoder, settings.data_dir / "kb-eval", answers=answers,
                                   reranker=reranker)
                 search = dense_search(index, encoder)
                 build_s = f"{index.manifest.build_seconds:.1f}"
                 if reranker is not None:
-                    notes.append(loo_note(name, spec, index, dataclasses.replace(
-                        thresholds, answer_confidence=FIRST_RELEASE_ANSWER_CONFIDENCE)
-                        if spec.endswith("+reranker-first") else thresholds))
-            # the previous default answered at its own probability threshold
-            used = (dataclasses.replace(thresholds, answer_confidence=FIRST_RELEASE_ANSWER_CONFIDENCE)
-                    if spec.endswith("+reranker-first") else thresholds)
-            r = evaluate(search, read_queries(EVAL / queries), ood, used)
+                    notes.append(loo_note(name, spec, index, thresholds_of(spec, thresholds)))
+            # an earlier release answered at its own probability threshold
+            r = evaluate(search, read_queries(EVAL / queries), ood, thresholds_of(spec, thresholds))
             default = (" (default)" if spec == default_scorer(settings) else " (previous default)"
+                       if spec == default_scorer(settings) + "-previous" else " (first release)"
                        if spec == default_scorer(settings) + "-first" else "")
             print(f"| {name} | {spec}{default} | {r.top1:.3f} | {r.top3:.3f} | {r.top5:.3f} | {r.mrr:.3f} | "
                   f"{r.in_domain_answer_rate:.3f} | {r.answer_precision:.3f} | {r.suggest_rate:.3f} | "
@@ -101,6 +104,21 @@ def quality_table(scorers: list[str], settings: KbSettings) -> None:
                   f"{r.ood_suggest_rate:.3f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {build_s} |", flush=True)
     for note in notes:
         print(note)
+
+
+# earlier releases of the re-ranker: (configuration, the answer probability it shipped with)
+RELEASES = {"+reranker-first": (FIRST_RELEASE, FIRST_RELEASE_ANSWER_CONFIDENCE),
+            "+reranker-previous": (PREVIOUS, PREVIOUS_ANSWER_CONFIDENCE)}
+
+
+def reranker_of(spec: str) -> RerankerConfig | None:
+    release = next((config for suffix, (config, _) in RELEASES.items() if spec.endswith(suffix)), None)
+    return release or (RerankerConfig() if spec.endswith("+reranker") else None)
+
+
+def thresholds_of(spec: str, thresholds: Thresholds) -> Thresholds:
+    confidence = next((c for suffix, (_, c) in RELEASES.items() if spec.endswith(suffix)), None)
+    return thresholds if confidence is None else dataclasses.replace(thresholds, answer_confidence=confidence)
 
 
 def loo_note(name: str, spec: str, index: KbIndex, thresholds: Thresholds) -> str:
@@ -170,7 +188,7 @@ def synthetic_100k(encoder: Encoder, settings: KbSettings, n: int = 100_000) -> 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scorers", default="use,e5,tfidf,e5-sym,e5-sym+answers,e5-sym+answers+reranker-first,"
-                                         "e5-sym+answers+reranker")
+                                         "e5-sym+answers+reranker-previous,e5-sym+answers+reranker")
     ap.add_argument("--skip-builds", action="store_true", help="skip the first-build / incremental timing")
     ap.add_argument("--skip-100k", action="store_true", help="skip the synthetic 100k-question index")
     args = ap.parse_args()

@@ -108,7 +108,9 @@ def _eval(args: argparse.Namespace, settings: KbSettings) -> int:
 def _loo(args: argparse.Namespace, settings: KbSettings) -> int:
     """The re-ranker's leave-one-out figures on a KB (the built index, or a KB file): out-of-fold ranking next
     to today's scoring, and the policy's outcomes over answer probabilities - how a bank chooses
-    KB_ANSWER_CONFIDENCE on its own KB, without labelled queries."""
+    KB_ANSWER_CONFIDENCE on its own KB, without labelled queries: the lowest probability whose direct answers'
+    precision reaches the target with a margin (its lower confidence bound), and, for comparison, the lowest
+    whose point estimate does."""
     if args.kb:
         index = index_for(Path(args.kb), make_encoder(args.encoder or settings.encoder), settings.data_dir / "kb-eval",
                           settings.index_type, settings.answer_signal, RerankerConfig())
@@ -124,7 +126,9 @@ def _loo(args: argparse.Namespace, settings: KbSettings) -> int:
     for row in sweep:
         print(json.dumps({k: round(v, 4) for k, v in row.items()}))
     print(json.dumps({"lowest_answer_confidence_with_precision": args.precision,
-                      "value": lowest_threshold(sweep, args.precision)}))
+                      "point_estimate": lowest_threshold(sweep, args.precision),
+                      "lower_bound_confidence": args.confidence,
+                      "value": lowest_threshold(sweep, args.precision, args.confidence)}))
     return 0
 
 
@@ -156,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     loo.add_argument("--kb", help="KB file (default: the built index of kb_index/faq)")
     loo.add_argument("--encoder", help="encoder for --kb (default: KB_ENCODER)")
     loo.add_argument("--precision", type=float, default=0.9, help="direct-answer precision to reach (0.9)")
+    loo.add_argument("--confidence", type=float, default=0.95,
+                     help="the precision must be reached by its one-sided Wilson lower bound at this confidence "
+                          "(0.95), not only by the leave-one-out estimate")
     lint = sub.add_parser("lint", help="near-identical questions with different answers; intent examples that "
                                        "collide with KB questions")
     lint.add_argument("--nlu", help="folder of Rasa NLU files (default: nlu_data/nlu)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import math
 import statistics
 import time
 from dataclasses import asdict, dataclass
@@ -189,7 +190,7 @@ def loo_policy_outcomes(report: Mapping[str, Any], thresholds: Thresholds) -> di
         elif decision.action is Action.SUGGEST:
             counts["suggest_hit"] += str(right) in [s.entry_id for s in decision.suggestions]
     n = max(1, len(report["right"]))
-    return {"answer_rate": counts["answer"] / n,
+    return {"answered": counts["answer"], "answer_rate": counts["answer"] / n,
             "answer_precision": counts["answer_right"] / max(1, counts["answer"]),
             "suggest_rate": counts["suggest"] / n,
             "suggest_hit_rate": counts["suggest_hit"] / max(1, counts["suggest"]),
@@ -205,8 +206,29 @@ def threshold_sweep(report: Mapping[str, Any], thresholds: Thresholds,
         suggestion_floor=min(a, thresholds.suggestion_floor)))} for a in grid]
 
 
-def lowest_threshold(sweep: Sequence[Mapping[str, float]], precision: float) -> float | None:
+def wilson_lower_bound(right: int, n: int, confidence: float) -> float:
+    """One-sided lower confidence bound (Wilson score interval) of a proportion ``right / n``: with probability
+    ``confidence`` the true share is at least this. 0 for an empty sample."""
+    if n <= 0:
+        return 0.0
+    if not 0.5 <= confidence < 1:
+        raise ValueError(f"confidence must be in [0.5, 1), got {confidence}")
+    z = statistics.NormalDist().inv_cdf(confidence)
+    p = right / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - spread) / (1 + z * z / n))
+
+
+def lowest_threshold(sweep: Sequence[Mapping[str, float]], precision: float,
+                     confidence: float | None = None) -> float | None:
     """The lowest answer probability of a sweep whose direct answers are at least ``precision`` right (None:
-    none is)."""
-    return min((row["answer_confidence"] for row in sweep
-                if row["answer_rate"] > 0 and row["answer_precision"] >= precision), default=None)
+    none is). With ``confidence`` the precision must be reached by the Wilson lower bound at that confidence
+    (the row's ``answered`` count is the sample), not by the point estimate: a threshold chosen where the
+    leave-one-out precision only just reaches the target falls below it on about half of new samples."""
+    def reaches(row: Mapping[str, float]) -> bool:
+        if confidence is None:
+            return row["answer_precision"] >= precision
+        answered = int(row["answered"])
+        return wilson_lower_bound(round(row["answer_precision"] * answered), answered, confidence) >= precision
+    return min((row["answer_confidence"] for row in sweep if row["answer_rate"] > 0 and reaches(row)), default=None)

@@ -40,7 +40,15 @@ from kb_index.entry import KbEntry, entry_from_mapping, entry_to_mapping
 from kb_index.features import KbFeatureData, candidates_from_questions
 from kb_index.normalize import normalise_query
 from kb_index.ranking import AnswerSignal, Candidate, best_question_per_entry, rerank_with_answers, verbatim_first
-from kb_index.reranker import Reranker, RerankerConfig, StaleReranker, rank_candidates, train, training_queries
+from kb_index.reranker import (
+    Reranker,
+    RerankerConfig,
+    StaleReranker,
+    design_of,
+    rank_candidates,
+    train,
+    training_queries,
+)
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +223,8 @@ def _reusable_reranker(kb_dir: Path, encoder: str, texts: Sequence[str],
             return None, ""
         text = model.read_text(encoding="utf-8")
         shipped = json.loads(text)
-        if shipped.get("features") != list(config.features) or shipped.get("candidates", 30) != config.candidates:
+        if shipped.get("features") != list(config.features) or shipped.get("candidates", 30) != config.candidates \
+                or shipped.get("design") != design_of(config):
             return None, ""
         old = {q["text"] for q in json.loads((previous / "questions.json").read_text(encoding="utf-8"))}
     except (KbIndexError, OSError, ValueError, KeyError, TypeError):

@@ -42,7 +42,7 @@ class Thresholds:
     answer: float  # cosine
     suggest: float  # cosine
     max_suggestions: int = 3
-    answer_confidence: float = 0.75  # calibrated probability (README "Knowledge base": chosen on LOO queries)
+    answer_confidence: float = 0.80  # calibrated probability (README "Knowledge base": chosen on LOO queries)
     suggest_confidence: float = 0.2
     suggestion_floor: float = 0.05  # the 2nd and 3rd suggestions need at least this probability
 

@@ -30,7 +30,7 @@ class KbSettings(CommonSettings):
     # learned re-ranker (README "Knowledge base"), trained at build time on the KB's own leave-one-out questions:
     # its calibrated probability answers and suggests; the two cosine thresholds above then gate OOD questions
     reranker: bool = env("KB_RERANKER", "reranker", True)
-    answer_confidence: float = env("KB_ANSWER_CONFIDENCE", "answer_confidence", 0.75, ge=0, le=1)
+    answer_confidence: float = env("KB_ANSWER_CONFIDENCE", "answer_confidence", 0.80, ge=0, le=1)
     suggest_confidence: float = env("KB_SUGGEST_CONFIDENCE", "suggest_confidence", 0.2, ge=0, le=1)
     # threads and time budget under load (kb_index.threads, kb_index.budget; README "Speed"): 0 = sized from the
     # cores the process may use; KB_THREAD_CONFIG=0 leaves the libraries at their defaults (benchmark baseline)

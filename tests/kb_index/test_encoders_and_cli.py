@@ -145,4 +145,6 @@ def test_cli_loo_prints_leave_one_out_figures_and_the_threshold_they_give(
     assert all(a["answer_rate"] >= b["answer_rate"] for a, b in zip(sweep, sweep[1:], strict=False))
     chosen = lines[-1]["value"]
     assert chosen is None or next(r for r in sweep if r["answer_confidence"] == chosen)["answer_precision"] >= 0.9
+    plain = lines[-1]["point_estimate"]  # the margin can only raise the threshold
+    assert lines[-1]["lower_bound_confidence"] == 0.95 and (chosen is None or plain is not None and plain <= chosen)
     assert main(["loo"]) == 2  # nothing built from kb_index/faq yet: an error, not a traceback

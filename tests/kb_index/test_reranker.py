@@ -233,6 +233,27 @@ def test_a_small_edit_reuses_the_last_model_and_a_large_one_retrains(tmp_path: P
     assert KbIndex.load_current(tmp_path).reranker is not None
     halved = build(entries[:16], HashingEncoder(), tmp_path, answers=ANSWERS, reranker=CONFIG)
     assert "out-of-fold" in halved.reranker_note and halved.reranker_queries < first.reranker_queries
+    # the same KB with a model trained otherwise (here: retrained on all queries) is trained afresh, not reused
+    refit = build(entries[:16], HashingEncoder(), tmp_path, answers=ANSWERS,
+                  reranker=dataclasses.replace(CONFIG, serve="refit"))
+    assert "out-of-fold" in refit.reranker_note and "reused" not in refit.reranker_note
+
+
+def test_the_served_model_is_the_fold_boosters_or_a_refit_on_all_queries(reranked: Path, tmp_path: Path) -> None:
+    """``serve="folds"`` ships the cross-fitting's boosters (folds x seeds), the very models whose out-of-fold
+    scores the calibration was fitted on; ``"refit"`` ships ``seeds`` boosters trained again on all queries.
+    Both record their design, and both rank a KB question's paraphrase with a probability."""
+    served = KbIndex.load_current(reranked).reranker
+    assert served is not None and CONFIG.serve == "folds"
+    assert len(served.boosters) == CONFIG.folds * len(CONFIG.seeds)
+    assert served.design is not None and served.design["serve"] == "folds"
+    build(synthetic_kb()[0], HashingEncoder(), tmp_path, answers=ANSWERS,
+          reranker=dataclasses.replace(CONFIG, serve="refit"))
+    refit = KbIndex.load_current(tmp_path).reranker
+    assert refit is not None and len(refit.boosters) == len(CONFIG.seeds) and refit.design is not None
+    assert refit.design["serve"] == "refit"
+    # the out-of-fold report (what thresholds are chosen on) does not depend on what is served
+    assert refit.report["probabilities"] == served.report["probabilities"]
 
 
 def test_a_kb_question_typed_verbatim_is_its_entry_with_confidence_one(reranked: Path) -> None:
