@@ -1,8 +1,10 @@
 """``action_kb_arbitrate``: the KB side of the bot/KB arbitration (bot/kb_arbitration_policy.py).
 
-The policy runs this action when the customer's intent is weak or the message is exactly a KB question. The
-better-supported answer wins: when the KB's answer policy says answer (its calibrated re-ranker confidence or
-cosine thresholds, kb_index.policy), the customer gets the KB answer, rendered as the KB fallback renders it;
+The policy runs this action when the customer's intent is weak, the message is exactly a KB question, or it has
+words its intent was never trained on (bot/novel_terms.py). The better-supported answer wins: when the KB's answer
+policy says answer (its calibrated re-ranker confidence or cosine thresholds, kb_index.policy), the customer gets
+the KB answer, rendered as the KB fallback renders it — with novel words only if the question the KB matched
+contains one, and then its 您是不是想问 suggestions win too (the intent would answer another question);
 otherwise the action reverts itself (``ActionReverted``), so the rules and stories answer the intent exactly as
 they would have without arbitration (utter_<intent>, a form, a custom action). When the KB wins the decision is
 recorded for the bridge in the ``kb`` json message the KB fallback also sends (``kb.arbitration``: the intent,
@@ -11,22 +13,46 @@ its confidence, the KB's calibrated confidence and which side won), so agents an
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionReverted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.kb_fallback import _channel, _intent, budgeted_kb, kb_context, send_answer
+from actions.kb_fallback import _channel, _intent, budgeted_kb, kb_context, offer, send_answer
 from common.pii import mask_pii
+from kb_index.normalize import normalise_query
 from kb_index.policy import Action as KbAction
+from kb_index.policy import Decision
 from kb_index.service import Lookup
 
+NOVEL_TERMS = "novel_terms"  # bot/novel_terms.py's key in the parse data (the action server does not import bot/)
+WEAK_INTENT = 0.6  # config.yml's KbArbitrationPolicy weak_threshold (tests/actions/test_arbitrate.py checks they agree)
 
-def kb_wins(lookup: Lookup) -> bool:
-    """Whether the KB's answer is better supported than the intent: its answer policy says answer (pure)."""
-    return lookup.decision.action is KbAction.ANSWER and lookup.decision.best is not None
+
+def kb_verdict(lookup: Lookup, text: str, weak: bool, novel_terms: Sequence[str] = ()) -> KbAction | None:
+    """What the KB may do instead of the intent (pure):
+
+    * ``ANSWER`` when its answer policy says answer and the intent is weak or the message is word for word the
+      question the KB matched (the arbitration as it was: the better-supported answer wins);
+    * otherwise ``SUGGEST`` (您是不是想问 with the KB's questions) when the message has words its intent was never
+      trained on (bot/novel_terms.py) and the question the KB matched, or its entry's main question, contains
+      one: the intent would answer another question, the KB's offer is the honest reply — an offer, never an
+      answer over a confident intent;
+    * None: the intent keeps the turn."""
+    decision = lookup.decision
+    best = decision.best
+    hit = lookup.hit(best.entry_id) if best is not None else None
+    if hit is None or decision.action is KbAction.FALLBACK:
+        return None
+    exact = normalise_query(text) == normalise_query(hit.matched_question)
+    if decision.action is KbAction.ANSWER and (weak or exact):
+        return KbAction.ANSWER
+    questions = (normalise_query(hit.matched_question), normalise_query(hit.entry.question))
+    if any(normalise_query(term) in question for term in novel_terms for question in questions):
+        return KbAction.SUGGEST
+    return None
 
 
 class ActionKbArbitrate(Action):
@@ -42,12 +68,19 @@ class ActionKbArbitrate(Action):
         lookup = timed.lookup
         context = kb_context(lookup, text, timed.path)
         best = lookup.decision.best
-        hit = lookup.hit(best.entry_id) if kb_wins(lookup) and best is not None else None
+        novel = [str(t) for t in (tracker.latest_message or {}).get(NOVEL_TERMS) or []]
+        action = kb_verdict(lookup, text, confidence is None or confidence < WEAK_INTENT, novel)
         verdict = {"intent": intent, "intent_confidence": confidence, "kb_confidence": lookup.confidence,
-                   "winner": "kb" if hit is not None else "intent"}
-        if hit is None:
+                   "winner": "intent" if action is None else "kb", "novel_terms": novel}
+        if action is None or best is None:
             # the intent keeps the turn: undo this action so the rules answer as they always would
             return [ActionReverted()]
+        if action is KbAction.SUGGEST:
+            offered = Decision(KbAction.SUGGEST, best, lookup.decision.suggestions or (best,))
+            context = kb_context(lookup, text, timed.path, decision=offered)
+            return offer(dispatcher, offered, {"kb": {**context["kb"], "arbitration": verdict}}, text)
+        hit = lookup.hit(best.entry_id)
+        assert hit is not None
         send_answer(dispatcher, tracker, hit.entry)
         dispatcher.utter_message(json_message={"kb": {**context["kb"], "arbitration": verdict}})
         return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_last_entry", hit.entry.id),

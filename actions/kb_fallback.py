@@ -152,6 +152,17 @@ def nlu_gated(lookup: Lookup, text: str, intent: str | None, confidence: float |
     return Decision(KbAction.FALLBACK, best)
 
 
+def offer(dispatcher: CollectingDispatcher, decision: Decision, context: Dict[str, Any],
+          text: str) -> List[Dict[str, Any]]:
+    """您是不是想问 with the suggested questions as buttons (and a human), the context for the bridge, the slots."""
+    buttons = [{"title": s.question, "payload": f'/kb_select{{"kb_entry":"{s.entry_id}"}}'}
+               for s in decision.suggestions]
+    dispatcher.utter_message(response="utter_kb_did_you_mean", buttons=[*buttons, HANDOFF_BUTTON])
+    dispatcher.utter_message(json_message=context)
+    return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_last_query", mask_pii(text)),
+            SlotSet("kb_suggestions", [s.entry_id for s in decision.suggestions]), SlotSet("kb_last_entry", None)]
+
+
 def _handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, lead: str,
              context: Dict[str, Any] | None = None) -> None:
     dispatcher.utter_message(response=lead)
@@ -191,13 +202,7 @@ class ActionKbFallback(Action):
                     SlotSet("kb_last_query", mask_pii(text)), SlotSet("kb_suggestions", None)]
         if decision.action is KbAction.SUGGEST:
             record("suggest")
-            buttons = [{"title": s.question, "payload": f'/kb_select{{"kb_entry":"{s.entry_id}"}}'}
-                       for s in decision.suggestions]
-            dispatcher.utter_message(response="utter_kb_did_you_mean", buttons=[*buttons, HANDOFF_BUTTON])
-            dispatcher.utter_message(json_message=context)
-            return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_last_query", mask_pii(text)),
-                    SlotSet("kb_suggestions", [s.entry_id for s in decision.suggestions]),
-                    SlotSet("kb_last_entry", None)]
+            return offer(dispatcher, decision, context, text)
         if intent not in FALLBACK_INTENTS:  # e.g. a bare 杭州 / 信用卡 outside a form: ask what they want
             dispatcher.utter_message(response=OWN_REPLY.get(str(intent), "utter_default"))
             dispatcher.utter_message(json_message=context)

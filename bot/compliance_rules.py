@@ -57,6 +57,8 @@ CARD_ACCOUNT_RENTAL: tuple[Pattern[str], ...] = (
     re.compile(_HELPED + _gap(4)
                + _alt("刷流水 刷银行流水 走账 走帐 过(?:一下|个)?账 过帐 代收代付 转账拿提成 拿提成")),
     re.compile(_alt("有人 找我 让我 叫我") + _gap(4) + "刷(?:银行)?流水"),
+    # handing over the card together with its password (寄给他用, 卡和密码都给他)
+    re.compile(_CARD + _alt("和 跟 连同 加上") + "(?:取款|交易)?密码" + _gap(4) + _alt("给 交给 寄给 发给")),
 )
 
 _FEES = _alt("保证金 保正金 手续费 解冻费 解冻金 验资 押金 会员费 服务费 工本费")
@@ -122,6 +124,8 @@ INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
     re.compile(_alt("适合 要不要 该不该 能不能 可以") + _alt("加仓 减仓 补仓 割肉 清仓 止损 抄底 上车")),
     re.compile(_INVEST + _gap(12) + _alt("买 选") + "哪" + _alt("个 只 支 一个") + _alt("好 比较好 划算")),
     re.compile(_alt("买 选 挑 定投") + "哪" + _alt("只 支")),
+    re.compile(_alt("帮我 给我 替我") + _alt("挑 选 推荐") + "一?" + _alt("只 支 个 款") + _gap(10)
+               + _alt("基金 股票 ETF etf 指数 板块")),
     re.compile(_alt("分析 判断 点评 诊断") + _gap(6) + _alt("股票 个股 这只股 基金 板块 大盘")),
     re.compile(_alt("上市公司 这家公司 该公司") + _gap(12)
                + _alt("股票还能拿 股票还能买 股票怎么办 怎么看 前景 值不值")),

@@ -11,8 +11,10 @@ The rule, right after a customer message (``action_listen`` was the last action)
   feedback intents, which only make sense in context; the fallback intents, which already go to the KB; and a
   confident form-starting intent, whose form answers for the customer's own card / city / channel);
 * otherwise predict ``action_kb_arbitrate`` when the intent is *weak* (confidence below ``weak_threshold``,
-  chosen on the held-out NLU data, below) or the normalised message is exactly one of
-  the questions of the KB version in service (so a trainer's new similar question takes effect at once).
+  chosen on the held-out NLU data, below), when the normalised message is exactly one of the questions of the KB
+  version in service (so a trainer's new similar question takes effect at once), or when the message has words
+  the intent was never trained on (``novel_terms``, bot/novel_terms.py: 逆回购 in a message classified
+  stock_account_open) — there the KB's reply wins only if the question it matched contains one of them.
 
 ``action_kb_arbitrate`` (actions/arbitrate.py) answers from the KB when the KB's answer policy says answer, and
 otherwise reverts itself (``ActionReverted``) so the normal dialogue runs exactly as it would have. This policy
@@ -36,7 +38,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Optional
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence
 
 from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
 from rasa.engine.graph import ExecutionContext
@@ -50,6 +52,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.compliance_rules import COMPLIANCE_INTENTS
+from bot.novel_terms import NOVEL_TERMS
 from kb_index.normalize import _PUNCT_EDGES, _SPACES, _TYPO_RE, TYPOS
 
 log = logging.getLogger(__name__)
@@ -81,16 +84,19 @@ def normalise(text: str) -> str:
 
 
 def arbitration_reason(intent: Optional[str], confidence: Optional[float], text: str, *, active_loop: Optional[str],
-                       weak_threshold: float, kb_questions: FrozenSet[str],
+                       weak_threshold: float, kb_questions: FrozenSet[str], novel_terms: Sequence[str] = (),
                        protected: FrozenSet[str] = PROTECTED_INTENTS,
                        form_intents: FrozenSet[str] = FORM_INTENTS) -> Optional[str]:
-    """Why the KB must be consulted for this message ("weak_intent" / "kb_exact_match"), or None (pure)."""
+    """Why the KB must be consulted for this message ("weak_intent" / "kb_exact_match" / "novel_terms"), or None
+    (pure)."""
     if active_loop or not intent or intent in protected or re.fullmatch(r"\s*/.*", text or ""):
         return None  # a form is filling, a protected intent, or a button payload (/intent{...})
     if confidence is not None and confidence < weak_threshold:
         return "weak_intent"
     if intent not in form_intents and normalise(text) in kb_questions:
         return "kb_exact_match"
+    if novel_terms:
+        return "novel_terms"  # words the intent was never trained on (bot/novel_terms.py)
     return None
 
 
@@ -166,9 +172,10 @@ class KbArbitrationPolicy(Policy):
         if message is None:
             return abstain
         intent = message.intent or {}
+        novel = message.parse_data.get(NOVEL_TERMS) or ()
         reason = arbitration_reason(intent.get("name"), intent.get("confidence"), message.text or "",
                                     active_loop=tracker.active_loop_name, weak_threshold=self.weak_threshold,
-                                    kb_questions=self.kb.current())
+                                    kb_questions=self.kb.current(), novel_terms=tuple(novel))
         if reason is None:
             return abstain
         return self._prediction(confidence_scores_for(ARBITRATE_ACTION, 1.0, domain),

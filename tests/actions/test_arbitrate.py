@@ -9,17 +9,22 @@ from pathlib import Path
 from typing import Any, Dict, Iterator
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.kb_fallback as kb_fallback
-from actions.arbitrate import ActionKbArbitrate
+from actions.arbitrate import WEAK_INTENT, ActionKbArbitrate, kb_verdict
+from kb_index.entry import KbEntry
 from kb_index.index import build
-from kb_index.policy import Thresholds
-from kb_index.service import KbService
+from kb_index.policy import Action as KbAction
+from kb_index.policy import Decision, Scored, Thresholds
+from kb_index.service import Hit, KbService, Lookup
 from tests.actions.test_kb_fallback import ENTRIES
 from tests.actions.trackers import INSTITUTION
 from tests.kb_index.fakes import HashingEncoder
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -59,3 +64,60 @@ def test_without_a_kb_answer_the_intent_keeps_the_turn(kb: KbService) -> None:
     events, messages = run(tracker("我想开个户要带什么", "account_open_materials", 0.41))
     assert messages == []
     assert events == [{"event": "undo", "timestamp": None}]
+
+
+def _with_novel(t: Tracker, terms: list[str]) -> Tracker:
+    t.latest_message["novel_terms"] = terms
+    return t
+
+
+def test_a_word_the_intent_never_saw_lets_a_kb_question_containing_it_be_offered(kb: KbService) -> None:
+    # a confident intent, but 取款机 is a word its examples never contain and the KB's question has it
+    events, messages = run(_with_novel(tracker("取款机转账限额是多少呢", "transfer_limit", 0.95), ["取款机"]))
+    assert messages[0]["response"] == "utter_kb_did_you_mean"
+    assert '/kb_select{"kb_entry":"limit-atm"}' in [b["payload"] for b in messages[0]["buttons"]]
+    verdict = messages[-1]["custom"]["kb"]["arbitration"]
+    assert verdict["winner"] == "kb" and verdict["novel_terms"] == ["取款机"]
+    assert messages[-1]["custom"]["kb"]["action"] == "suggest"
+    assert {"event": "slot", "timestamp": None, "name": "kb_last_entry", "value": None} in events
+
+
+def test_a_novel_word_the_kb_question_lacks_leaves_the_turn_to_the_intent(kb: KbService) -> None:
+    events, messages = run(_with_novel(tracker("卡丢了怎么办呀", "card_report_loss", 0.95), ["杭州"]))
+    assert events == [{"event": "undo", "timestamp": None}] and messages == []
+
+
+def _lookup(action: KbAction, matched: str, question: str = "手机银行转账限额是多少") -> Lookup:
+    entry = KbEntry("e1", question, "答")
+    best = Scored("e1", question, 0.9, 0.7)
+    return Lookup(Decision(action, best, (best,)), (Hit(entry, matched, 0.9, 0.7),), "v1")
+
+
+@pytest.mark.parametrize(
+    "action, text, matched, weak, novel, expected",
+    [
+        # the arbitration as it was: an answer wins over a weak intent, or for the KB question word for word
+        (KbAction.ANSWER, "手机转账限额多少", "手机转账限额", True, (), KbAction.ANSWER),
+        (KbAction.ANSWER, "手机转账限额！", "手机转账限额", False, (), KbAction.ANSWER),
+        (KbAction.ANSWER, "手机转账限额多少", "手机转账限额", False, (), None),
+        (KbAction.SUGGEST, "手机转账限额多少", "手机转账限额", True, (), None),  # a suggestion alone never wins
+        (KbAction.FALLBACK, "逆回购门槛", "手机转账限额", True, ("逆回购",), None),
+        # words the intent never saw, in the KB's question: an offer, also when the KB would answer
+        (KbAction.SUGGEST, "闲钱做逆回购门槛", "逆回购门槛多少", False, ("逆回购",), KbAction.SUGGEST),
+        (KbAction.ANSWER, "闲钱做逆回购门槛", "逆回购门槛多少", False, ("闲钱", "逆回购"), KbAction.SUGGEST),
+        (KbAction.ANSWER, "闲钱做逆回购门槛", "逆回购门槛多少", True, ("逆回购",), KbAction.ANSWER),
+        # ... not in it: the intent keeps the turn
+        (KbAction.ANSWER, "逆回购门槛", "手机转账限额", False, ("逆回购",), None),
+        (KbAction.SUGGEST, "手机银行转账", "限额", False, ("手机银行",), KbAction.SUGGEST),  # the main question
+        (KbAction.SUGGEST, "逆回購門檻", "逆回购门槛多少", False, ("逆回購",), KbAction.SUGGEST),  # normalised
+    ],
+)
+def test_kb_verdict(action: KbAction, text: str, matched: str, weak: bool, novel: tuple[str, ...],
+                    expected: KbAction | None) -> None:
+    assert kb_verdict(_lookup(action, matched), text, weak, novel) is expected
+
+
+def test_the_weak_threshold_is_the_policys() -> None:
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    (policy,) = [p for p in config["policies"] if p["name"].endswith("KbArbitrationPolicy")]
+    assert policy["weak_threshold"] == WEAK_INTENT

@@ -38,6 +38,8 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("荐股", "investment_advice"),
         ("医药板块接下来怎么看", "investment_advice"),
         ("黄金后期怎么看", "investment_advice"),
+        ("帮我选一只能长期拿着的股票", "investment_advice"),
+        ("朋友要借我的储蓄卡，我把卡和密码都交给他了", "card_account_rental"),
         ("测评问卷怎么填才能买R5", "suitability_mismatch"),
         ("评估题目选哪个能评级高一点", "suitability_mismatch"),
         ("这个理财保本吗", "guaranteed_return"),
@@ -75,6 +77,8 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "油价明天涨吗",
         "R3和R4有什么区别",
         "风险测评的题目怎么答",  # how to take it, not how to game it
+        "银行卡和密码都忘了怎么办",
+        "帮我选个离家近的网点",
         "基金亏钱了能赎回吗",  # a redemption question, not whether it can lose
         "定期存款会不会亏",  # a deposit
     ],

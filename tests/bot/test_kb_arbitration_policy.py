@@ -27,6 +27,19 @@ def test_a_weak_intent_or_an_exact_kb_question_goes_to_the_kb() -> None:
     assert reason("card_report_loss", 0.3, "银行卡丢了怎么挂失") == "weak_intent"
 
 
+def test_words_the_intent_never_saw_send_even_a_confident_intent_to_the_kb() -> None:
+    def novel(intent: str, terms: tuple[str, ...], active_loop: str | None = None) -> str | None:
+        return arbitration_reason(intent, 0.95, "股票账户的闲钱能做逆回购吗", active_loop=active_loop,
+                                  weak_threshold=0.5, kb_questions=KB, novel_terms=terms)
+
+    assert novel("stock_account_open", ("逆回购",)) == "novel_terms"
+    assert novel("card_report_loss", ("法院",)) == "novel_terms"  # a form intent too: its form is about a loss
+    assert novel("stock_account_open", ()) is None
+    for intent in ("investment_advice", "fraud_alert", "human_handoff", "affirm", "nlu_fallback"):
+        assert novel(intent, ("逆回购",)) is None, intent
+    assert novel("card_report_loss", ("法院",), active_loop="card_loss_form") is None
+
+
 def test_safety_compliance_handoff_yes_no_forms_and_buttons_are_never_overridden() -> None:
     for intent in ("share_sensitive_info", "fraud_alert", "investment_advice", "loan_scam", "human_handoff",
                    "affirm", "deny", "inform", "kb_helpful", "nlu_fallback"):

@@ -1,0 +1,131 @@
+"""Rasa NLU component: the words of a message its intent was never trained on (``novel_terms`` in the parse).
+
+A confident intent can still be the wrong answer: 股票账户里的闲钱能做逆回购吗 is classified stock_account_open
+(股票账户), 房贷还清了抵押怎么解 loan_prepay (房贷还清), 工资卡被法院冻结了 card_report_loss — the intent's
+standard answer is about something else, while the KB has an entry on 逆回购 / 解押 / 司法冻结. What gives it away
+is a naming word none of the intent's training examples contains (抵押, 法院, 老人模式). This component lists such
+words for the predicted intent: nouns and other naming words (jieba's part of speech) of two or more characters
+that no training example of that intent contains and that are rare across all training examples (document
+frequency below ``max_df``). The bot/KB arbitration (bot/kb_arbitration_policy.py) sends a
+message with novel terms to the KB, and the KB's reply wins only when the question it matched contains one of them
+(actions/arbitrate.py).
+
+``max_df`` 0.01 was set before measuring (one in a hundred examples); the naming-word restriction was added after
+the first measurement showed 哪些 / 回来 / 十分钟 sending confident intents to the KB (README "Quality").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from typing import Any, Dict, Iterable, List, Mapping, Sequence
+
+import zhconv
+from jieba import posseg
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+NOVEL_TERMS = "novel_terms"  # the key in the parse data the policy and the action read
+_CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+
+
+# jieba part-of-speech tags of the words that can name a business thing: nouns of every kind, verbal nouns
+# (抵押), abbreviations (房贷), fixed expressions (可转债) and Latin words (ETF); not verbs, pronouns (哪些),
+# numerals (十分钟), adverbs or conjunctions, which say how something is asked, not what about
+_NAMING_TAGS = ("n", "vn", "j", "l", "eng")
+
+
+def content_words(text: str) -> list[str]:
+    """Naming words (nouns, verbal nouns, abbreviations, fixed expressions, Latin words) of two or more
+    characters, in order, read in simplified characters (銀行卡丟了 is the 银行卡丢了 the training data knows) and
+    full-width folded (NFKC)."""
+    folded = zhconv.convert(unicodedata.normalize("NFKC", text or ""), "zh-cn")
+    return [pair.word for pair in posseg.cut(folded)
+            if len(pair.word) >= 2 and _CONTENT.search(pair.word) and pair.flag.startswith(_NAMING_TAGS)]
+
+
+def vocabulary(examples: Iterable[tuple[str, str]]) -> tuple[dict[str, set[str]], Counter[str], int]:
+    """Per intent the words of its examples, the number of examples each word occurs in, and the example count."""
+    per_intent: dict[str, set[str]] = {}
+    df: Counter[str] = Counter()
+    n = 0
+    for text, intent in examples:
+        words = set(content_words(text))
+        per_intent.setdefault(intent, set()).update(words)
+        df.update(words)
+        n += 1
+    return per_intent, df, n
+
+
+def novel_terms(words: Sequence[str], intent: str, per_intent: Mapping[str, set[str]], df: Mapping[str, int],
+                n: int, max_df: float) -> list[str]:
+    """The words (in order, once each) that ``intent``'s examples never contain and that occur in fewer than
+    ``max_df`` of all ``n`` training examples (pure). An intent without examples has none: nothing to compare."""
+    known = per_intent.get(intent)
+    if not known or n <= 0:
+        return []
+    out: list[str] = []
+    for word in words:
+        if word not in known and df.get(word, 0) / n < max_df and word not in out:
+            out.append(word)
+    return out
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class NovelTermDetector(GraphComponent):
+    """Adds ``novel_terms`` to every parsed message (see the module docstring)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"max_df": 0.01}
+
+    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 per_intent: Dict[str, set[str]] | None = None, df: Mapping[str, int] | None = None,
+                 n: int = 0) -> None:
+        self._max_df = float(config.get("max_df", 0.01))
+        self._storage = model_storage
+        self._resource = resource
+        self._per_intent = per_intent or {}
+        self._df = dict(df or {})
+        self._n = n
+
+    @classmethod
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> NovelTermDetector:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [(m.get(TEXT) or "", str(m.get(INTENT))) for m in training_data.intent_examples if m.get(TEXT)]
+        self._per_intent, df, self._n = vocabulary(examples)
+        self._df = dict(df)
+        with self._storage.write_to(self._resource) as directory:
+            (directory / "vocabulary.json").write_text(json.dumps(
+                {"n": self._n, "df": self._df, "intents": {k: sorted(v) for k, v in self._per_intent.items()}},
+                ensure_ascii=False), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> NovelTermDetector:
+        with model_storage.read_from(resource) as directory:
+            data = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
+        return cls(config, model_storage, resource, {k: set(v) for k, v in data["intents"].items()},
+                   data["df"], int(data["n"]))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get("name")
+            terms = (novel_terms(content_words(message.get(TEXT) or ""), str(intent), self._per_intent, self._df,
+                                 self._n, self._max_df) if intent else [])
+            message.set(NOVEL_TERMS, terms, add_to_output=True)
+        return messages

@@ -1,0 +1,37 @@
+"""bot/novel_terms.py: the words of a message its intent was never trained on (the pure parts, hand-made oracles;
+the component in the trained model is exercised through the running bot by tests/e2e/test_kb_arbitration.py)."""
+
+from __future__ import annotations
+
+from bot.novel_terms import content_words, novel_terms, vocabulary
+
+
+def test_content_words_are_naming_words_of_two_or_more_characters() -> None:
+    words = content_words("贷款需要哪些材料，ETF 123 多少")
+    assert "贷款" in words and "材料" in words and "ETF" in words
+    assert "哪些" not in words and "需要" not in words and "多少" not in words and "123" not in words
+
+
+def test_content_words_are_read_in_simplified_characters() -> None:
+    assert content_words("銀行卡丟了怎麼掛失") == content_words("银行卡丢了怎么挂失")
+    assert content_words("ＥＴＦ") == ["ETF"]
+
+
+def test_vocabulary_counts_documents_not_occurrences() -> None:
+    per_intent, df, n = vocabulary([("银行卡和银行卡", "a"), ("银行卡", "b"), ("信用卡", "b")])
+    assert n == 3 and df["银行卡"] == 2 and df["信用卡"] == 1
+    assert per_intent == {"a": {"银行卡"}, "b": {"银行卡", "信用卡"}}
+
+
+def test_novel_terms_are_rare_words_the_intent_never_saw() -> None:
+    per_intent = {"stock_account_open": {"股票", "账户"}, "card_report_loss": {"银行卡"}, "other": {"业务"}}
+    df, n = {"股票": 2, "账户": 2, "银行卡": 1, "信用卡": 1, "业务": 200}, 205
+    # 闲钱 and 逆回购 are in no example; 业务 is in most (common across intents), 股票 and 账户 are the intent's own
+    assert novel_terms(["股票", "账户", "闲钱", "业务", "逆回购", "闲钱"], "stock_account_open", per_intent, df, n,
+                       0.01) == ["闲钱", "逆回购"]
+    # a word another intent knows is still new to this one, unless it is common across the training data
+    assert novel_terms(["信用卡", "银行卡"], "stock_account_open", per_intent, df, n, 0.01) == ["信用卡", "银行卡"]
+    assert novel_terms(["信用卡"], "stock_account_open", per_intent, df, n, 0.001) == []
+    assert novel_terms(["银行卡"], "card_report_loss", per_intent, df, n, 0.01) == []
+    # an intent without examples (a button payload's intent) has nothing to compare with
+    assert novel_terms(["逆回购"], "nlu_fallback", per_intent, df, n, 0.01) == []
