@@ -34,6 +34,7 @@ REPORT_DIR = Path(os.environ.get("DATA_DIR", ROOT / "var")) / "reports"
 SET = ROOT / "nlu_eval" / "precision_set.yml"
 SET_V2 = ROOT / "nlu_eval" / "precision_set_v2.yml"
 SET_V3 = ROOT / "nlu_eval" / "precision_set_v3.yml"
+SET_V4 = ROOT / "nlu_eval" / "precision_set_v4.yml"
 KB_FAQ = ROOT / "kb_index" / "faq"
 
 
@@ -165,13 +166,13 @@ def test_model_on_the_precision_set(parse: Parse, items: list[Item]) -> None:
     assert report.compliance_accuracy == 1.0, report.by_category
 
 
-# The later sets (nlu_eval/precision_set_v2.yml, then precision_set_v3.yml) were each written after the sets before
-# them had been read while fixing the bot: the same validity checks, and each must be fresh - no item equal to one of
+# The later sets (nlu_eval/precision_set_v2.yml, then _v3 and _v4) were each written after the sets before them had
+# been read while fixing the bot: the same validity checks, and each must be fresh - no item equal to one of
 # an earlier set, a training or held-out example or a question of the shipped KB, and none a light edit of one
 # (difflib character similarity of the normalised texts below LIGHT_EDIT). Their items are not run through the bot
 # here (the lead measures each once: python -m bot.precision --set).
 # Each later set, with the sets written before it.
-LATER_SETS = {"v2": (SET_V2, (SET,)), "v3": (SET_V3, (SET, SET_V2))}
+LATER_SETS = {"v2": (SET_V2, (SET,)), "v3": (SET_V3, (SET, SET_V2)), "v4": (SET_V4, (SET, SET_V2, SET_V3))}
 LIGHT_EDIT = 0.75
 
 
@@ -287,19 +288,28 @@ def test_later_set_covers_every_compliance_category_and_kind_of_message(name: st
     assert len(standard) >= 45, sorted(standard)
 
 
-def test_v3_asks_every_standard_intent_and_enough_kb_only_questions() -> None:
+# Sets written to ask every standard intent: (path, least KB-only questions, least messages per compliance category).
+COMPLETE_SETS = {"v3": (SET_V3, 12, 6), "v4": (SET_V4, 14, 7)}
+
+
+@pytest.mark.parametrize("name", sorted(COMPLETE_SETS))
+def test_set_asks_every_standard_intent_and_enough_kb_only_questions(name: str) -> None:
     """Every intent with a standard answer (not the prompts, fallbacks, compliance and safety intents, which have
-    their own labels) is asked at least once, and at least 12 questions only the KB answers specifically."""
-    v3 = load_set(SET_V3)
+    their own labels) is asked at least once, enough questions only the KB answers specifically and enough messages
+    per compliance category."""
+    path, least_kb, least_per_category = COMPLETE_SETS[name]
+    later = load_set(path)
     domain_intents = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
     not_standard = {"human_handoff", "out_of_scope", "fraud_alert", "share_sensitive_info", *COMPLIANCE,
                     *PROMPT_INTENTS}
-    asked = {i.expect.partition(":")[2] for i in v3 if i.expect.startswith("intent:")}
+    asked = {i.expect.partition(":")[2] for i in later if i.expect.startswith("intent:")}
     assert not [n for n in domain_intents if n not in not_standard and n not in asked]
-    assert sum(i.expect == "kb" for i in v3) >= 12
+    assert sum(i.expect == "kb" for i in later) >= least_kb
+    per_category = Counter(i.expect for i in later if i.expect.startswith("compliance:"))
+    assert min(per_category[f"compliance:{c}"] for c in COMPLIANCE) >= least_per_category, per_category
 
 
-@pytest.mark.parametrize("path", [SET, SET_V2, SET_V3], ids=["v1", "v2", "v3"])
+@pytest.mark.parametrize("path", [SET, SET_V2, SET_V3, SET_V4], ids=["v1", "v2", "v3", "v4"])
 def test_an_item_that_is_a_kb_question_word_for_word_accepts_the_kb_answer(path: Path) -> None:
     """A message that is exactly a question of the shipped KB gets that entry's answer by design (the bot/KB
     arbitration, issue 12): labelling it with an intent alone would count the designed behaviour as wrong. Safety,
