@@ -20,7 +20,7 @@ from rasa_sdk.events import ActionReverted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.kb_fallback import _channel, _intent, budgeted_kb, kb_context, offer, send_answer
+from actions.kb_fallback import _channel, _intent, asked_word_for_word, budgeted_kb, kb_context, offer, send_answer
 from common.pii import mask_pii
 from kb_index.normalize import normalise_query
 from kb_index.policy import Action as KbAction
@@ -46,8 +46,7 @@ def kb_verdict(lookup: Lookup, text: str, weak: bool, novel_terms: Sequence[str]
     hit = lookup.hit(best.entry_id) if best is not None else None
     if hit is None or decision.action is KbAction.FALLBACK:
         return None
-    exact = normalise_query(text) == normalise_query(hit.matched_question)
-    if decision.action is KbAction.ANSWER and (weak or exact):
+    if decision.action is KbAction.ANSWER and (weak or asked_word_for_word(lookup, text)):
         return KbAction.ANSWER
     questions = (normalise_query(hit.matched_question), normalise_query(hit.entry.question))
     if any(normalise_query(term) in question for term in novel_terms for question in questions):
@@ -66,7 +65,6 @@ class ActionKbArbitrate(Action):
         intent, confidence = _intent(tracker)
         timed = await budgeted_kb().lookup(text, channel=_channel(tracker))
         lookup = timed.lookup
-        context = kb_context(lookup, text, timed.path)
         best = lookup.decision.best
         novel = [str(t) for t in (tracker.latest_message or {}).get(NOVEL_TERMS) or []]
         action = kb_verdict(lookup, text, confidence is None or confidence < WEAK_INTENT, novel)
@@ -79,6 +77,7 @@ class ActionKbArbitrate(Action):
             offered = Decision(KbAction.SUGGEST, best, lookup.decision.suggestions or (best,))
             context = kb_context(lookup, text, timed.path, decision=offered)
             return offer(dispatcher, offered, {"kb": {**context["kb"], "arbitration": verdict}}, text)
+        context = kb_context(lookup, text, timed.path)
         hit = lookup.hit(best.entry_id)
         assert hit is not None
         send_answer(dispatcher, tracker, hit.entry)

@@ -131,6 +131,13 @@ def kb_context(lookup: Lookup, query: str, scorer: str = "dense", elapsed_ms: fl
     return {"kb": context}
 
 
+def asked_word_for_word(lookup: Lookup, text: str) -> bool:
+    """Whether ``text`` is, normalised, the very question the KB's best entry matched (pure)."""
+    best = lookup.decision.best
+    hit = lookup.hit(best.entry_id) if best is not None else None
+    return hit is not None and normalise_query(text) == normalise_query(hit.matched_question)
+
+
 def nlu_gated(lookup: Lookup, text: str, intent: str | None, confidence: float | None) -> Decision:
     """The KB's decision, held back when the NLU itself is sure the message is not banking (``out_of_scope`` at
     ``OUT_OF_SCOPE_SURE`` or above) and the message is not word for word the question it matched (pure):
@@ -142,10 +149,8 @@ def nlu_gated(lookup: Lookup, text: str, intent: str | None, confidence: float |
     """
     decision = lookup.decision
     best = decision.best
-    hit = lookup.hit(best.entry_id) if best is not None else None
-    if (decision.action is KbAction.FALLBACK or best is None or hit is None or intent != "out_of_scope"
-            or (confidence or 0.0) < OUT_OF_SCOPE_SURE
-            or normalise_query(text) == normalise_query(hit.matched_question)):
+    if (decision.action is KbAction.FALLBACK or best is None or intent != "out_of_scope"
+            or (confidence or 0.0) < OUT_OF_SCOPE_SURE or asked_word_for_word(lookup, text)):
         return decision
     if decision.action is KbAction.ANSWER:
         return Decision(KbAction.SUGGEST, best, (best,))
