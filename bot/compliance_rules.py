@@ -18,9 +18,9 @@ from typing import Pattern
 # traditional -> simplified, for the characters the patterns below contain (matching only)
 _FOLD = str.maketrans(
     "測評風險帳賬戶銀證徵貸漲會買賣嗎隻薦盤為麼錢騙詐幫別個這還給讓過賺虧債價級產財穩擔號電話務資護復養額費凍結"
-    "轉進選勢後見點開關們對說問題場優專營動態經類規違處罰報網絡碼測試齊團體驗實際麗訊標準絕圍將鐵縣區鄉書學習導裝",
+    "轉進選勢後見點開關們對說問題場優專營動態經類規違處罰報網絡碼測試齊團體驗實際麗訊標準絕圍將鐵縣區鄉書學習導裝業績較",
     "测评风险账账户银证征贷涨会买卖吗只荐盘为么钱骗诈帮别个这还给让过赚亏债价级产财稳担号电话务资护复养额费冻结"
-    "转进选势后见点开关们对说问题场优专营动态经类规违处罚报网络码测试齐团体验实际丽讯标准绝围将铁县区乡书学习导装",
+    "转进选势后见点开关们对说问题场优专营动态经类规违处罚报网络码测试齐团体验实际丽讯标准绝围将铁县区乡书学习导装业绩较",
 )
 
 _ANY = r"[^。！!？?\n]"  # within one clause or sentence
@@ -102,10 +102,13 @@ SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
                + _alt("才能 能 可以") + _gap(3) + _alt("多买 买更多 买高风险 买R4 买R5 等级高 评级高 高一点")),
 )
 
+# 一天最多能涨百分之多少 asks the price-limit rule (涨跌幅限制), not for a prediction
+_LIMIT_RULE = r"(?<!最多)(?<!最高)(?!能涨(?:百分之|多少|几))"
 _INVEST = _alt("股票 个股 股价 大盘 股市 A股 a股 港股 美股 指数 基金 ETF etf 板块 行情 这只 这支 "
-               "那只 黄金 金价 可转债 牛市 熊市 白马股 龙头股 概念股")
-_PREDICT = _alt("涨不涨 跌不跌 会涨 会跌 能涨 还能涨 还会跌 还要跌 涨吗 跌吗 会不会涨 会不会跌 为什么跌 "
-                "为啥跌 为什么涨 为啥涨 为什么大跌 为啥大跌 怎么又跌 咋又跌 还能追 能追吗 见底 抄底 后市 "
+               "那只 创业板 科创板 黄金 金价 可转债 牛市 熊市 白马股 龙头股 概念股")
+_PREDICT = _alt("涨不涨 跌不跌 会涨 会跌 " + _LIMIT_RULE + "能涨 还能涨 还会跌 还要跌 涨吗 跌吗 会不会涨 "
+                "会不会跌 为什么跌 为啥跌 为什么涨 为啥涨 为什么大跌 为啥大跌 怎么又跌 咋又跌 还能追 能追吗 "
+                "见底 抄底 后市 "
                 "走势如何 值不值得买 值得买吗 值得长期持有 要不要割 要不要卖 要不要补仓 该不该买 该不该卖 "
                 "后面怎么看 后续怎么看 后期怎么看 接下来怎么看 未来怎么看 前景如何 前景怎么样 后面会怎样")
 INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
@@ -137,6 +140,8 @@ GUARANTEED_RETURN: tuple[Pattern[str], ...] = (
     re.compile(_alt("收益 本金 利息 收益率") + _gap(6) + _alt("保证 承诺 保障 一定能拿 稳拿")),
     re.compile(_alt("保证 承诺") + _gap(6) + _alt("收益 本金 不亏")),
     re.compile(_alt("亏了 亏损 亏本") + _gap(6) + _alt("赔 兜底")),
+    # reading a performance benchmark as the return one will get (业绩比较基准4%就是到手4%吧)
+    re.compile("业绩(?:比较)?基准" + _gap(10) + _alt("就是 等于 一定 肯定 稳 保证 到手 能拿到 拿得到 少不了")),
     # whether a wealth product (any risk level) can lose: 理财非存款, no level promises the principal
     re.compile(_alt("理财 基金 产品 R[1-5] r[1-5]") + _gap(10)
                + _alt("肯定不亏 一定不亏 不会亏 会不会亏 会亏本 亏本吗 亏钱吗 会亏吗 可能亏 肯定不会少")),

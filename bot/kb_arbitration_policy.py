@@ -10,6 +10,10 @@ The rule, right after a customer message (``action_listen`` was the last action)
   scripts; the compliance intents with their fixed wording; handoff; affirm/deny/inform and the KB's own
   feedback intents, which only make sense in context; the fallback intents, which already go to the KB; and a
   confident form-starting intent, whose form answers for the customer's own card / city / channel);
+* except a safety or compliance intent the classifier alone gave (no rule of bot/safety_guard.py matched:
+  ``safety_rule`` absent) below ``weak_threshold``: such a message is weighed against the KB too, and the
+  action lets only a KB *answer* replace the fixed reply (我买的股票停牌了钱会不会拿不回来 -> investment_advice
+  at 0.58, while the KB answers 股票停牌了怎么办 with 0.97) — never a suggestion, never against a rule;
 * otherwise predict ``action_kb_arbitrate`` when the intent is *weak* (confidence below ``weak_threshold``,
   chosen on the held-out NLU data, below), when the normalised message is exactly one of the questions of the KB
   version in service (so a trainer's new similar question takes effect at once), or when the message has words
@@ -53,6 +57,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.compliance_rules import COMPLIANCE_INTENTS
 from bot.novel_terms import NOVEL_TERMS
+from bot.safety_guard import SAFETY_RULE
 from kb_index.normalize import _PUNCT_EDGES, _SPACES, _TYPO_RE, TYPOS
 
 log = logging.getLogger(__name__)
@@ -63,6 +68,9 @@ PROTECTED_INTENTS: FrozenSet[str] = frozenset({
     "share_sensitive_info", "fraud_alert", "human_handoff", "complaint", "affirm", "deny", "inform",
     "kb_select", "kb_helpful", "kb_unhelpful", "nlu_fallback", "out_of_scope",
 }) | COMPLIANCE_INTENTS
+# protected intents with a fixed safety/compliance reply: weighed against a confident KB answer when the classifier
+# alone gave them with little confidence (see the module docstring); actions/arbitrate.py lists the same
+FIXED_REPLY_INTENTS: FrozenSet[str] = frozenset({"share_sensitive_info", "fraud_alert"}) | COMPLIANCE_INTENTS
 # intents that start a form (nlu_data/rules.yml): a confident one keeps its form even when the message is also a KB
 # question, since the form's answer is specific to the customer's card / city / channel; a weak one may still lose
 FORM_INTENTS: FrozenSet[str] = frozenset({"card_report_loss", "branch_locator", "transfer_limit_change"})
@@ -85,12 +93,17 @@ def normalise(text: str) -> str:
 
 def arbitration_reason(intent: Optional[str], confidence: Optional[float], text: str, *, active_loop: Optional[str],
                        weak_threshold: float, kb_questions: FrozenSet[str], novel_terms: Sequence[str] = (),
-                       protected: FrozenSet[str] = PROTECTED_INTENTS,
+                       safety_rule: Optional[str] = None, protected: FrozenSet[str] = PROTECTED_INTENTS,
                        form_intents: FrozenSet[str] = FORM_INTENTS) -> Optional[str]:
-    """Why the KB must be consulted for this message ("weak_intent" / "kb_exact_match" / "novel_terms"), or None
-    (pure)."""
-    if active_loop or not intent or intent in protected or re.fullmatch(r"\s*/.*", text or ""):
-        return None  # a form is filling, a protected intent, or a button payload (/intent{...})
+    """Why the KB must be consulted for this message ("weak_intent" / "kb_exact_match" / "novel_terms" /
+    "weak_compliance": a safety or compliance intent of the classifier alone, ``safety_rule`` naming the rule of
+    bot/safety_guard.py that matched, if any), or None (pure)."""
+    if active_loop or not intent or re.fullmatch(r"\s*/.*", text or ""):
+        return None  # a form is filling, or a button payload (/intent{...})
+    if intent in FIXED_REPLY_INTENTS and not safety_rule and confidence is not None and confidence < weak_threshold:
+        return "weak_compliance"
+    if intent in protected:
+        return None
     if confidence is not None and confidence < weak_threshold:
         return "weak_intent"
     if intent not in form_intents and normalise(text) in kb_questions:
@@ -175,7 +188,8 @@ class KbArbitrationPolicy(Policy):
         novel = message.parse_data.get(NOVEL_TERMS) or ()
         reason = arbitration_reason(intent.get("name"), intent.get("confidence"), message.text or "",
                                     active_loop=tracker.active_loop_name, weak_threshold=self.weak_threshold,
-                                    kb_questions=self.kb.current(), novel_terms=tuple(novel))
+                                    kb_questions=self.kb.current(), novel_terms=tuple(novel),
+                                    safety_rule=message.parse_data.get(SAFETY_RULE))
         if reason is None:
             return abstain
         return self._prediction(confidence_scores_for(ARBITRATE_ACTION, 1.0, domain),

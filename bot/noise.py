@@ -26,6 +26,8 @@ KNOWN_LATIN = frozenset({
     "pin", "vip", "id", "sos",
 })
 _LATIN_WORD = re.compile(r"[a-z]+")
+_REPEATED_UNIT = re.compile(r"([a-z]{1,3})\1{2,}")  # uiuiui, lalala, xyzxyzxyz
+NUMBER_ROW = "1234567890"
 
 
 def _is_content(ch: str) -> bool:
@@ -45,8 +47,25 @@ def _keyboard_run(word: str, length: int = 4) -> bool:
 def _gibberish_latin(word: str) -> bool:
     if word in KNOWN_LATIN or len(word) < 4:
         return False
+    repeated = _REPEATED_UNIT.fullmatch(word)
     return (_keyboard_run(word) or not re.search(r"[aeiouy]", word)
-            or re.search(r"(.)\1\1", word) is not None)
+            or re.search(r"(.)\1\1", word) is not None
+            or (repeated is not None and repeated.group(1) not in KNOWN_LATIN))
+
+
+def _number_row_run(digits: str, length: int = 3) -> bool:
+    """``digits`` is a walk along the number row, either direction (123, 1234, 4321, 7890)."""
+    return len(digits) >= length and any(digits in seq for seq in (NUMBER_ROW, NUMBER_ROW[::-1]))
+
+
+def _keyboard_mash_with_digits(content: str) -> bool:
+    """Letters and digits typed together along the keyboard (1a2s3d4f, qwer1234, 1q2w3e4r): the letters alone
+    are keyboard noise and the digits alone walk the number row. A card's last four digits or an amount never
+    look like this."""
+    letters = "".join(ch for ch in content if ch.isalpha())
+    digits = "".join(ch for ch in content if ch.isdigit())
+    return len(letters) >= 3 and _number_row_run(digits) and (
+        _keyboard_run(letters, 3) or _gibberish_latin(letters))
 
 
 def _repeats(text: str) -> bool:
@@ -65,6 +84,8 @@ def noise_kind(text: str) -> str | None:
     if not content:
         return "symbols"  # emoji, punctuation, kaomoji strokes only
     if any(ch.isdigit() for ch in content):
+        if content.isascii() and _keyboard_mash_with_digits(content):
+            return "keyboard"
         return None  # 1234 may be the last four digits a form asked for
     if content.isascii():
         words = _LATIN_WORD.findall(content)

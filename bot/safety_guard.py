@@ -10,6 +10,11 @@
   their fixed answer every time, never a business answer or the KB's guess.
 
 It runs after the FallbackClassifier so a low-confidence message with a secret still gets the warning.
+
+Whenever a rule matched (``"secret"``, ``"fraud"`` or the compliance pattern's intent), also when the classifier's
+own call stands, the parse data carries it under ``safety_rule``: the bot/KB arbitration may weigh a safety or
+compliance intent the *classifier alone* gave with little confidence against a confident KB answer (停牌了钱会不会
+拿不回来 is a trading question, not a request for advice), never one a rule backs.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ DEFAULT_FRAUD_TERMS = (
 # complaint or request for a human. Renting out cards and loan scams are kinds of fraud with a more specific
 # answer, so their patterns may replace the general fraud_alert; the investment categories may not (an
 # investment scam told as a story, 老师带单稳赚, stays a fraud warning).
+SAFETY_RULE = "safety_rule"  # the parse-data key: which rule matched (bot/kb_arbitration_policy.py reads it)
 KEEP_INTENTS = frozenset({"share_sensitive_info", "complaint", "human_handoff"}) | COMPLIANCE_INTENTS
 FRAUD_SUBKINDS = frozenset({"card_account_rental", "loan_scam"})
 
@@ -88,10 +94,12 @@ class SafetyGuard(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             rule = safety_rule(text, self._fraud_terms)
-            if rule == "fraud" and compliance_intent(text) in FRAUD_SUBKINDS:
+            compliance = compliance_intent(text)
+            if rule or compliance:
+                message.set(SAFETY_RULE, rule or compliance, add_to_output=True)
+            if rule == "fraud" and compliance in FRAUD_SUBKINDS:
                 rule = None  # 放款前交解冻费 names a fraud term, and the loan-scam answer is the more specific one
             if rule is None:
-                compliance = compliance_intent(text)
                 current = (message.get(INTENT) or {}).get("name")
                 if compliance is None or keeps_classifier_intent(current, compliance):
                     continue

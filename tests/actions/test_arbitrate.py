@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.kb_fallback as kb_fallback
-from actions.arbitrate import WEAK_INTENT, ActionKbArbitrate, kb_verdict
+from actions.arbitrate import FIXED_REPLY_INTENTS, WEAK_INTENT, ActionKbArbitrate, kb_verdict
 from kb_index.entry import KbEntry
 from kb_index.index import build
 from kb_index.policy import Action as KbAction
@@ -121,3 +121,26 @@ def test_the_weak_threshold_is_the_policys() -> None:
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     (policy,) = [p for p in config["policies"] if p["name"].endswith("KbArbitrationPolicy")]
     assert policy["weak_threshold"] == WEAK_INTENT
+
+
+def test_a_weak_compliance_intent_loses_only_to_a_kb_answer(kb: KbService) -> None:
+    # the policy sends a safety/compliance intent here only when the classifier alone gave it weakly: a KB answer
+    # replaces the fixed reply (an ordinary question the classifier took for advice) ...
+    events, messages = run(tracker("卡丢了怎么办", "investment_advice", 0.4))
+    assert messages[0]["text"] == f"请立即通过{INSTITUTION['app_name']}或{INSTITUTION['hotline']}挂失。"
+    assert messages[-1]["custom"]["kb"]["arbitration"]["winner"] == "kb"
+    # ... a suggestion through words the intent never saw does not: the compliance reply stands
+    events, messages = run(_with_novel(tracker("取款机转账限额是多少呢", "investment_advice", 0.4), ["取款机"]))
+    assert events == [{"event": "undo", "timestamp": None}] and messages == []
+    # an ordinary intent with the same words still gets the offer (the test above), a compliance intent never
+    events, messages = run(_with_novel(tracker("取款机转账限额是多少呢", "loan_scam", 0.4), ["取款机"]))
+    assert events == [{"event": "undo", "timestamp": None}]
+
+
+def test_the_fixed_reply_intents_are_the_policys() -> None:
+    from bot.compliance_rules import COMPLIANCE_INTENTS
+
+    policys = COMPLIANCE_INTENTS | {"share_sensitive_info", "fraud_alert"}
+    assert policys == FIXED_REPLY_INTENTS
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert set(domain["intents"]) >= FIXED_REPLY_INTENTS

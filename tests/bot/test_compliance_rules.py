@@ -48,6 +48,9 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("R2的产品会不会亏", "guaranteed_return"),
         ("中低风险的基金肯定不亏吧", "guaranteed_return"),
         ("這個理財會虧本嗎", "guaranteed_return"),
+        ("业绩比较基准4%就是到手4%吧", "guaranteed_return"),
+        ("業績比較基準3.5%一定能拿到嗎", "guaranteed_return"),
+        ("创业板明天还能涨吗", "investment_advice"),
     ],
 )
 def test_compliance_phrasings(text: str, intent: str) -> None:
@@ -81,6 +84,9 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "帮我选个离家近的网点",
         "基金亏钱了能赎回吗",  # a redemption question, not whether it can lose
         "定期存款会不会亏",  # a deposit
+        "创业板的股票一天最多能涨百分之多少",  # the price-limit rule
+        "主板股票最高能涨多少",
+        "业绩比较基准是什么意思",
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:

@@ -41,11 +41,49 @@ def test_words_the_intent_never_saw_send_even_a_confident_intent_to_the_kb() -> 
 
 
 def test_safety_compliance_handoff_yes_no_forms_and_buttons_are_never_overridden() -> None:
-    for intent in ("share_sensitive_info", "fraud_alert", "investment_advice", "loan_scam", "human_handoff",
-                   "affirm", "deny", "inform", "kb_helpful", "nlu_fallback"):
+    for intent in ("human_handoff", "affirm", "deny", "inform", "kb_helpful", "nlu_fallback"):
         assert reason(intent, 0.3, "银行卡丢了怎么挂失") is None, intent
+    for intent in ("share_sensitive_info", "fraud_alert", "investment_advice", "loan_scam"):  # backed by a rule
+        assert arbitration_reason(intent, 0.3, "银行卡丢了怎么挂失", active_loop=None, weak_threshold=0.5,
+                                  kb_questions=KB, safety_rule=intent) is None, intent
     assert reason("card_report_loss", 0.3, "银行卡丢了怎么挂失", active_loop="card_loss_form") is None
     assert reason("card_report_loss", 0.3, '/card_report_loss{"card_type":"信用卡"}') is None
+
+
+def test_a_weak_compliance_intent_of_the_classifier_alone_is_weighed_against_the_kb() -> None:
+    def weighed(intent: str, confidence: float, rule: str | None = None, active_loop: str | None = None) -> str | None:
+        return arbitration_reason(intent, confidence, "我买的股票停牌了钱会不会拿不回来", active_loop=active_loop,
+                                  weak_threshold=0.6, kb_questions=KB, novel_terms=("停牌",), safety_rule=rule)
+
+    for intent in ("investment_advice", "guaranteed_return", "suitability_mismatch", "card_account_rental",
+                   "loan_scam", "fraud_alert", "share_sensitive_info"):
+        assert weighed(intent, 0.58) == "weak_compliance", intent
+        assert weighed(intent, 0.61) is None, intent  # confident: the fixed reply, novel words or not
+        assert weighed(intent, 0.3, rule=intent) is None, intent  # a rule backs it
+        assert weighed(intent, 0.3, rule="secret") is None, intent
+        assert weighed(intent, 0.3, active_loop="card_loss_form") is None, intent
+    for intent in ("human_handoff", "complaint", "affirm", "nlu_fallback", "kb_helpful"):
+        assert weighed(intent, 0.3) is None, intent
+
+
+def test_the_safety_guard_names_the_rule_that_matched_even_when_the_classifier_call_stands() -> None:
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.safety_guard import SAFETY_RULE, SafetyGuard
+
+    guard = SafetyGuard(SafetyGuard.get_default_config())
+
+    def parsed(text: str, intent: str, confidence: float) -> Message:
+        message = Message({TEXT: text, INTENT: {"name": intent, "confidence": confidence}})
+        return guard.process([message])[0]
+
+    kept = parsed("哪只基金好", "investment_advice", 0.4)
+    assert kept.get(INTENT) == {"name": "investment_advice", "confidence": 0.4}
+    assert kept.get(SAFETY_RULE) == "investment_advice"
+    assert parsed("出租银行卡犯法吗", "account_close", 0.4).get(SAFETY_RULE) == "card_account_rental"
+    assert parsed("他让我转到安全账户", "fraud_alert", 0.5).get(SAFETY_RULE) == "fraud"
+    assert parsed("我买的股票停牌了钱会不会拿不回来", "investment_advice", 0.58).get(SAFETY_RULE) is None
 
 
 def test_messages_are_normalised_as_the_kb_normalises_questions() -> None:
