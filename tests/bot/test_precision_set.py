@@ -35,6 +35,7 @@ SET = ROOT / "nlu_eval" / "precision_set.yml"
 SET_V2 = ROOT / "nlu_eval" / "precision_set_v2.yml"
 SET_V3 = ROOT / "nlu_eval" / "precision_set_v3.yml"
 SET_V4 = ROOT / "nlu_eval" / "precision_set_v4.yml"
+SET_V5 = ROOT / "nlu_eval" / "precision_set_v5.yml"
 KB_FAQ = ROOT / "kb_index" / "faq"
 
 
@@ -166,13 +167,14 @@ def test_model_on_the_precision_set(parse: Parse, items: list[Item]) -> None:
     assert report.compliance_accuracy == 1.0, report.by_category
 
 
-# The later sets (nlu_eval/precision_set_v2.yml, then _v3 and _v4) were each written after the sets before them had
+# The later sets (nlu_eval/precision_set_v2.yml, then _v3, _v4 and _v5) were each written after the sets before them had
 # been read while fixing the bot: the same validity checks, and each must be fresh - no item equal to one of
 # an earlier set, a training or held-out example or a question of the shipped KB, and none a light edit of one
 # (difflib character similarity of the normalised texts below LIGHT_EDIT). Their items are not run through the bot
 # here (the lead measures each once: python -m bot.precision --set).
 # Each later set, with the sets written before it.
-LATER_SETS = {"v2": (SET_V2, (SET,)), "v3": (SET_V3, (SET, SET_V2)), "v4": (SET_V4, (SET, SET_V2, SET_V3))}
+LATER_SETS = {"v2": (SET_V2, (SET,)), "v3": (SET_V3, (SET, SET_V2)), "v4": (SET_V4, (SET, SET_V2, SET_V3)),
+              "v5": (SET_V5, (SET, SET_V2, SET_V3, SET_V4))}
 LIGHT_EDIT = 0.75
 
 
@@ -289,7 +291,7 @@ def test_later_set_covers_every_compliance_category_and_kind_of_message(name: st
 
 
 # Sets written to ask every standard intent: (path, least KB-only questions, least messages per compliance category).
-COMPLETE_SETS = {"v3": (SET_V3, 12, 6), "v4": (SET_V4, 14, 7)}
+COMPLETE_SETS = {"v3": (SET_V3, 12, 6), "v4": (SET_V4, 14, 7), "v5": (SET_V5, 14, 7)}
 
 
 @pytest.mark.parametrize("name", sorted(COMPLETE_SETS))
@@ -309,7 +311,7 @@ def test_set_asks_every_standard_intent_and_enough_kb_only_questions(name: str) 
     assert min(per_category[f"compliance:{c}"] for c in COMPLIANCE) >= least_per_category, per_category
 
 
-@pytest.mark.parametrize("path", [SET, SET_V2, SET_V3, SET_V4], ids=["v1", "v2", "v3", "v4"])
+@pytest.mark.parametrize("path", [SET, SET_V2, SET_V3, SET_V4, SET_V5], ids=["v1", "v2", "v3", "v4", "v5"])
 def test_an_item_that_is_a_kb_question_word_for_word_accepts_the_kb_answer(path: Path) -> None:
     """A message that is exactly a question of the shipped KB gets that entry's answer by design (the bot/KB
     arbitration, issue 12): labelling it with an intent alone would count the designed behaviour as wrong. Safety,
@@ -317,3 +319,36 @@ def test_an_item_that_is_a_kb_question_word_for_word_accepts_the_kb_answer(path:
     kb = _kb_questions()
     assert not [i.text for i in load_set(path) if i.expect.startswith("intent:") and normalise(i.text) in kb
                 and "kb" not in i.also]
+
+
+# Sets that also ask innocent questions sharing words with a compliance category (tag compliance_near_miss):
+# (path, least such messages).
+NEAR_MISS_SETS = {"v5": (SET_V5, 20)}
+
+
+def _compliance_labelled_near_misses(items: list[Item]) -> list[str]:
+    """Items tagged compliance_near_miss that accept a compliance reply (as ``expect`` or in ``also``): such an item
+    is an ordinary service question, and a compliance reply to it lectures an innocent customer."""
+    return [i.text for i in items if "compliance_near_miss" in i.tags
+            and any(label.startswith("compliance:") for label in (i.expect, *i.also))]
+
+
+def test_compliance_labelled_near_misses_are_found() -> None:
+    items = [Item("a", "kb", tags=("compliance_near_miss",)),
+             Item("b", "compliance:investment_advice", tags=("compliance_near_miss",)),
+             Item("c", "intent:deposit_rate", ("compliance:guaranteed_return",), ("compliance_near_miss",)),
+             Item("d", "compliance:loan_scam")]
+    assert _compliance_labelled_near_misses(items) == ["b", "c"]
+
+
+@pytest.mark.parametrize("name", sorted(NEAR_MISS_SETS))
+def test_innocent_questions_near_a_compliance_category_expect_their_ordinary_answer(name: str) -> None:
+    """Enough innocent questions that share words with each kind of compliance reply (trading rules, permissions,
+    ID documents, collection codes, fund fees, deposit insurance, risk levels as facts, a fraud already reported),
+    each labelled with the intent, KB answer or fallback a careful bank gives, never a compliance reply."""
+    path, least = NEAR_MISS_SETS[name]
+    items = load_set(path)
+    near = [i for i in items if "compliance_near_miss" in i.tags]
+    assert len(near) >= least, len(near)
+    assert not _compliance_labelled_near_misses(items)
+    assert {i.expect.partition(":")[0] for i in near} >= {"intent", "kb"}
