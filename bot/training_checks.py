@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Callable, Iterable, Sequence
 
 # (word, start, end) spans, as ``jieba.tokenize`` yields them
@@ -45,6 +46,31 @@ def normalise(text: str) -> str:
     """Compare examples ignoring width, case, spaces and trailing punctuation."""
     folded = unicodedata.normalize("NFKC", text).lower()
     return "".join(ch for ch in folded if not ch.isspace()).rstrip("?？!！。.~～")
+
+
+# a held-out text this similar (difflib ratio of the normalised texts) to a training/KB text is a light edit of it
+LIGHT_EDIT = 0.75
+
+
+def light_edits(texts: Sequence[str], corpus: Iterable[str],
+                threshold: float = LIGHT_EDIT) -> list[tuple[str, str, float]]:
+    """(text, a corpus text, ratio) for each text whose normalised form is at least ``threshold`` similar (difflib
+    ratio) to a text of ``corpus`` (already normalised), or equal to one; in the order of ``texts``, the most
+    similar one each. Held-out sets must contain no light edit of what the bot was built from."""
+    norms = {text: normalise(text) for text in texts}
+    best: dict[str, tuple[str, float]] = {}
+    matcher = SequenceMatcher(None, autojunk=False)
+    for other in sorted(corpus):
+        matcher.set_seq2(other)  # difflib caches what it learns about the second sequence: one per corpus text
+        for text, norm in norms.items():
+            matcher.set_seq1(norm)
+            floor = max(threshold, best.get(text, ("", 0.0))[1])
+            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= floor and ratio > best.get(text, ("", 0.0))[1]:
+                best[text] = (other, ratio)
+    return [(text, best[text][0], round(best[text][1], 2)) for text in texts if text in best]
 
 
 def conflicting_examples(examples: Sequence[Example]) -> list[str]:

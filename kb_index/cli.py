@@ -86,7 +86,10 @@ def _import(args: argparse.Namespace, settings: KbSettings) -> int:
 
 def _eval(args: argparse.Namespace, settings: KbSettings) -> int:
     spec = args.encoder or settings.encoder
-    if spec == "tfidf":
+    if args.kb is None:  # the index in service (`python -m kb_index build`), with its own encoder
+        index = KbIndex.load_current(settings.kb_dir)
+        search = dense_search(index, make_encoder(index.manifest.encoder))
+    elif spec == "tfidf":
         search = lexical_search(Path(args.kb))
     else:
         encoder = make_encoder(spec)
@@ -146,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     i.add_argument("--area", help="name of the source file to write (default: the file's stem)")
     i.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     e = sub.add_parser("eval", help="evaluate retrieval on a labelled query set")
-    e.add_argument("--kb", required=True, help="KB file: id<TAB>question<TAB>answer (or CSV/XLSX)")
+    e.add_argument("--kb", help="KB file: id<TAB>question<TAB>answer (or CSV/XLSX); default: the built index of "
+                                "kb_index/faq (e.g. with --queries nlu_eval/kb_queries.tsv)")
     e.add_argument("--queries", required=True, help="query<TAB>gold_id")
     e.add_argument("--ood", help="out-of-domain questions, one a line")
     e.add_argument("--encoder", help="e5 | e5-sym | use | st:<model> | tfidf (the lexical baseline)")

@@ -9,7 +9,6 @@ import json
 import os
 from collections import Counter
 from dataclasses import asdict
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Callable, Dict
 
@@ -26,7 +25,7 @@ from bot.precision import (
     load_set,
     precision_report,
 )
-from bot.training_checks import normalise
+from bot.training_checks import light_edits, normalise
 from tests.bot.nlu_files import HELDOUT_DIR, ROOT, TRAINING_DIR, load_examples, oos_heldout
 
 Parse = Callable[[str], Dict[str, Any]]
@@ -175,7 +174,6 @@ def test_model_on_the_precision_set(parse: Parse, items: list[Item]) -> None:
 # Each later set, with the sets written before it.
 LATER_SETS = {"v2": (SET_V2, (SET,)), "v3": (SET_V3, (SET, SET_V2)), "v4": (SET_V4, (SET, SET_V2, SET_V3)),
               "v5": (SET_V5, (SET, SET_V2, SET_V3, SET_V4))}
-LIGHT_EDIT = 0.75
 
 
 def _invalid_labels(items: list[Item]) -> list[str]:
@@ -220,31 +218,12 @@ def _held_out_texts() -> set[str]:
     return {normalise(ex.text) for ex in load_examples(HELDOUT_DIR)} | {normalise(q) for q in oos_heldout()}
 
 
-def _light_edits(texts: list[str], corpus: set[str], threshold: float = LIGHT_EDIT) -> list[tuple[str, str, float]]:
-    """(text, a corpus text, ratio) for each text whose normalised form is at least ``threshold`` similar (difflib
-    ratio) to a normalised corpus text, or equal to one; in the order of ``texts``, the most similar one each."""
-    norms = {text: normalise(text) for text in texts}
-    best: dict[str, tuple[str, float]] = {}
-    matcher = SequenceMatcher(None, autojunk=False)
-    for other in sorted(corpus):
-        matcher.set_seq2(other)  # difflib caches what it learns about the second sequence: one per corpus text
-        for text, norm in norms.items():
-            matcher.set_seq1(norm)
-            floor = max(threshold, best.get(text, ("", 0.0))[1])
-            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= floor and ratio > best.get(text, ("", 0.0))[1]:
-                best[text] = (other, ratio)
-    return [(text, best[text][0], round(best[text][1], 2)) for text in texts if text in best]
-
-
 def test_light_edits_are_found() -> None:
     """The similarity check itself can fail: a one-character edit, an equal text after normalisation and a
     near-copy are reported, each with its closest corpus text; a fresh wording of the same need is not."""
     corpus = {normalise(t) for t in ("我的银行卡丢了怎么办", "信用卡额度怎么提高", "转账限额是多少")}
     texts = ["我的银行卡丢了咋办", "信用卡额度怎么提高？", "信用卡的额度怎样提高", "钱包连同工资卡一起被偷，先止付"]
-    assert _light_edits(texts, corpus) == [("我的银行卡丢了咋办", "我的银行卡丢了怎么办", 0.84),
+    assert light_edits(texts, corpus) == [("我的银行卡丢了咋办", "我的银行卡丢了怎么办", 0.84),
                                            ("信用卡额度怎么提高？", "信用卡额度怎么提高", 1.0),
                                            ("信用卡的额度怎样提高", "信用卡额度怎么提高", 0.84)]
 
@@ -277,7 +256,7 @@ def test_later_set_is_no_light_edit_of_earlier_sets_training_held_out_or_kb(name
     path, earlier = LATER_SETS[name]
     corpus = ({normalise(ex.text) for ex in load_examples(TRAINING_DIR)} | _held_out_texts() | _kb_questions()
               | {normalise(i.text) for p in earlier for i in load_set(p)})
-    assert not _light_edits([i.text for i in load_set(path)], corpus)
+    assert not light_edits([i.text for i in load_set(path)], corpus)
 
 
 @pytest.mark.parametrize("name", sorted(LATER_SETS))
