@@ -81,7 +81,9 @@ LOAN_SCAM: tuple[Pattern[str], ...] = (
 _ASSESSMENT = "(?:风险)?" + _alt("测评 评估 问卷")
 _HIGH = _alt("进取 激进 成长 C4 C5 c4 c5")
 SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
-    re.compile(_alt("跳过 绕过 不做 免做 不用做 不测") + _gap(4) + _ASSESSMENT),
+    re.compile(_alt("跳过 绕过 不做 免做 不用做 不测 没时间做 来不及做 懒得做 先不做") + _gap(4) + _ASSESSMENT),
+    # answering it untruthfully (年收入往高了填, 投资经验多填几年)
+    re.compile(_ASSESSMENT + _gap(12) + _alt("往高了?填 往高了?写 填高 写高 多填 虚报 瞎填 乱填 填假")),
     re.compile(_alt("代做 代测 代填 替我做 帮我做 帮她做 帮他做 帮忙做 帮我测 帮我填 别人帮忙做 别人做")
                + _gap(4) + _ASSESSMENT),
     re.compile("帮我" + _alt("爸 妈 爸妈 父母") + _gap(2) + "做" + _gap(4) + _ASSESSMENT),

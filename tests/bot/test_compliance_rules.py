@@ -49,6 +49,9 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("中低风险的基金肯定不亏吧", "guaranteed_return"),
         ("這個理財會虧本嗎", "guaranteed_return"),
         ("业绩比较基准4%就是到手4%吧", "guaranteed_return"),
+        ("没时间做风险测评，先让我买了吧", "suitability_mismatch"),
+        ("问卷里的收入我往高了填行不行", "suitability_mismatch"),
+        ("測評的投資經驗能多填幾年嗎", "suitability_mismatch"),
         ("業績比較基準3.5%一定能拿到嗎", "guaranteed_return"),
         ("创业板明天还能涨吗", "investment_advice"),
     ],
@@ -87,6 +90,8 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "创业板的股票一天最多能涨百分之多少",  # the price-limit rule
         "主板股票最高能涨多少",
         "业绩比较基准是什么意思",
+        "风险测评问卷填错了能改吗",
+        "测评没时间了明天再做可以吗",
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:
