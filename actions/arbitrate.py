@@ -1,15 +1,17 @@
 """``action_kb_arbitrate``: the KB side of the bot/KB arbitration (bot/kb_arbitration_policy.py).
 
 The policy runs this action when the customer's intent is weak, the message is exactly a KB question, or it has
-words its intent was never trained on (bot/novel_terms.py). The better-supported answer wins: when the KB's answer
-policy says answer (its calibrated re-ranker confidence or cosine thresholds, kb_index.policy), the customer gets
+words its intent was never trained on (bot/novel_terms.py), and says which in the ``kb_arbitration`` slot it sets
+with its prediction (so this action needs none of its thresholds). The better-supported answer wins: when the KB's
+answer policy says answer (its calibrated re-ranker confidence or cosine thresholds, kb_index.policy), the customer gets
 the KB answer, rendered as the KB fallback renders it — with novel words only if the question the KB matched
 contains one, and then its 您是不是想问 suggestions win too (the intent would answer another question);
 a safety or compliance intent (which the policy sends here only when the classifier alone gave it weakly) loses
 only to a KB answer; otherwise the action reverts itself (``ActionReverted``), so the rules and stories answer the
 intent exactly as they would have without arbitration (utter_<intent>, a form, a custom action). When the KB wins
 the decision is recorded for the bridge in the ``kb`` json message the KB fallback also sends (``kb.arbitration``:
-the intent, its confidence, the KB's calibrated confidence and which side won), so agents and trainers see why.
+the intent, its confidence, the KB's calibrated confidence, the policy's reason and which side won), so agents
+and trainers see why.
 """
 
 from __future__ import annotations
@@ -29,12 +31,8 @@ from kb_index.policy import Decision
 from kb_index.service import Lookup
 
 NOVEL_TERMS = "novel_terms"  # bot/novel_terms.py's key in the parse data (the action server does not import bot/)
-# intents with a fixed safety/compliance reply (bot/kb_arbitration_policy.py FIXED_REPLY_INTENTS; a test checks
-# they agree): the policy sends one here only when the classifier alone gave it weakly, and then only a KB answer
-# replaces the reply, never a suggestion
-FIXED_REPLY_INTENTS = frozenset({"share_sensitive_info", "fraud_alert", "investment_advice", "guaranteed_return",
-                                 "suitability_mismatch", "card_account_rental", "loan_scam"})
-WEAK_INTENT = 0.6  # config.yml's KbArbitrationPolicy weak_threshold (tests/actions/test_arbitrate.py checks they agree)
+REASON_SLOT = "kb_arbitration"  # set by the policy with its prediction: why it consulted the KB
+WEAK_REASONS = frozenset({"weak_intent", "weak_compliance"})  # the intent is weak (a weak compliance intent too)
 
 
 def kb_verdict(lookup: Lookup, text: str, weak: bool, novel_terms: Sequence[str] = ()) -> KbAction | None:
@@ -73,10 +71,11 @@ class ActionKbArbitrate(Action):
         lookup = timed.lookup
         best = lookup.decision.best
         novel = [str(t) for t in (tracker.latest_message or {}).get(NOVEL_TERMS) or []]
-        fixed_reply = intent in FIXED_REPLY_INTENTS
-        action = kb_verdict(lookup, text, confidence is None or confidence < WEAK_INTENT, () if fixed_reply else novel)
+        reason = tracker.get_slot(REASON_SLOT)
+        # a weak compliance intent loses only to a KB answer: its words never make the KB's questions an offer
+        action = kb_verdict(lookup, text, reason in WEAK_REASONS, () if reason == "weak_compliance" else novel)
         verdict = {"intent": intent, "intent_confidence": confidence, "kb_confidence": lookup.confidence,
-                   "winner": "intent" if action is None else "kb", "novel_terms": novel}
+                   "winner": "intent" if action is None else "kb", "novel_terms": novel, "reason": reason}
         if action is None or best is None:
             # the intent keeps the turn: undo this action so the rules answer as they always would
             return [ActionReverted()]

@@ -51,7 +51,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -63,13 +63,14 @@ from kb_index.normalize import _PUNCT_EDGES, _SPACES, _TYPO_RE, TYPOS
 log = logging.getLogger(__name__)
 
 ARBITRATE_ACTION = "action_kb_arbitrate"
+REASON_SLOT = "kb_arbitration"  # domain.yml: why the KB was consulted, for the action (actions/arbitrate.py)
 # intents whose handling must never be replaced by a KB answer (see the module docstring)
 PROTECTED_INTENTS: FrozenSet[str] = frozenset({
     "share_sensitive_info", "fraud_alert", "human_handoff", "complaint", "affirm", "deny", "inform",
     "kb_select", "kb_helpful", "kb_unhelpful", "nlu_fallback", "out_of_scope",
 }) | COMPLIANCE_INTENTS
 # protected intents with a fixed safety/compliance reply: weighed against a confident KB answer when the classifier
-# alone gave them with little confidence (see the module docstring); actions/arbitrate.py lists the same
+# alone gave them with little confidence (see the module docstring; reason "weak_compliance")
 FIXED_REPLY_INTENTS: FrozenSet[str] = frozenset({"share_sensitive_info", "fraud_alert"}) | COMPLIANCE_INTENTS
 # intents that start a form (nlu_data/rules.yml): a confident one keeps its form even when the message is also a KB
 # question, since the form's answer is specific to the customer's card / city / channel; a weak one may still lose
@@ -192,5 +193,8 @@ class KbArbitrationPolicy(Policy):
                                     safety_rule=message.parse_data.get(SAFETY_RULE))
         if reason is None:
             return abstain
+        # the reason travels with the prediction, so the action weighs the KB exactly as this policy decided
+        # (weak, a weak compliance intent, word for word, novel words) without knowing its thresholds
         return self._prediction(confidence_scores_for(ARBITRATE_ACTION, 1.0, domain),
+                                optional_events=[SlotSet(REASON_SLOT, reason)],
                                 diagnostic_data={"kb_arbitration": reason})

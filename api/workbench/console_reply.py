@@ -44,6 +44,22 @@ def weak_threshold(config_file: Path) -> float | None:
     return None
 
 
+def _arbitration_reason(verdict: ArbitrationVerdict, confidence: float | None, threshold: float | None) -> str:
+    """Why the policy consulted the KB, in Chinese, as the verdict names it (an older action server names none:
+    then from the confidence and the weak threshold)."""
+    below = f"低于仲裁阈值 {pct(threshold)}" if threshold is not None else "较弱"
+    if verdict.reason == "weak_intent":
+        return below
+    if verdict.reason == "weak_compliance":
+        return f"是合规/安全意图，但只由分类器给出（没有规则命中）且{below}，只有知识库的直接回答能取代其固定话术"
+    if verdict.reason == "kb_exact_match":
+        return "，但该句与知识库问题完全一致"
+    if verdict.reason == "novel_terms":
+        return f"，但句中「{'、'.join(verdict.novel_terms)}」是该意图训练数据中没有的词"
+    return (below if threshold is not None and confidence is not None and confidence < threshold
+            else "较弱，或该句与知识库问题完全一致")
+
+
 def _messages(turn: BotTurn) -> list[ReplyMessage]:
     return [ReplyMessage(text=text, buttons=[ReplyButton(title=b["title"], payload=b["payload"]) for b in buttons])
             for text, buttons in turn.texts]
@@ -70,9 +86,8 @@ def explain(turn: BotTurn, intent: str | None, confidence: float | None,
     if verdict is not None and verdict.get("winner") in ("kb", "intent"):
         parsed = ArbitrationVerdict.model_validate(verdict)
         intent, confidence = parsed.intent or intent, parsed.intent_confidence
-        weak = (f"低于仲裁阈值 {pct(threshold)}" if threshold is not None and confidence is not None
-                and confidence < threshold else "较弱，或该句与知识库问题完全一致")
-        why = [f"意图 {intent}（置信度 {pct(confidence)}）{weak}，触发机器人/知识库仲裁。",
+        why = [f"意图 {intent}（置信度 {pct(confidence)}）{_arbitration_reason(parsed, confidence, threshold)}，"
+               "触发机器人/知识库仲裁。",
                f"知识库判定：{KB_ACTIONS.get(str(action), '直接回答')}，最佳条目 {best or '无'}，"
                f"知识库置信度 {_score(parsed.kb_confidence)}。",
                "仲裁结果：知识库胜出，客户收到知识库答案。" if parsed.winner == "kb"

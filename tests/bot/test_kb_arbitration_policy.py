@@ -133,10 +133,10 @@ def test_the_policy_arbitrates_once_per_message_and_listens_after_a_kb_answer(tm
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
     from rasa.shared.core.domain import Domain
-    from rasa.shared.core.events import ActionExecuted, ActionReverted, UserUttered
+    from rasa.shared.core.events import ActionExecuted, ActionReverted, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.kb_arbitration_policy import KbArbitrationPolicy
+    from bot.kb_arbitration_policy import REASON_SLOT, KbArbitrationPolicy
 
     (tmp_path / "versions" / "v1").mkdir(parents=True)
     (tmp_path / "versions" / "v1" / "questions.json").write_text(
@@ -159,6 +159,10 @@ def test_the_policy_arbitrates_once_per_message_and_listens_after_a_kb_answer(tm
 
     weak = said("资产证明在哪开", "account_open_materials", 0.3)
     assert predicted(weak) == "action_kb_arbitrate"
+    # the reason travels with the prediction, for the action (domain slot kb_arbitration)
+    assert policy.predict_action_probabilities(weak, domain).optional_events == [
+        SlotSet(REASON_SLOT, "weak_intent")]
+    assert REASON_SLOT in [slot.name for slot in domain.slots]
     weak.update(ActionExecuted("action_kb_arbitrate"))
     assert predicted(weak) == "action_listen"  # the KB answered
     weak.update(ActionReverted())  # the intent kept the turn: the rules answer, never a second arbitration
