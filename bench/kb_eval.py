@@ -1,7 +1,8 @@
 """Benchmark: KB retrieval on ../shared/eval (dev files), in one run:
 
 1. quality and latency of the default scorer side by side with the single-encoder baselines and the char
-   TF-IDF baseline (top-1/3/5, MRR; the answer policy's outcomes at the configured thresholds: in-domain
+   TF-IDF baseline, and the default on this project's own KB as built, with its held-out customer messages
+   (``nlu_eval/kb_queries.tsv``) (top-1/3/5, MRR; the answer policy's outcomes at the configured thresholds: in-domain
    direct answers and their precision, suggestions and whether the right entry is among them, fallbacks, OOD
    questions answered or suggested; p50/p99 ms of encode + search per query; index build seconds), and for
    the learned re-ranker its leave-one-out figures on the KB itself (what the thresholds were chosen on);
@@ -44,7 +45,7 @@ from kb_index.evaluate import (
     read_queries,
 )
 from kb_index.importer import import_file
-from kb_index.index import KbIndex, build, make_faiss_index
+from kb_index.index import KbIndex, KbIndexError, build, make_faiss_index
 from kb_index.normalize import normalise_query
 from kb_index.policy import Thresholds
 from kb_index.reranker import (
@@ -102,8 +103,27 @@ def quality_table(scorers: list[str], settings: KbSettings) -> None:
                   f"{r.in_domain_answer_rate:.3f} | {r.answer_precision:.3f} | {r.suggest_rate:.3f} | "
                   f"{r.suggest_hit_rate:.3f} | {r.fallback_rate:.3f} | {r.ood_answer_rate:.3f} | "
                   f"{r.ood_suggest_rate:.3f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {build_s} |", flush=True)
+    print(shipped_kb_row(settings, ood, thresholds), flush=True)
     for note in notes:
         print(note)
+
+
+SHIPPED_QUERIES = Path(__file__).resolve().parent.parent / "nlu_eval" / "kb_queries.tsv"
+
+
+def shipped_kb_row(settings: KbSettings, ood: list[str], thresholds: Thresholds) -> str:
+    """This project's own KB as built (`make kb-build`) on its held-out customer messages
+    (nlu_eval/kb_queries.tsv, written for the project), with the same OOD questions."""
+    try:
+        index = KbIndex.load_current(settings.kb_dir)
+    except KbIndexError as error:
+        return f"| this project's KB | (not built: {error}) |"
+    r = evaluate(dense_search(index, make_encoder(index.manifest.encoder)), read_queries(SHIPPED_QUERIES), ood,
+                 thresholds)
+    return (f"| this project's KB, {SHIPPED_QUERIES.name} | {default_scorer(settings)} (built index) | {r.top1:.3f} | "
+            f"{r.top3:.3f} | {r.top5:.3f} | {r.mrr:.3f} | {r.in_domain_answer_rate:.3f} | {r.answer_precision:.3f} | "
+            f"{r.suggest_rate:.3f} | {r.suggest_hit_rate:.3f} | {r.fallback_rate:.3f} | {r.ood_answer_rate:.3f} | "
+            f"{r.ood_suggest_rate:.3f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | (built by make) |")
 
 
 # earlier releases of the re-ranker: (configuration, the answer probability it shipped with)
