@@ -20,7 +20,7 @@ from tests.e2e.conftest import ROOT, Bot, replies_text
 pytestmark = pytest.mark.slow
 
 # the intent model gives account_open_materials about 0.52 here: above the NLU fallback (0.25), below the
-# arbitration's weak threshold (0.6) -- the shape of the finding. The issue's own sentence
+# arbitration's weak threshold (0.7) -- the shape of the finding. The issue's own sentence
 # (办签证要的那个资产证明去哪开) now falls back to the KB by itself and is checked too.
 QUESTION = "办签证需要的银行证明去哪开"
 FALLBACK_QUESTION = "办签证要的那个资产证明去哪开"

@@ -85,8 +85,8 @@ def test_the_kb_winning_the_arbitration_is_the_reply_and_the_throwaway_conversat
     assert reply["arbitration"] == {"intent": "account_open_materials", "intent_confidence": 0.52,
                                     "kb_confidence": 0.91, "winner": "kb", "reason": None, "novel_terms": []}
     why = "".join(reply["why"])
-    # the project's config.yml sets the arbitration's weak threshold at 0.6
-    assert "意图 account_open_materials（置信度 52%）低于仲裁阈值 60%" in why
+    # the project's config.yml sets the arbitration's weak threshold at 0.7
+    assert "意图 account_open_materials（置信度 52%）低于仲裁阈值 70%" in why
     assert "知识库置信度 0.91" in why and "仲裁结果：知识库胜出" in why
     # one message, masked, on a throwaway conversation: erased from Rasa and from the unanswered review
     (sent,) = fake.sent
@@ -100,8 +100,8 @@ def test_the_kb_winning_the_arbitration_is_the_reply_and_the_throwaway_conversat
 
 
 @pytest.mark.parametrize(("reason", "novel", "expected"), [
-    ("weak_intent", [], "（置信度 52%）低于仲裁阈值 60%，触发"),
-    ("weak_compliance", [], "只由分类器给出（没有规则命中）且低于仲裁阈值 60%，只有知识库的直接回答能取代其固定话术"),
+    ("weak_intent", [], "（置信度 52%）低于仲裁阈值 70%，触发"),
+    ("weak_compliance", [], "只由分类器给出（没有规则命中）且低于仲裁阈值 70%，只有知识库的直接回答能取代其固定话术"),
     ("kb_exact_match", [], "该句与知识库问题完全一致"),
     ("novel_terms", ["签证", "证明"], "句中「签证、证明」是该意图训练数据中没有的词"),
 ])
@@ -124,7 +124,7 @@ def test_the_policys_reason_is_the_explanation(console: tuple[FakeRasa, Staff], 
     ([{"text": "抱歉，我没有理解您的意思。"}, {"custom": {"kb": {"action": "fallback", "candidates": []}}}],
      0.1, "kb_fallback", ["没有可用答案，客户收到兜底话术"]),
     ([{"text": "开立个人银行账户需要身份证。"}], 0.95, "intent",
-     ["客户收到该意图的回复", "置信度不低于仲裁阈值 60%，未与知识库仲裁"]),
+     ["客户收到该意图的回复", "置信度不低于仲裁阈值 70%，未与知识库仲裁"]),
     ([{"text": "开立个人银行账户需要身份证。"}], 0.4, "intent", ["已与知识库仲裁", "意图胜出"]),
     ([{"text": "好的，正在为您转接人工客服，请稍候。"},
       {"custom": {"handoff": {"reason": "customer_request", "intent": "human_handoff", "confidence": 0.99}}}],
