@@ -26,6 +26,7 @@ from bot.precision import (
     precision_report,
 )
 from bot.training_checks import light_edits, normalise
+from kb_index.evaluate import read_queries
 from tests.bot.nlu_files import HELDOUT_DIR, ROOT, TRAINING_DIR, load_examples, oos_heldout
 
 Parse = Callable[[str], Dict[str, Any]]
@@ -35,6 +36,8 @@ SET_V2 = ROOT / "nlu_eval" / "precision_set_v2.yml"
 SET_V3 = ROOT / "nlu_eval" / "precision_set_v3.yml"
 SET_V4 = ROOT / "nlu_eval" / "precision_set_v4.yml"
 SET_V5 = ROOT / "nlu_eval" / "precision_set_v5.yml"
+SET_V6 = ROOT / "nlu_eval" / "precision_set_v6.yml"
+KB_QUERIES = ROOT / "nlu_eval" / "kb_queries.tsv"
 KB_FAQ = ROOT / "kb_index" / "faq"
 
 
@@ -166,14 +169,20 @@ def test_model_on_the_precision_set(parse: Parse, items: list[Item]) -> None:
     assert report.compliance_accuracy == 1.0, report.by_category
 
 
-# The later sets (nlu_eval/precision_set_v2.yml, then _v3, _v4 and _v5) were each written after the sets before them had
-# been read while fixing the bot: the same validity checks, and each must be fresh - no item equal to one of
+# The later sets (nlu_eval/precision_set_v2.yml, then _v3, _v4, _v5 and _v6) were each written after the sets before
+# them had been read while fixing the bot: the same validity checks, and each must be fresh - no item equal to one of
 # an earlier set, a training or held-out example or a question of the shipped KB, and none a light edit of one
 # (difflib character similarity of the normalised texts below LIGHT_EDIT). Their items are not run through the bot
 # here (the lead measures each once: python -m bot.precision --set).
 # Each later set, with the sets written before it.
 LATER_SETS = {"v2": (SET_V2, (SET,)), "v3": (SET_V3, (SET, SET_V2)), "v4": (SET_V4, (SET, SET_V2, SET_V3)),
-              "v5": (SET_V5, (SET, SET_V2, SET_V3, SET_V4))}
+              "v5": (SET_V5, (SET, SET_V2, SET_V3, SET_V4)), "v6": (SET_V6, (SET, SET_V2, SET_V3, SET_V4, SET_V5))}
+# Sets also kept apart from the KB's held-out paraphrase queries (nlu_eval/kb_queries.tsv), written after those were.
+KB_QUERY_FRESH_SETS = {"v6"}
+
+
+def _kb_query_texts(name: str) -> set[str]:
+    return {normalise(q) for q, _ in read_queries(KB_QUERIES)} if name in KB_QUERY_FRESH_SETS else set()
 
 
 def _invalid_labels(items: list[Item]) -> list[str]:
@@ -232,7 +241,7 @@ def test_light_edits_are_found() -> None:
 def test_later_set_is_valid_held_out_and_fresh(name: str) -> None:
     path, earlier = LATER_SETS[name]
     later = load_set(path)
-    assert 120 <= len(later) <= 150, len(later)
+    assert 120 <= len(later) <= 160, len(later)
     assert not _invalid_labels(later)
     assert not [p.name for p in earlier if _invalid_labels(load_set(p))]
     assert len({normalise(i.text) for i in later}) == len(later), "duplicates"
@@ -246,6 +255,8 @@ def test_later_set_is_valid_held_out_and_fresh(name: str) -> None:
     assert not [i.text for i in later if normalise(i.text) in kb]
     heldout = _held_out_texts()
     assert not [i.text for i in later if normalise(i.text) in heldout]
+    kb_queries = _kb_query_texts(name)
+    assert not [i.text for i in later if normalise(i.text) in kb_queries]
 
 
 @pytest.mark.parametrize("name", sorted(LATER_SETS))
@@ -255,7 +266,7 @@ def test_later_set_is_no_light_edit_of_earlier_sets_training_held_out_or_kb(name
     checking only equality, passes it too)."""
     path, earlier = LATER_SETS[name]
     corpus = ({normalise(ex.text) for ex in load_examples(TRAINING_DIR)} | _held_out_texts() | _kb_questions()
-              | {normalise(i.text) for p in earlier for i in load_set(p)})
+              | {normalise(i.text) for p in earlier for i in load_set(p)} | _kb_query_texts(name))
     assert not light_edits([i.text for i in load_set(path)], corpus)
 
 
@@ -270,7 +281,7 @@ def test_later_set_covers_every_compliance_category_and_kind_of_message(name: st
 
 
 # Sets written to ask every standard intent: (path, least KB-only questions, least messages per compliance category).
-COMPLETE_SETS = {"v3": (SET_V3, 12, 6), "v4": (SET_V4, 14, 7), "v5": (SET_V5, 14, 7)}
+COMPLETE_SETS = {"v3": (SET_V3, 12, 6), "v4": (SET_V4, 14, 7), "v5": (SET_V5, 14, 7), "v6": (SET_V6, 14, 7)}
 
 
 @pytest.mark.parametrize("name", sorted(COMPLETE_SETS))
@@ -290,7 +301,8 @@ def test_set_asks_every_standard_intent_and_enough_kb_only_questions(name: str) 
     assert min(per_category[f"compliance:{c}"] for c in COMPLIANCE) >= least_per_category, per_category
 
 
-@pytest.mark.parametrize("path", [SET, SET_V2, SET_V3, SET_V4, SET_V5], ids=["v1", "v2", "v3", "v4", "v5"])
+@pytest.mark.parametrize("path", [SET, SET_V2, SET_V3, SET_V4, SET_V5, SET_V6],
+                         ids=["v1", "v2", "v3", "v4", "v5", "v6"])
 def test_an_item_that_is_a_kb_question_word_for_word_accepts_the_kb_answer(path: Path) -> None:
     """A message that is exactly a question of the shipped KB gets that entry's answer by design (the bot/KB
     arbitration, issue 12): labelling it with an intent alone would count the designed behaviour as wrong. Safety,
@@ -302,7 +314,7 @@ def test_an_item_that_is_a_kb_question_word_for_word_accepts_the_kb_answer(path:
 
 # Sets that also ask innocent questions sharing words with a compliance category (tag compliance_near_miss):
 # (path, least such messages).
-NEAR_MISS_SETS = {"v5": (SET_V5, 20)}
+NEAR_MISS_SETS = {"v5": (SET_V5, 20), "v6": (SET_V6, 20)}
 
 
 def _compliance_labelled_near_misses(items: list[Item]) -> list[str]:
@@ -331,3 +343,11 @@ def test_innocent_questions_near_a_compliance_category_expect_their_ordinary_ans
     assert len(near) >= least, len(near)
     assert not _compliance_labelled_near_misses(items)
     assert {i.expect.partition(":")[0] for i in near} >= {"intent", "kb"}
+
+
+def test_kb_queries_join_the_fresh_corpus_of_later_sets_only() -> None:
+    """The KB's held-out paraphrase queries are read for the sets written after them and only for those."""
+    queries = _kb_query_texts("v6")
+    assert len(queries) > 250
+    assert normalise("錢包被偷了，裡面有兩張儲蓄卡，要馬上怎麼處理") in queries
+    assert _kb_query_texts("v5") == set()
