@@ -32,26 +32,38 @@ from kb_index.service import Lookup
 
 NOVEL_TERMS = "novel_terms"  # bot/novel_terms.py's key in the parse data (the action server does not import bot/)
 REASON_SLOT = "kb_arbitration"  # set by the policy with its prediction: why it consulted the KB
-WEAK_REASONS = frozenset({"weak_intent", "weak_compliance"})  # the intent is weak (a weak compliance intent too)
+# the policy's reasons for a weak intent (bot/kb_arbitration_policy.py): an ordinary one, one that starts a form, a
+# safety or compliance intent the classifier alone gave
+WEAK_REASONS = frozenset({"weak_intent", "weak_form_intent", "weak_compliance"})
+# a weak ordinary intent gives way to the KB's 您是不是想问 when the KB's first entry is at least as likely right as
+# not (its calibrated probability): an unsure answer to what may be another question is the plausible wrong answer
+# the bot must not give (precision sets: of the weak intents the KB would offer at >= 0.5, half were wrong)
+OFFER_OVER_WEAK = 0.5
 
 
-def kb_verdict(lookup: Lookup, text: str, weak: bool, novel_terms: Sequence[str] = ()) -> KbAction | None:
-    """What the KB may do instead of the intent (pure):
+def kb_verdict(lookup: Lookup, text: str, reason: str | None, novel_terms: Sequence[str] = ()) -> KbAction | None:
+    """What the KB may do instead of the intent, given why the policy consulted it (pure):
 
-    * ``ANSWER`` when its answer policy says answer and the intent is weak or the message is word for word the
-      question the KB matched (the arbitration as it was: the better-supported answer wins);
-    * otherwise ``SUGGEST`` (您是不是想问 with the KB's questions) when the message has words its intent was never
-      trained on (bot/novel_terms.py) and the question the KB matched, or its entry's main question, contains
-      one: the intent would answer another question, the KB's offer is the honest reply — an offer, never an
-      answer over a confident intent;
-    * None: the intent keeps the turn."""
+    * ``ANSWER`` when its answer policy says answer and the intent is weak (any weak reason) or the message is
+      word for word the question the KB matched (the better-supported answer wins);
+    * otherwise ``SUGGEST`` (您是不是想问 with the KB's questions) when the intent is a weak ordinary one
+      (``weak_intent``, not one that starts a form or a compliance intent) and the KB's calibrated probability
+      of its first entry reaches ``OFFER_OVER_WEAK``;
+    * or when the message has words its intent was never trained on (bot/novel_terms.py) and the question the
+      KB matched, or its entry's main question, contains one: the intent would answer another question — an
+      offer, never an answer over a confident intent, and never over a compliance intent;
+    * None: the intent keeps the turn (no reason: the policy said nothing, the intent is not weak)."""
     decision = lookup.decision
     best = decision.best
     hit = lookup.hit(best.entry_id) if best is not None else None
     if hit is None or decision.action is KbAction.FALLBACK:
         return None
-    if decision.action is KbAction.ANSWER and (weak or asked_word_for_word(lookup, text)):
+    if decision.action is KbAction.ANSWER and (reason in WEAK_REASONS or asked_word_for_word(lookup, text)):
         return KbAction.ANSWER
+    if reason == "weak_intent" and (lookup.confidence or 0.0) >= OFFER_OVER_WEAK:
+        return KbAction.SUGGEST
+    if reason == "weak_compliance":
+        return None
     questions = (normalise_query(hit.matched_question), normalise_query(hit.entry.question))
     if any(normalise_query(term) in question for term in novel_terms for question in questions):
         return KbAction.SUGGEST
@@ -72,8 +84,7 @@ class ActionKbArbitrate(Action):
         best = lookup.decision.best
         novel = [str(t) for t in (tracker.latest_message or {}).get(NOVEL_TERMS) or []]
         reason = tracker.get_slot(REASON_SLOT)
-        # a weak compliance intent loses only to a KB answer: its words never make the KB's questions an offer
-        action = kb_verdict(lookup, text, reason in WEAK_REASONS, () if reason == "weak_compliance" else novel)
+        action = kb_verdict(lookup, text, reason, novel)
         verdict = {"intent": intent, "intent_confidence": confidence, "kb_confidence": lookup.confidence,
                    "winner": "intent" if action is None else "kb", "novel_terms": novel, "reason": reason}
         if action is None or best is None:

@@ -41,8 +41,6 @@ from kb_index.evaluate import (
     lexical_search,
     loo_policy_outcomes,
     percentile,
-    read_lines,
-    read_queries,
 )
 from kb_index.importer import import_file
 from kb_index.index import KbIndex, KbIndexError, build, make_faiss_index
@@ -56,6 +54,7 @@ from kb_index.reranker import (
     RerankerConfig,
 )
 from kb_index.settings import KbSettings
+from kb_index.sources import read_lines, read_queries
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 SETS = {

@@ -99,9 +99,10 @@ def arbitration_reason(intent: Optional[str], confidence: Optional[float], text:
                        weak_threshold: float, kb_questions: FrozenSet[str], novel_terms: Sequence[str] = (),
                        safety_rule: Optional[str] = None, protected: FrozenSet[str] = PROTECTED_INTENTS,
                        form_intents: FrozenSet[str] = FORM_INTENTS) -> Optional[str]:
-    """Why the KB must be consulted for this message ("weak_intent" / "kb_exact_match" / "novel_terms" /
-    "weak_compliance": a safety or compliance intent of the classifier alone, ``safety_rule`` naming the rule of
-    bot/safety_guard.py that matched, if any), or None (pure)."""
+    """Why the KB must be consulted for this message ("weak_intent" / "weak_form_intent": a weak intent that
+    starts a form / "kb_exact_match" / "novel_terms" / "weak_compliance": a safety or compliance intent of the
+    classifier alone, ``safety_rule`` naming the rule of bot/safety_guard.py that matched, if any), or None
+    (pure)."""
     if active_loop or not intent or re.fullmatch(r"\s*/.*", text or ""):
         return None  # a form is filling, or a button payload (/intent{...})
     if intent in FIXED_REPLY_INTENTS and not safety_rule and confidence is not None and confidence < weak_threshold:
@@ -109,7 +110,7 @@ def arbitration_reason(intent: Optional[str], confidence: Optional[float], text:
     if intent in protected:
         return None
     if confidence is not None and confidence < weak_threshold:
-        return "weak_intent"
+        return "weak_form_intent" if intent in form_intents else "weak_intent"
     if intent not in form_intents and normalise(text) in kb_questions:
         return "kb_exact_match"
     if novel_terms:

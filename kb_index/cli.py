@@ -20,8 +20,6 @@ from kb_index.evaluate import (
     index_for,
     lexical_search,
     lowest_threshold,
-    read_lines,
-    read_queries,
     threshold_sweep,
 )
 from kb_index.importer import KbImportError, import_file, write_source
@@ -32,7 +30,7 @@ from kb_index.policy import Scored, decide
 from kb_index.ranking import AnswerSignal
 from kb_index.reranker import RerankerConfig
 from kb_index.settings import ROOT, KbSettings
-from kb_index.sources import load_file, load_folder
+from kb_index.sources import load_file, load_folder, read_lines, read_queries
 from kb_index.threads import configure_process
 
 

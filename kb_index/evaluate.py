@@ -6,7 +6,6 @@ search)."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
 import math
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from kb_index.encoders import Encoder
-from kb_index.entry import KbSourceError
 from kb_index.importer import import_file
 from kb_index.index import KbIndex, KbIndexError, build, question_table
 from kb_index.lexical import CharTfidfScorer
@@ -44,32 +42,6 @@ class EvalResult:
     ood_suggest_rate: float
     p50_ms: float
     p99_ms: float
-
-
-def read_queries(path: Path) -> list[tuple[str, str]]:
-    """(query, gold id) rows; a bad row raises an error naming the file and row."""
-    try:
-        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter="\t",
-                               quoting=csv.QUOTE_NONE))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KbSourceError(f"{path}: cannot read: {exc}") from exc
-    if not rows or [c.strip().lower() for c in rows[0][:2]] != ["query", "gold_id"]:
-        raise KbSourceError(f"{path}: row 1: expected the header query<TAB>gold_id")
-    out = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not row or not any(c.strip() for c in row):
-            continue
-        if len(row) < 2 or not row[0].strip() or not row[1].strip():
-            raise KbSourceError(f"{path}: row {number}: expected query<TAB>gold_id")
-        out.append((row[0].strip(), row[1].strip()))
-    return out
-
-
-def read_lines(path: Path) -> list[str]:
-    try:
-        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KbSourceError(f"{path}: cannot read: {exc}") from exc
 
 
 def percentile(values: Sequence[float], q: float) -> float:

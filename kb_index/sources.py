@@ -1,7 +1,9 @@
-"""Read the KB source files (``kb_index/faq/*.yml``, one per business area) into validated entries."""
+"""Read the KB source files (``kb_index/faq/*.yml``, one per business area) into validated entries, and the
+labelled query files the KB is measured on (``query<TAB>gold_id``, one question a line)."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import yaml
@@ -41,3 +43,29 @@ def load_folder(folder: Path, replaced: tuple[Path, Path] | None = None) -> list
             seen[entry.id] = path
             entries.append(entry)
     return entries
+
+
+def read_queries(path: Path) -> list[tuple[str, str]]:
+    """(query, gold id) rows; a bad row raises an error naming the file and row."""
+    try:
+        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter="\t",
+                               quoting=csv.QUOTE_NONE))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KbSourceError(f"{path}: cannot read: {exc}") from exc
+    if not rows or [c.strip().lower() for c in rows[0][:2]] != ["query", "gold_id"]:
+        raise KbSourceError(f"{path}: row 1: expected the header query<TAB>gold_id")
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or not any(c.strip() for c in row):
+            continue
+        if len(row) < 2 or not row[0].strip() or not row[1].strip():
+            raise KbSourceError(f"{path}: row {number}: expected query<TAB>gold_id")
+        out.append((row[0].strip(), row[1].strip()))
+    return out
+
+
+def read_lines(path: Path) -> list[str]:
+    try:
+        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KbSourceError(f"{path}: cannot read: {exc}") from exc

@@ -48,7 +48,7 @@ def _arbitration_reason(verdict: ArbitrationVerdict, confidence: float | None, t
     """Why the policy consulted the KB, in Chinese, as the verdict names it (an older action server names none:
     then from the confidence and the weak threshold)."""
     below = f"低于仲裁阈值 {pct(threshold)}" if threshold is not None else "较弱"
-    if verdict.reason == "weak_intent":
+    if verdict.reason in ("weak_intent", "weak_form_intent"):
         return below
     if verdict.reason == "weak_compliance":
         return f"是合规/安全意图，但只由分类器给出（没有规则命中）且{below}，只有知识库的直接回答能取代其固定话术"

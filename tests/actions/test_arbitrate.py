@@ -91,34 +91,55 @@ def test_a_novel_word_the_kb_question_lacks_leaves_the_turn_to_the_intent(kb: Kb
     assert events == [{"event": "undo", "timestamp": None}] and messages == []
 
 
-def _lookup(action: KbAction, matched: str, question: str = "手机银行转账限额是多少") -> Lookup:
+def _lookup(action: KbAction, matched: str, question: str = "手机银行转账限额是多少",
+            confidence: float = 0.7) -> Lookup:
     entry = KbEntry("e1", question, "答")
-    best = Scored("e1", question, 0.9, 0.7)
-    return Lookup(Decision(action, best, (best,)), (Hit(entry, matched, 0.9, 0.7),), "v1")
+    best = Scored("e1", question, 0.9, confidence)
+    return Lookup(Decision(action, best, (best,)), (Hit(entry, matched, 0.9, confidence),), "v1")
+
+
+WEAK, FORM, COMPLIANCE = "weak_intent", "weak_form_intent", "weak_compliance"
 
 
 @pytest.mark.parametrize(
-    "action, text, matched, weak, novel, expected",
+    "action, text, matched, reason, novel, expected",
     [
-        # the arbitration as it was: an answer wins over a weak intent, or for the KB question word for word
-        (KbAction.ANSWER, "手机转账限额多少", "手机转账限额", True, (), KbAction.ANSWER),
-        (KbAction.ANSWER, "手机转账限额！", "手机转账限额", False, (), KbAction.ANSWER),
-        (KbAction.ANSWER, "手机转账限额多少", "手机转账限额", False, (), None),
-        (KbAction.SUGGEST, "手机转账限额多少", "手机转账限额", True, (), None),  # a suggestion alone never wins
-        (KbAction.FALLBACK, "逆回购门槛", "手机转账限额", True, ("逆回购",), None),
+        # an answer wins over a weak intent of any kind, or for the KB question word for word
+        (KbAction.ANSWER, "手机转账限额多少", "手机转账限额", WEAK, (), KbAction.ANSWER),
+        (KbAction.ANSWER, "手机转账限额多少", "手机转账限额", FORM, (), KbAction.ANSWER),
+        (KbAction.ANSWER, "手机转账限额多少", "手机转账限额", COMPLIANCE, (), KbAction.ANSWER),
+        (KbAction.ANSWER, "手机转账限额！", "手机转账限额", "kb_exact_match", (), KbAction.ANSWER),
+        (KbAction.ANSWER, "手机转账限额！", "手机转账限额", None, (), KbAction.ANSWER),
+        (KbAction.ANSWER, "手机转账限额多少", "手机转账限额", "novel_terms", (), None),
+        (KbAction.ANSWER, "手机转账限额多少", "手机转账限额", None, (), None),
+        # a likely suggestion is offered over a weak ordinary intent, never over a form or a compliance reply
+        (KbAction.SUGGEST, "手机转账限额多少", "手机转账限额", WEAK, (), KbAction.SUGGEST),
+        (KbAction.SUGGEST, "手机转账限额多少", "手机转账限额", FORM, (), None),
+        (KbAction.SUGGEST, "手机转账限额多少", "手机转账限额", COMPLIANCE, (), None),
+        (KbAction.SUGGEST, "手机转账限额多少", "手机转账限额", None, (), None),
+        (KbAction.FALLBACK, "逆回购门槛", "手机转账限额", WEAK, ("逆回购",), None),
         # words the intent never saw, in the KB's question: an offer, also when the KB would answer
-        (KbAction.SUGGEST, "闲钱做逆回购门槛", "逆回购门槛多少", False, ("逆回购",), KbAction.SUGGEST),
-        (KbAction.ANSWER, "闲钱做逆回购门槛", "逆回购门槛多少", False, ("闲钱", "逆回购"), KbAction.SUGGEST),
-        (KbAction.ANSWER, "闲钱做逆回购门槛", "逆回购门槛多少", True, ("逆回购",), KbAction.ANSWER),
+        (KbAction.SUGGEST, "闲钱做逆回购门槛", "逆回购门槛多少", "novel_terms", ("逆回购",), KbAction.SUGGEST),
+        (KbAction.ANSWER, "闲钱做逆回购门槛", "逆回购门槛多少", "novel_terms", ("闲钱", "逆回购"), KbAction.SUGGEST),
+        (KbAction.ANSWER, "闲钱做逆回购门槛", "逆回购门槛多少", WEAK, ("逆回购",), KbAction.ANSWER),
+        (KbAction.SUGGEST, "闲钱做逆回购门槛", "逆回购门槛多少", COMPLIANCE, ("逆回购",), None),
         # ... not in it: the intent keeps the turn
-        (KbAction.ANSWER, "逆回购门槛", "手机转账限额", False, ("逆回购",), None),
-        (KbAction.SUGGEST, "手机银行转账", "限额", False, ("手机银行",), KbAction.SUGGEST),  # the main question
-        (KbAction.SUGGEST, "逆回購門檻", "逆回购门槛多少", False, ("逆回購",), KbAction.SUGGEST),  # normalised
+        (KbAction.ANSWER, "逆回购门槛", "手机转账限额", "novel_terms", ("逆回购",), None),
+        (KbAction.SUGGEST, "手机银行转账", "限额", "novel_terms", ("手机银行",), KbAction.SUGGEST),  # main question
+        (KbAction.SUGGEST, "逆回購門檻", "逆回购门槛多少", "novel_terms", ("逆回購",), KbAction.SUGGEST),  # normalised
     ],
 )
-def test_kb_verdict(action: KbAction, text: str, matched: str, weak: bool, novel: tuple[str, ...],
+def test_kb_verdict(action: KbAction, text: str, matched: str, reason: str | None, novel: tuple[str, ...],
                     expected: KbAction | None) -> None:
-    assert kb_verdict(_lookup(action, matched), text, weak, novel) is expected
+    assert kb_verdict(_lookup(action, matched), text, reason, novel) is expected
+
+
+@pytest.mark.parametrize("confidence, expected", [(0.49, None), (0.5, KbAction.SUGGEST), (0.9, KbAction.SUGGEST)])
+def test_a_weak_intent_gives_way_to_a_suggestion_at_least_as_likely_right_as_not(
+        confidence: float, expected: KbAction | None) -> None:
+    lookup = _lookup(KbAction.SUGGEST, "手机转账限额", confidence=confidence)
+    assert kb_verdict(lookup, "手机转账限额多少", "weak_intent") is expected
+    assert kb_verdict(lookup, "手机转账限额多少", "weak_form_intent") is None
 
 
 def test_a_weak_compliance_intent_loses_only_to_a_kb_answer(kb: KbService) -> None:

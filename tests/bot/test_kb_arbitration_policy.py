@@ -24,7 +24,7 @@ def test_a_weak_intent_or_an_exact_kb_question_goes_to_the_kb() -> None:
     assert reason("account_open_materials", 0.93, "开户需要什么材料") is None
     # a confident form-starting intent keeps its form; a weak one does not
     assert reason("card_report_loss", 0.93, "银行卡丢了怎么挂失") is None
-    assert reason("card_report_loss", 0.3, "银行卡丢了怎么挂失") == "weak_intent"
+    assert reason("card_report_loss", 0.3, "银行卡丢了怎么挂失") == "weak_form_intent"
 
 
 def test_words_the_intent_never_saw_send_even_a_confident_intent_to_the_kb() -> None:

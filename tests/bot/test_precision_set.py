@@ -26,7 +26,7 @@ from bot.precision import (
     precision_report,
 )
 from bot.training_checks import light_edits, normalise
-from kb_index.evaluate import read_queries
+from kb_index.sources import read_queries
 from tests.bot.nlu_files import HELDOUT_DIR, ROOT, TRAINING_DIR, load_examples, oos_heldout
 
 Parse = Callable[[str], Dict[str, Any]]

@@ -17,11 +17,11 @@ import yaml
 from bot.training_checks import LIGHT_EDIT, light_edits, normalise
 from kb_index.encoders import make_encoder
 from kb_index.entry import KbEntry, KbSourceError
-from kb_index.evaluate import dense_search, evaluate, read_queries, wilson_lower_bound
+from kb_index.evaluate import dense_search, evaluate, wilson_lower_bound
 from kb_index.index import KbIndex, KbIndexError
 from kb_index.lint import read_intent_examples
 from kb_index.settings import KbSettings
-from kb_index.sources import load_folder
+from kb_index.sources import load_folder, read_queries
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ROOT / "nlu_eval" / "kb_queries.tsv"
