@@ -87,6 +87,9 @@ SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
     re.compile(_alt("代做 代测 代填 替我做 帮我做 帮她做 帮他做 帮忙做 帮我测 帮我填 别人帮忙做 别人做")
                + _gap(4) + _ASSESSMENT),
     re.compile("帮我" + _alt("爸 妈 爸妈 父母") + _gap(2) + "做" + _gap(4) + _ASSESSMENT),
+    # someone else taking it for the customer (让我老婆用我的手机替我把风险测评做了)
+    re.compile(_alt("别人 家人 客户经理 理财经理 朋友 老公 老婆 儿子 女儿 孩子 同事") + _gap(10)
+               + _alt("替我 帮我 代我") + _gap(4) + _ASSESSMENT),
     re.compile(_alt("测评 评估") + _gap(4) + _alt("让 叫 找") + "?"
                + _alt("别人 家人 客户经理 朋友 老公 老婆 儿子 女儿") + _gap(2) + _alt("代做 帮忙 帮我做 做")),
     re.compile(_alt("测评 评估 问卷") + _gap(8) + _alt("跳过 绕过 代做 代填 代测 替我做 帮我做 帮她做 帮他做")),
@@ -131,6 +134,9 @@ INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
     re.compile(_alt("买 选 挑 定投") + "哪" + _alt("只 支")),
     re.compile(_alt("帮我 给我 替我") + _alt("挑 选 推荐") + "一?" + _alt("只 支 个 款") + _gap(10)
                + _alt("基金 股票 ETF etf 指数 板块")),
+    # comparing named funds, stocks or sectors for which to buy (医药基金跟消费基金入手哪个划算)
+    re.compile(_alt("基金 股票 ETF etf 板块 股(?![龄东权份息本价市])") + _gap(14) + "哪"
+               + _alt("个 只 支 一个 一只 种") + _gap(4) + _alt("划算 好 值得 收益高 赚得多 更赚钱 涨得多 能涨")),
     re.compile(_alt("分析 判断 点评 诊断") + _gap(6) + _alt("股票 个股 这只股 基金 板块 大盘")),
     re.compile(_alt("上市公司 这家公司 该公司") + _gap(12)
                + _alt("股票还能拿 股票还能买 股票怎么办 怎么看 前景 值不值")),
@@ -138,7 +144,7 @@ INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
 
 GUARANTEED_RETURN: tuple[Pattern[str], ...] = (
     re.compile(_alt("保本 保收益 保息 保底收益 稳赚 只赚不赔 只赚不亏 保证收益 保证不亏 稳拿 兜底 刚兑 "
-                    "100%不亏 百分百不亏")),
+                    "100%不亏 百分百不亏 有没有保底 能不能保底 能保底 保底吗 保底的")),
     re.compile(_alt("收益 本金 利息 收益率") + _gap(6) + _alt("保证 承诺 保障 一定能拿 稳拿")),
     re.compile(_alt("保证 承诺") + _gap(6) + _alt("收益 本金 不亏")),
     re.compile(_alt("亏了 亏损 亏本") + _gap(6) + _alt("赔 兜底")),

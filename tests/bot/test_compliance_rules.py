@@ -50,6 +50,10 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("這個理財會虧本嗎", "guaranteed_return"),
         ("业绩比较基准4%就是到手4%吧", "guaranteed_return"),
         ("没时间做风险测评，先让我买了吧", "suitability_mismatch"),
+        ("这只基金有没有保底", "guaranteed_return"),
+        ("白酒基金和新能源基金入手哪个划算", "investment_advice"),
+        ("券商股跟银行股哪只涨得多", "investment_advice"),
+        ("让我儿子用他手机替我把风险测评做了", "suitability_mismatch"),
         ("问卷里的收入我往高了填行不行", "suitability_mismatch"),
         ("測評的投資經驗能多填幾年嗎", "suitability_mismatch"),
         ("業績比較基準3.5%一定能拿到嗎", "guaranteed_return"),
@@ -92,6 +96,9 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "业绩比较基准是什么意思",
         "风险测评问卷填错了能改吗",
         "测评没时间了明天再做可以吗",
+        "基金A类和C类哪个费用低",  # a fee fact, not which to buy
+        "家人可以替我开户吗",
+        "保底消费是什么意思",  # not about an investment return (no match wanted either way)
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:
