@@ -90,7 +90,8 @@ def explain(turn: BotTurn, intent: str | None, confidence: float | None,
                "触发机器人/知识库仲裁。",
                f"知识库判定：{KB_ACTIONS.get(str(action), '直接回答')}，最佳条目 {best or '无'}，"
                f"知识库置信度 {_score(parsed.kb_confidence)}。",
-               "仲裁结果：知识库胜出，客户收到知识库答案。" if parsed.winner == "kb"
+               ("仲裁结果：知识库胜出，客户收到「您是不是想问」推荐问题。" if action == "suggest"
+                else "仲裁结果：知识库胜出，客户收到知识库答案。") if parsed.winner == "kb"
                else "仲裁结果：意图胜出，客户收到该意图的回复。"]
         return ConsoleReply(messages=messages, source="kb_arbitration" if parsed.winner == "kb" else "intent",
                             why=why, intent=intent, intent_confidence=confidence, kb_action=action, kb_entry=best,

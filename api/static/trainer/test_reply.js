@@ -46,7 +46,8 @@ function facts(reply) {
 export function render(reply) {
   clear(el.testReply);
   if (!reply) return;
-  const [label, tone] = SOURCES[reply.source] || [reply.source, 'fallback'];
+  const [label, tone] = reply.source === 'kb_arbitration' && reply.kb_action === 'suggest'
+    ? ['知识库推荐问题（仲裁胜出）', 'suggest'] : SOURCES[reply.source] || [reply.source, 'fallback'];
   el.testReply.appendChild(h('span', 'decision decision-' + tone + ' reply-source', '回复来源：' + label));
   const bubbles = h('div', 'reply-bubbles');
   (Array.isArray(reply.messages) ? reply.messages : []).forEach((m) => {

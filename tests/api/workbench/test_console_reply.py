@@ -114,7 +114,19 @@ def test_the_policys_reason_is_the_explanation(console: tuple[FakeRasa, Staff], 
                         "winner": "kb", "reason": reason, "novel_terms": novel}}}}]
     reply = _probe(trainer, "办签证需要的银行证明去哪开")["reply"]
     assert reply["arbitration"]["reason"] == reason
-    assert expected in "".join(reply["why"])
+    assert expected in "".join(reply["why"]) and "客户收到知识库答案" in "".join(reply["why"])
+
+
+def test_an_offer_winning_the_arbitration_is_called_an_offer(console: tuple[FakeRasa, Staff]) -> None:
+    fake, trainer = console
+    fake.replies = [{"text": "您是不是想问：", "buttons": [{"title": "怎么开存款证明", "payload": "/kb_select"}]},
+                    {"custom": {"kb": {"action": "suggest", "confidence": 0.52, "candidates": CANDIDATES,
+                                       "arbitration": {"intent": "account_open_materials", "intent_confidence": 0.52,
+                                                       "kb_confidence": 0.52, "winner": "kb",
+                                                       "reason": "weak_intent"}}}}]
+    reply = _probe(trainer, "办签证需要的银行证明去哪开")["reply"]
+    assert reply["source"] == "kb_arbitration" and reply["kb_action"] == "suggest"
+    assert "仲裁结果：知识库胜出，客户收到「您是不是想问」推荐问题。" in reply["why"]
 
 
 @pytest.mark.parametrize(("replies", "confidence", "source", "expected"), [
