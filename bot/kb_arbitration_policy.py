@@ -67,14 +67,14 @@ log = logging.getLogger(__name__)
 
 ARBITRATE_ACTION = "action_kb_arbitrate"
 REASON_SLOT = "kb_arbitration"  # domain.yml: why the KB was consulted, for the action (actions/arbitrate.py)
-# intents whose handling must never be replaced by a KB answer (see the module docstring)
-PROTECTED_INTENTS: FrozenSet[str] = frozenset({
-    "share_sensitive_info", "fraud_alert", "human_handoff", "complaint", "affirm", "deny", "inform",
-    "kb_select", "kb_helpful", "kb_unhelpful", "nlu_fallback", "out_of_scope",
-}) | COMPLIANCE_INTENTS
-# protected intents with a fixed safety/compliance reply: weighed against a confident KB answer when the classifier
+# intents with a fixed safety/compliance reply: weighed against a confident KB answer only when the classifier
 # alone gave them with little confidence (see the module docstring; reason "weak_compliance")
 FIXED_REPLY_INTENTS: FrozenSet[str] = frozenset({"share_sensitive_info", "fraud_alert"}) | COMPLIANCE_INTENTS
+# intents whose handling must never be replaced by a KB answer (see the module docstring)
+PROTECTED_INTENTS: FrozenSet[str] = frozenset({
+    "human_handoff", "complaint", "affirm", "deny", "inform", "kb_select", "kb_helpful", "kb_unhelpful",
+    "nlu_fallback", "out_of_scope",
+}) | FIXED_REPLY_INTENTS
 # intents that start a form (nlu_data/rules.yml): a confident one keeps its form even when the message is also a KB
 # question, since the form's answer is specific to the customer's card / city / channel; a weak one may still lose
 FORM_INTENTS: FrozenSet[str] = frozenset({"card_report_loss", "branch_locator", "transfer_limit_change"})
