@@ -112,8 +112,8 @@ def test_themed_survey_to_owner_reply_and_close(bot: Bot, browser_factory) -> No
         owner_wait = patient_wait(owner, 30)
         owner_wait.until(ec.visibility_of_element_located((By.ID, "queue-view")))
         assert TEAM in owner_wait.until(lambda d: d.find_element(By.ID, "queue-team").text)
-        row = owner_wait.until(lambda d: next(r for r in d.find_elements(By.CSS_SELECTOR, "#queue-list .fb-row")
-                                              if "闪退" in r.text))
+        row = owner_wait.until(lambda d: next((r for r in d.find_elements(By.CSS_SELECTOR, "#queue-list .fb-row")
+                                              if "闪退" in r.text), None))
         row.click()
         owner_wait.until(lambda d: "闪退" in d.find_element(By.ID, "item-text").text)
         text = owner.find_element(By.ID, "item-text").text
@@ -147,8 +147,8 @@ def test_themed_survey_to_owner_reply_and_close(bot: Bot, browser_factory) -> No
         other.find_element(By.ID, "new-session").click()
         other_wait.until(ec.element_to_be_clickable((By.ID, "end-confirm"))).click()
         other_wait.until(lambda d: QUESTION in d.find_element(By.ID, "messages").text)
-        nine = other_wait.until(lambda d: next(c for c in d.find_elements(By.CSS_SELECTOR, ".nps .nps-chip")
-                                               if c.is_enabled() and c.text == "9"))
+        nine = other_wait.until(lambda d: next((c for c in d.find_elements(By.CSS_SELECTOR, ".nps .nps-chip")
+                                               if c.is_enabled() and c.text == "9"), None))
         nine.click()
         other_wait.until(lambda d: "本次会话已结束" in d.find_element(By.ID, "messages").text)
         other_wait.until(ec.visibility_of_element_located((By.ID, "closed-banner")))
@@ -160,8 +160,8 @@ def test_themed_survey_to_owner_reply_and_close(bot: Bot, browser_factory) -> No
         sup_wait = patient_wait(sup, 30)
         sup_wait.until(ec.visibility_of_element_located((By.ID, "tab-campaigns")))
         sup.find_element(By.ID, "tab-campaigns").click()
-        sup_wait.until(lambda d: next(r for r in d.find_elements(By.CSS_SELECTOR, "#campaign-list .fb-row")
-                                      if r.get_attribute("data-id") == str(campaign["id"]))).click()
+        sup_wait.until(lambda d: next((r for r in d.find_elements(By.CSS_SELECTOR, "#campaign-list .fb-row")
+                                      if r.get_attribute("data-id") == str(campaign["id"])), None)).click()
         # scores 3 and 9: one detractor, one promoter of two answers -> NPS 0
         sup_wait.until(lambda d: d.find_element(By.ID, "r-answered").text == "2")
         assert sup.find_element(By.ID, "r-nps").text == "0"

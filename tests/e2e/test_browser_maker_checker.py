@@ -86,8 +86,8 @@ def test_an_answer_change_reaches_the_customer_only_after_approval(checked_bot: 
     cwait = patient_wait(checker, 60)
     cwait.until(lambda d: d.find_element(By.ID, "tab-approvals").is_displayed())
     checker.find_element(By.ID, "tab-approvals").click()
-    change = cwait.until(lambda d: next(c for c in d.find_elements(By.CSS_SELECTOR, "#approvals-list .q-change")
-                                        if ENTRY in c.text and "待复核" in c.text))
+    change = cwait.until(lambda d: next((c for c in d.find_elements(By.CSS_SELECTOR, "#approvals-list .q-change")
+                                        if ENTRY in c.text and "待复核" in c.text), None))
     assert NEW_MARK in change.text and "提交人 trainer" in change.text
     change.find_element(By.CSS_SELECTOR, ".q-change-comment").send_keys("口径已核对")
     change.find_element(By.CSS_SELECTOR, ".q-approve").click()
