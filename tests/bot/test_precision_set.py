@@ -37,6 +37,7 @@ SET_V3 = ROOT / "nlu_eval" / "precision_set_v3.yml"
 SET_V4 = ROOT / "nlu_eval" / "precision_set_v4.yml"
 SET_V5 = ROOT / "nlu_eval" / "precision_set_v5.yml"
 SET_V6 = ROOT / "nlu_eval" / "precision_set_v6.yml"
+SET_V7 = ROOT / "nlu_eval" / "precision_set_v7.yml"
 KB_QUERIES = ROOT / "nlu_eval" / "kb_queries.tsv"
 KB_FAQ = ROOT / "kb_index" / "faq"
 
@@ -169,16 +170,17 @@ def test_model_on_the_precision_set(parse: Parse, items: list[Item]) -> None:
     assert report.compliance_accuracy == 1.0, report.by_category
 
 
-# The later sets (nlu_eval/precision_set_v2.yml, then _v3, _v4, _v5 and _v6) were each written after the sets before
-# them had been read while fixing the bot: the same validity checks, and each must be fresh - no item equal to one of
+# The later sets (nlu_eval/precision_set_v2.yml, then _v3 … _v7) were each written after the sets before them had
+# been read while fixing the bot: the same validity checks, and each must be fresh - no item equal to one of
 # an earlier set, a training or held-out example or a question of the shipped KB, and none a light edit of one
 # (difflib character similarity of the normalised texts below LIGHT_EDIT). Their items are not run through the bot
 # here (the lead measures each once: python -m bot.precision --set).
 # Each later set, with the sets written before it.
 LATER_SETS = {"v2": (SET_V2, (SET,)), "v3": (SET_V3, (SET, SET_V2)), "v4": (SET_V4, (SET, SET_V2, SET_V3)),
-              "v5": (SET_V5, (SET, SET_V2, SET_V3, SET_V4)), "v6": (SET_V6, (SET, SET_V2, SET_V3, SET_V4, SET_V5))}
+              "v5": (SET_V5, (SET, SET_V2, SET_V3, SET_V4)), "v6": (SET_V6, (SET, SET_V2, SET_V3, SET_V4, SET_V5)),
+              "v7": (SET_V7, (SET, SET_V2, SET_V3, SET_V4, SET_V5, SET_V6))}
 # Sets also kept apart from the KB's held-out paraphrase queries (nlu_eval/kb_queries.tsv), written after those were.
-KB_QUERY_FRESH_SETS = {"v6"}
+KB_QUERY_FRESH_SETS = {"v6", "v7"}
 
 
 def _kb_query_texts(name: str) -> set[str]:
@@ -281,7 +283,8 @@ def test_later_set_covers_every_compliance_category_and_kind_of_message(name: st
 
 
 # Sets written to ask every standard intent: (path, least KB-only questions, least messages per compliance category).
-COMPLETE_SETS = {"v3": (SET_V3, 12, 6), "v4": (SET_V4, 14, 7), "v5": (SET_V5, 14, 7), "v6": (SET_V6, 14, 7)}
+COMPLETE_SETS = {"v3": (SET_V3, 12, 6), "v4": (SET_V4, 14, 7), "v5": (SET_V5, 14, 7), "v6": (SET_V6, 14, 7),
+                 "v7": (SET_V7, 20, 7)}
 
 
 @pytest.mark.parametrize("name", sorted(COMPLETE_SETS))
@@ -301,8 +304,8 @@ def test_set_asks_every_standard_intent_and_enough_kb_only_questions(name: str) 
     assert min(per_category[f"compliance:{c}"] for c in COMPLIANCE) >= least_per_category, per_category
 
 
-@pytest.mark.parametrize("path", [SET, SET_V2, SET_V3, SET_V4, SET_V5, SET_V6],
-                         ids=["v1", "v2", "v3", "v4", "v5", "v6"])
+@pytest.mark.parametrize("path", [SET, SET_V2, SET_V3, SET_V4, SET_V5, SET_V6, SET_V7],
+                         ids=["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
 def test_an_item_that_is_a_kb_question_word_for_word_accepts_the_kb_answer(path: Path) -> None:
     """A message that is exactly a question of the shipped KB gets that entry's answer by design (the bot/KB
     arbitration, issue 12): labelling it with an intent alone would count the designed behaviour as wrong. Safety,
@@ -314,7 +317,7 @@ def test_an_item_that_is_a_kb_question_word_for_word_accepts_the_kb_answer(path:
 
 # Sets that also ask innocent questions sharing words with a compliance category (tag compliance_near_miss):
 # (path, least such messages).
-NEAR_MISS_SETS = {"v5": (SET_V5, 20), "v6": (SET_V6, 20)}
+NEAR_MISS_SETS = {"v5": (SET_V5, 20), "v6": (SET_V6, 20), "v7": (SET_V7, 25)}
 
 
 def _compliance_labelled_near_misses(items: list[Item]) -> list[str]:
