@@ -354,3 +354,13 @@ def test_kb_queries_join_the_fresh_corpus_of_later_sets_only() -> None:
     assert len(queries) > 250
     assert normalise("錢包被偷了，裡面有兩張儲蓄卡，要馬上怎麼處理") in queries
     assert _kb_query_texts("v5") == set()
+
+
+def test_v7_asks_kb_details_next_to_intents_and_slips_compliance_into_service_questions() -> None:
+    """The seventh set aims at the errors seen since v6: KB-only follow-up details next to a standard intent (tag
+    near_miss on a kb item) and compliance requests slipped into an ordinary service question (tag mixed), each of
+    which must expect its compliance reply."""
+    items = load_set(SET_V7)
+    assert sum(i.expect == "kb" and "near_miss" in i.tags for i in items) >= 12
+    mixed = [i for i in items if "mixed" in i.tags]
+    assert len(mixed) >= 8 and all(i.expect.startswith("compliance:") for i in mixed), mixed
