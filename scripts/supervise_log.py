@@ -8,10 +8,15 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol, Sequence
 
-if TYPE_CHECKING:
-    from supervise_services import Service
+
+class Supervised(Protocol):
+    """What the restart counts need of a supervised service (supervise_services.Service)."""
+
+    name: str
+    restarts: list[float]
+    given_up: bool
 
 
 def say(message: str) -> None:
@@ -25,7 +30,7 @@ def say(message: str) -> None:
         pass
 
 
-def record(all_services: list[Service]) -> None:
+def record(all_services: Sequence[Supervised]) -> None:
     path = Path(os.environ["DATA_DIR"]) / "logs" / "restarts.json"
     counts = {s.name: {"restarts": len(s.restarts), "given_up": s.given_up} for s in all_services}
     path.write_text(json.dumps(counts, ensure_ascii=False), encoding="utf-8")
