@@ -59,6 +59,15 @@ CARD_ACCOUNT_RENTAL: tuple[Pattern[str], ...] = (
     re.compile(_alt("有人 找我 让我 叫我") + _gap(4) + "刷(?:银行)?流水"),
     # handing over the card together with its password (寄给他用, 卡和密码都给他)
     re.compile(_CARD + _alt("和 跟 连同 加上") + "(?:取款|交易)?密码" + _gap(4) + _alt("给 交给 寄给 发给")),
+    # handing cards or U盾 to someone outside the family to keep or use (把U盾和卡都交给老板保管)
+    re.compile(_NAMED + _gap(6, _GAP) + _alt("交给 给了 寄给 放在")
+               + _alt("老板 别人 他人 朋友 陌生人 公司 中介 网友 对方") + _gap(4) + _alt("保管 使用 用 操作 拿着")),
+    re.compile(_alt("老板 中介 对方 陌生人 网友 招聘") + _gap(12) + _NAMED + _gap(6, _GAP) + _alt("交给 给了 寄给")
+               + _gap(3) + _alt("保管 使用 用 操作 拿着")),
+    # receiving money for others and passing it on for a commission (代收货款, 转到指定账户拿佣金)
+    re.compile(_alt("代收货款 代收款项 代收资金 帮人收款 帮忙收款 帮公司收款 帮平台收款")),
+    re.compile("指定" + _alt("账户 账号 的卡 银行卡") + _gap(24) + _alt("佣金 提成 报酬 好处费 手续费给我")),
+    re.compile(_alt("佣金 提成 报酬 好处费") + _gap(24) + "转" + _gap(4) + "指定" + _alt("账户 账号 的卡 银行卡")),
 )
 
 _FEES = _alt("保证金 保正金 手续费 解冻费 解冻金 验资 押金 会员费 服务费 工本费")
@@ -164,6 +173,8 @@ RULES: tuple[tuple[str, tuple[Pattern[str], ...]], ...] = (
     ("card_account_rental", CARD_ACCOUNT_RENTAL),
     ("loan_scam", LOAN_SCAM),
     ("suitability_mismatch", SUITABILITY_MISMATCH),
+    # a guarantee asked for in so many words (这只基金有没有保底) is answered as one, even about a named fund
+    ("guaranteed_return", GUARANTEED_RETURN[:1]),
     ("investment_advice", INVESTMENT_ADVICE),
     ("guaranteed_return", GUARANTEED_RETURN),
 )

@@ -1,4 +1,5 @@
-"""Rasa NLU component: a message that is only noise (:func:`bot.noise.noise_kind`) is not understood.
+"""Rasa NLU component: a message that is only noise (:func:`bot.noise.noise_kind`), or that was classified as an
+intent whose cue words it lacks (:func:`bot.intent_cues.lacks_cue`: 算是吧 as bot_challenge), is not understood.
 
 Without it the classifier files 啊啊啊啊 or asdfgh under whichever short intent is nearest (usually affirm, deny
 or inform), and the dialogue answers it as agreement. The component overrides the intent with ``nlu_fallback``
@@ -18,12 +19,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.intent_cues import lacks_cue
 from bot.noise import noise_kind
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class NoiseFilter(GraphComponent):
-    """Sets ``fallback_intent`` (default ``nlu_fallback``) for noise messages."""
+    """Sets ``fallback_intent`` (default ``nlu_fallback``) for noise messages and intents without their cue."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -44,7 +46,8 @@ class NoiseFilter(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if noise_kind(message.get(TEXT) or "") is None:
+            text = message.get(TEXT) or ""
+            if noise_kind(text) is None and not lacks_cue((message.get(INTENT) or {}).get("name"), text):
                 continue
             intent = {"name": self._intent, "confidence": 1.0}
             ranking = [intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self._intent]

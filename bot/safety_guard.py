@@ -39,20 +39,24 @@ DEFAULT_FRAUD_TERMS = (
 )
 
 
-# intents a compliance pattern never overrides: the classifier's own safety/compliance call, or an explicit
-# complaint or request for a human. Renting out cards and loan scams are kinds of fraud with a more specific
-# answer, so their patterns may replace the general fraud_alert; the investment categories may not (an
+# intents a compliance pattern never overrides: the classifier's own safety/compliance call (but see MORE_SPECIFIC),
+# or an explicit complaint or request for a human. The investment categories never replace fraud_alert (an
 # investment scam told as a story, 老师带单稳赚, stays a fraud warning).
 SAFETY_RULE = "safety_rule"  # the parse-data key: which rule matched (bot/kb_arbitration_policy.py reads it)
 KEEP_INTENTS = frozenset({"share_sensitive_info", "complaint", "human_handoff"}) | COMPLIANCE_INTENTS
 FRAUD_SUBKINDS = frozenset({"card_account_rental", "loan_scam"})
+# a classifier's safety/compliance call gives way to a pattern with the more specific answer: renting out cards and
+# loan scams are kinds of fraud; a guarantee asked about a product (这只基金有没有保底) gets the 不承诺保本 answer
+# rather than the general no-advice one
+MORE_SPECIFIC: dict[str, frozenset[str]] = {"fraud_alert": FRAUD_SUBKINDS,
+                                            "investment_advice": frozenset({"guaranteed_return"})}
 
 
 def keeps_classifier_intent(current: str | None, compliance: str) -> bool:
     """Whether the classifier's ``current`` intent stands against the compliance pattern's ``compliance``."""
-    if current in KEEP_INTENTS:
-        return True
-    return current == "fraud_alert" and compliance not in FRAUD_SUBKINDS
+    if current in MORE_SPECIFIC:
+        return compliance not in MORE_SPECIFIC[current]
+    return current in KEEP_INTENTS
 
 
 def safety_rule(text: str, fraud_terms: Sequence[str]) -> str | None:

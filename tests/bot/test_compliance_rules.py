@@ -58,6 +58,11 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("測評的投資經驗能多填幾年嗎", "suitability_mismatch"),
         ("業績比較基準3.5%一定能拿到嗎", "guaranteed_return"),
         ("创业板明天还能涨吗", "investment_advice"),
+        # a guarantee asked about a named fund is answered as a guarantee; cards kept by a boss, 代收货款 for a cut
+        ("那只医药基金一年最少能赚多少，有没有保底", "guaranteed_return"),
+        ("老板让我把工资卡和U盾交给他保管，说发工资方便", "card_account_rental"),
+        ("兼职帮人代收货款，用自己的卡收了再转出去", "card_account_rental"),
+        ("收到的钱转到指定账户，每笔给我百分之一的提成", "card_account_rental"),
     ],
 )
 def test_compliance_phrasings(text: str, intent: str) -> None:
@@ -99,6 +104,8 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "基金A类和C类哪个费用低",  # a fee fact, not which to buy
         "家人可以替我开户吗",
         "保底消费是什么意思",  # not about an investment return (no match wanted either way)
+        "我把卡交给我妈保管了，她能帮我取钱吗",  # family keeping a card is not a rental
+        "转账到指定账户需要手续费吗",
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:
@@ -141,6 +148,9 @@ def test_traditional_characters_are_folded_for_matching_only() -> None:
         ("fraud_alert", "guaranteed_return", True),  # 老师带单稳赚: an investment scam stays a fraud warning
         ("fraud_alert", "loan_scam", False),  # the loan-scam answer is the more specific fraud answer
         ("fraud_alert", "card_account_rental", False),
+        ("investment_advice", "guaranteed_return", False),  # 这只基金有没有保底: the guarantee answer
+        ("guaranteed_return", "investment_advice", True),
+        ("investment_advice", "suitability_mismatch", True),
     ],
 )
 def test_which_classifier_intents_stand(current: str, compliance: str, keeps: bool) -> None:
