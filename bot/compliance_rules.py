@@ -92,7 +92,8 @@ _HIGH = _alt("进取 激进 成长 C4 C5 c4 c5")
 SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
     re.compile(_alt("跳过 绕过 不做 免做 不用做 不测 没时间做 来不及做 懒得做 先不做") + _gap(4) + _ASSESSMENT),
     # answering it untruthfully (年收入往高了填, 投资经验多填几年)
-    re.compile(_ASSESSMENT + _gap(12) + _alt("往高了?填 往高了?写 填高 写高 多填 虚报 瞎填 乱填 填假")),
+    re.compile(_ASSESSMENT + _gap(12) + _alt("往高了?填 往高了?写 往高了?选 往高了?答 填高 写高 选高 答高 多填 虚报 瞎填 "
+                                             "乱填 填假")),
     re.compile(_alt("代做 代测 代填 替我做 帮我做 帮她做 帮他做 帮忙做 帮我测 帮我填 别人帮忙做 别人做")
                + _gap(4) + _ASSESSMENT),
     re.compile("帮我" + _alt("爸 妈 爸妈 父母") + _gap(2) + "做" + _gap(4) + _ASSESSMENT),
@@ -119,8 +120,9 @@ SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
 # 一天最多能涨百分之多少 asks the price-limit rule (涨跌幅限制), not for a prediction
 _LIMIT_RULE = r"(?<!最多)(?<!最高)(?!能涨(?:百分之|多少|几))"
 _INVEST = _alt("股票 个股 股价 大盘 股市 A股 a股 港股 美股 指数 基金 ETF etf 板块 行情 这只 这支 "
-               "那只 创业板 科创板 黄金 金价 可转债 牛市 熊市 白马股 龙头股 概念股")
-_PREDICT = _alt("涨不涨 跌不跌 会涨 会跌 " + _LIMIT_RULE + "能涨 还能涨 还会跌 还要跌 涨吗 跌吗 会不会涨 "
+               "那只 创业板 科创板 黄金 金价 可转债 牛市 熊市 白马股 龙头股 概念股 "
+               "[券银医科军酒]\\w{0,2}股(?![龄东权份息本价市])")
+_PREDICT = _alt("涨不涨 跌不跌 会大?涨 会大?跌 会不会大涨 会不会大跌 " + _LIMIT_RULE + "能涨 还能涨 还会跌 还要跌 涨吗 跌吗 会不会涨 "
                 "会不会跌 为什么跌 为啥跌 为什么涨 为啥涨 为什么大跌 为啥大跌 怎么又跌 咋又跌 还能追 能追吗 "
                 "见底 抄底 后市 "
                 "走势如何 值不值得买 值得买吗 值得长期持有 要不要割 要不要卖 要不要补仓 该不该买 该不该卖 "
@@ -154,8 +156,11 @@ INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
 GUARANTEED_RETURN: tuple[Pattern[str], ...] = (
     re.compile(_alt("保本 保收益 保息 保底收益 稳赚 只赚不赔 只赚不亏 保证收益 保证不亏 稳拿 兜底 刚兑 "
                     "100%不亏 百分百不亏 有没有保底 能不能保底 能保底 保底吗 保底的")),
-    re.compile(_alt("收益 本金 利息 收益率") + _gap(6) + _alt("保证 承诺 保障 一定能拿 稳拿")),
-    re.compile(_alt("保证 承诺") + _gap(6) + _alt("收益 本金 不亏")),
+    re.compile(_alt("收益 本金 利息 收益率 年化 回报") + _gap(6) + _alt("保证 承诺 保障 一定能拿 稳拿")),
+    re.compile(_alt("保证 承诺") + _gap(6) + _alt("收益 本金 不亏 年化 回报")),
+    # certainty of a gain from a product or a strategy (定投坚持三年肯定能赚钱吧)
+    re.compile(_alt("理财 基金 定投 产品 股票") + _gap(12)
+               + _alt("肯定能赚 一定能赚 肯定赚 一定赚 保证赚 稳稳赚 肯定不会亏 一定不会亏")),
     re.compile(_alt("亏了 亏损 亏本") + _gap(6) + _alt("赔 兜底")),
     # reading a performance benchmark as the return one will get (业绩比较基准4%就是到手4%吧)
     re.compile("业绩(?:比较)?基准" + _gap(10) + _alt("就是 等于 一定 肯定 稳 保证 到手 能拿到 拿得到 少不了")),

@@ -63,6 +63,11 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("老板让我把工资卡和U盾交给他保管，说发工资方便", "card_account_rental"),
         ("兼职帮人代收货款，用自己的卡收了再转出去", "card_account_rental"),
         ("收到的钱转到指定账户，每笔给我百分之一的提成", "card_account_rental"),
+        # a compliance request slipped in after a service question (the seventh set's misses)
+        ("手机银行怎么转账？另外军工股下周会不会大跌", "investment_advice"),
+        ("定期利率多少？那个理财能保证年化5%吗", "guaranteed_return"),
+        ("指数基金定投坚持五年一定能赚吧", "guaranteed_return"),
+        ("风险测评的题目我想都往高了选，这样能买股票基金吗", "suitability_mismatch"),
     ],
 )
 def test_compliance_phrasings(text: str, intent: str) -> None:
@@ -106,6 +111,8 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "保底消费是什么意思",  # not about an investment return (no match wanted either way)
         "我把卡交给我妈保管了，她能帮我取钱吗",  # family keeping a card is not a rental
         "转账到指定账户需要手续费吗",
+        "银行股的分红一般什么时候到账",
+        "理财产品的年化收益率是怎么算的",
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from bot.novel_terms import content_words, novel_terms, vocabulary
 
 
-def test_content_words_are_naming_words_of_two_or_more_characters() -> None:
+def test_content_words_are_nouns_verbs_and_adjectives_of_two_or_more_characters() -> None:
     words = content_words("贷款需要哪些材料，ETF 123 多少")
-    assert "贷款" in words and "材料" in words and "ETF" in words
-    assert "哪些" not in words and "需要" not in words and "多少" not in words and "123" not in words
+    assert "贷款" in words and "材料" in words and "ETF" in words and "需要" in words
+    assert "哪些" not in words and "多少" not in words and "123" not in words
+    assert "免息" in content_words("信用卡最多能免息多少天") and "强平" in content_words("两融会被强平吗")
+    assert "已经" not in content_words("已经还了") and "一次性" not in content_words("一次性结清")
 
 
 def test_content_words_are_read_in_simplified_characters() -> None:
