@@ -9,6 +9,9 @@
   complaint). The patterns back the classifier on the phrasings that leave no doubt, so these categories get
   their fixed answer every time, never a business answer or the KB's guess.
 
+* A fraud the customer has already reported (已经报警了, 报过案, 打了96110) with no fraud script named is a service
+  request (freeze the card, a stamped statement): the classifier's ``fraud_alert`` gives way to its next intent
+  outside the safety and compliance ones, with that intent's own confidence (so the KB arbitration weighs it).
 It runs after the FallbackClassifier so a low-confidence message with a secret still gets the warning.
 
 Whenever a rule matched (``"secret"``, ``"fraud"`` or the compliance pattern's intent), also when the classifier's
@@ -19,6 +22,7 @@ compliance intent the *classifier alone* gave with little confidence against a c
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Sequence
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -57,6 +61,22 @@ def keeps_classifier_intent(current: str | None, compliance: str) -> bool:
     if current in MORE_SPECIFIC:
         return compliance not in MORE_SPECIFIC[current]
     return current in KEEP_INTENTS
+
+
+# a fraud the customer has already reported (已经报警了, 报过案, 打了96110) asks what the bank can do now — freeze
+# the card, a stamped statement of the transfer — not for the general warning: the classifier's fraud_alert gives
+# way to its next intent outside the safety and compliance ones (no fraud script named: a rule still wins)
+REPORTED = re.compile(r"已经?报(?:了|过)?(?:警|案)|报(?:了|过)(?:警|案)|报(?:警|案)了|已经?立案|立案了"
+                      r"|打(?:了|过)(?:96110|110|反诈)")
+SAFETY_INTENTS = frozenset({"share_sensitive_info", "fraud_alert"}) | COMPLIANCE_INTENTS
+
+
+def after_report(current: str | None, text: str, ranking: Sequence[Dict[str, Any]]) -> Dict[str, Any] | None:
+    """The intent that replaces the classifier's ``fraud_alert`` for a fraud already reported (the best-ranked
+    one outside :data:`SAFETY_INTENTS`, with its own confidence), or None (pure)."""
+    if current != "fraud_alert" or not REPORTED.search(text):
+        return None
+    return next((r for r in ranking if r.get("name") not in SAFETY_INTENTS), None)
 
 
 def safety_rule(text: str, fraud_terms: Sequence[str]) -> str | None:
@@ -106,6 +126,12 @@ class SafetyGuard(GraphComponent):
             if rule is None:
                 current = (message.get(INTENT) or {}).get("name")
                 if compliance is None or keeps_classifier_intent(current, compliance):
+                    ranking = message.get(INTENT_RANKING_KEY) or []
+                    released = after_report(current, text, ranking)
+                    if released is not None:
+                        message.set(INTENT, released, add_to_output=True)
+                        message.set(INTENT_RANKING_KEY, [released] + [r for r in ranking if r is not released],
+                                    add_to_output=True)
                     continue
                 name = compliance
             else:
