@@ -10,8 +10,9 @@
   their fixed answer every time, never a business answer or the KB's guess.
 
 * A fraud the customer has already reported (已经报警了, 报过案, 打了96110) with no fraud script named is a service
-  request (freeze the card, a stamped statement): the classifier's ``fraud_alert`` gives way to its next intent
-  outside the safety and compliance ones, with that intent's own confidence (so the KB arbitration weighs it).
+  request (freeze the card, a stamped statement): the classifier's ``fraud_alert`` gives way to its next
+  ordinary intent, with that intent's own confidence (so the KB arbitration weighs it), or to ``nlu_fallback``
+  (the KB fallback) when that intent is below the fallback threshold.
 It runs after the FallbackClassifier so a low-confidence message with a secret still gets the warning.
 
 Whenever a rule matched (``"secret"``, ``"fraud"`` or the compliance pattern's intent), also when the classifier's
@@ -65,18 +66,24 @@ def keeps_classifier_intent(current: str | None, compliance: str) -> bool:
 
 # a fraud the customer has already reported (已经报警了, 报过案, 打了96110) asks what the bank can do now — freeze
 # the card, a stamped statement of the transfer — not for the general warning: the classifier's fraud_alert gives
-# way to its next intent outside the safety and compliance ones (no fraud script named: a rule still wins)
+# way (no fraud script named: a rule still wins), see after_report
 REPORTED = re.compile(r"已经?报(?:了|过)?(?:警|案)|报(?:了|过)(?:警|案)|报(?:警|案)了|已经?立案|立案了"
                       r"|打(?:了|过)(?:96110|110|反诈)")
-SAFETY_INTENTS = frozenset({"share_sensitive_info", "fraud_alert"}) | COMPLIANCE_INTENTS
+RELEASE_FLOOR = 0.25  # the FallbackClassifier's threshold (config.yml): below it an intent is not understood
 
 
-def after_report(current: str | None, text: str, ranking: Sequence[Dict[str, Any]]) -> Dict[str, Any] | None:
-    """The intent that replaces the classifier's ``fraud_alert`` for a fraud already reported (the best-ranked
-    one outside :data:`SAFETY_INTENTS`, with its own confidence), or None (pure)."""
+def after_report(current: str | None, text: str, ranking: Sequence[Dict[str, Any]],
+                 floor: float = RELEASE_FLOOR) -> Dict[str, Any] | None:
+    """What replaces the classifier's ``fraud_alert`` for a fraud already reported: the best-ranked intent
+    outside the safety, compliance, complaint and handoff ones (:data:`KEEP_INTENTS`), with its own confidence,
+    when that reaches ``floor``; otherwise ``nlu_fallback``, so the KB fallback answers or says it did not
+    understand. None when the message is not that (pure)."""
     if current != "fraud_alert" or not REPORTED.search(text):
         return None
-    return next((r for r in ranking if r.get("name") not in SAFETY_INTENTS), None)
+    nxt = next((r for r in ranking if r.get("name") not in KEEP_INTENTS | {"fraud_alert"}), None)
+    if nxt is not None and float(nxt.get("confidence") or 0.0) >= floor:
+        return nxt
+    return {"name": "nlu_fallback", "confidence": 1.0}
 
 
 def safety_rule(text: str, fraud_terms: Sequence[str]) -> str | None:
