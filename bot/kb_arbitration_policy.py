@@ -167,7 +167,7 @@ class KbArbitrationPolicy(Policy):
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  execution_context: ExecutionContext, featurizer: Any = None) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
-        self.weak_threshold = float(config.get("weak_threshold", 0.7))
+        self.weak_threshold = float(config["weak_threshold"])  # Rasa merges get_default_config()
         self.kb = KbQuestions(Path(config["kb_dir"]) if config.get("kb_dir") else default_kb_dir())
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:

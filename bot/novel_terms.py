@@ -94,7 +94,7 @@ class NovelTermDetector(GraphComponent):
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  per_intent: Dict[str, set[str]] | None = None, df: Mapping[str, int] | None = None,
                  n: int = 0) -> None:
-        self._max_df = float(config.get("max_df", 0.003))
+        self._max_df = float(config["max_df"])  # Rasa merges get_default_config()
         self._storage = model_storage
         self._resource = resource
         self._per_intent = per_intent or {}
