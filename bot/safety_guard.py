@@ -69,6 +69,7 @@ def keeps_classifier_intent(current: str | None, compliance: str) -> bool:
 # way (no fraud script named: a rule still wins), see after_report
 REPORTED = re.compile(r"已经?报(?:了|过)?(?:警|案)|报(?:了|过)(?:警|案)|报(?:警|案)了|已经?立案|立案了"
                       r"|打(?:了|过)(?:96110|110|反诈)")
+STILL_GOING = re.compile(r"还(?:让|叫|说|在群|找|打|发|催)|又(?:让|叫|打|来|发|找|催)")  # the scammer is still at it
 RELEASE_FLOOR = 0.25  # the FallbackClassifier's threshold (config.yml): below it an intent is not understood
 
 
@@ -77,8 +78,8 @@ def after_report(current: str | None, text: str, ranking: Sequence[Dict[str, Any
     """What replaces the classifier's ``fraud_alert`` for a fraud already reported: the best-ranked intent
     outside the safety, compliance, complaint and handoff ones (:data:`KEEP_INTENTS`), with its own confidence,
     when that reaches ``floor``; otherwise ``nlu_fallback``, so the KB fallback answers or says it did not
-    understand. None when the message is not that (pure)."""
-    if current != "fraud_alert" or not REPORTED.search(text):
+    understand. None when the message is not that, or the scammer is still at it (还让我…, 又打来) (pure)."""
+    if current != "fraud_alert" or not REPORTED.search(text) or STILL_GOING.search(text):
         return None
     nxt = next((r for r in ranking if r.get("name") not in KEEP_INTENTS | {"fraud_alert"}), None)
     if nxt is not None and float(nxt.get("confidence") or 0.0) >= floor:
@@ -134,7 +135,8 @@ class SafetyGuard(GraphComponent):
                 current = (message.get(INTENT) or {}).get("name")
                 if compliance is None or keeps_classifier_intent(current, compliance):
                     ranking = message.get(INTENT_RANKING_KEY) or []
-                    released = after_report(current, text, ranking)
+                    # a compliance pattern that matched (老师说稳赚, told after reporting it) keeps the warning
+                    released = after_report(current, text, ranking) if compliance is None else None
                     if released is not None:
                         message.set(INTENT, released, add_to_output=True)
                         message.set(INTENT_RANKING_KEY, [released] + [r for r in ranking if r is not released],

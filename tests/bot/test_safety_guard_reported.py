@@ -37,6 +37,8 @@ def test_without_a_likely_next_intent_the_kb_fallback_answers() -> None:
     "被骗了要不要报警",
     "对方说要转接公安配合调查",
     "这家上市公司被证监会立案调查了",
+    "已经报警了，可对方又打来电话让我转钱",
+    "报过案了，那个老师还在群里拉我充值",
 ])
 def test_a_fraud_in_progress_or_a_question_whether_to_report_keeps_the_warning(text: str) -> None:
     assert after_report("fraud_alert", text, RANKING) is None
@@ -50,3 +52,21 @@ def test_only_the_classifiers_fraud_alert_is_released() -> None:
 def test_no_fraud_alert_example_is_released(folder) -> None:
     examples = [e.text for e in load_examples(folder) if e.intent == "fraud_alert"]
     assert examples and [t for t in examples if after_report("fraud_alert", t, RANKING)] == []
+
+
+def test_the_guard_releases_a_reported_fraud_unless_a_rule_matched() -> None:
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.safety_guard import SafetyGuard
+
+    guard = SafetyGuard(SafetyGuard.get_default_config())
+
+    def parsed(text: str) -> str:
+        message = Message({TEXT: text, INTENT: RANKING[0], INTENT_RANKING_KEY: RANKING})
+        return guard.process([message])[0].get(INTENT)["name"]
+
+    assert parsed("已经报警了，想把那张卡冻结") == "card_report_loss"
+    assert parsed("已经报警了，对方还让我转到安全账户") == "fraud_alert"  # a fraud script: the rule's warning
+    assert parsed("已经报警了，那个老师还说跟着他买稳赚") == "fraud_alert"  # a compliance pattern matched
+    assert parsed("有人让我把钱转过去") == "fraud_alert"
