@@ -182,7 +182,7 @@ RULES: tuple[tuple[str, tuple[Pattern[str], ...]], ...] = (
     # a guarantee asked for in so many words (这只基金有没有保底) is answered as one, even about a named fund
     ("guaranteed_return", GUARANTEED_RETURN[:1]),
     ("investment_advice", INVESTMENT_ADVICE),
-    ("guaranteed_return", GUARANTEED_RETURN),
+    ("guaranteed_return", GUARANTEED_RETURN[1:]),  # the first pattern was tried above
 )
 COMPLIANCE_INTENTS = frozenset(name for name, _ in RULES)
 

@@ -9,10 +9,11 @@
   complaint). The patterns back the classifier on the phrasings that leave no doubt, so these categories get
   their fixed answer every time, never a business answer or the KB's guess.
 
-* A fraud the customer has already reported (已经报警了, 报过案, 打了96110) with no fraud script named is a service
-  request (freeze the card, a stamped statement): the classifier's ``fraud_alert`` gives way to its next
-  ordinary intent, with that intent's own confidence (so the KB arbitration weighs it), or to ``nlu_fallback``
-  (the KB fallback) when that intent is below the fallback threshold.
+* A fraud the customer has already reported (已经报警了, 报过案, 打了96110) with no fraud script or compliance pattern
+  named and no sign the scammer is still at it (还让我…, 又打来) is a service request (freeze the card, a stamped
+  statement): the classifier's ``fraud_alert`` gives way to its next ordinary intent, with that intent's own
+  confidence (so the KB arbitration weighs it), or to ``nlu_fallback`` (the KB fallback) when that intent is below
+  the fallback threshold.
 It runs after the FallbackClassifier so a low-confidence message with a secret still gets the warning.
 
 Whenever a rule matched (``"secret"``, ``"fraud"`` or the compliance pattern's intent), also when the classifier's
