@@ -18,9 +18,9 @@ from typing import Pattern
 # traditional -> simplified, for the characters the patterns below contain (matching only)
 _FOLD = str.maketrans(
     "測評風險帳賬戶銀證徵貸漲會買賣嗎隻薦盤為麼錢騙詐幫別個這還給讓過賺虧債價級產財穩擔號電話務資護復養額費凍結"
-    "轉進選勢後見點開關們對說問題場優專營動態經類規違處罰報網絡碼測試齊團體驗實際麗訊標準絕圍將鐵縣區鄉書學習導裝業績較",
+    "轉進選勢後見點開關們對說問題場優專營動態經類規違處罰報網絡碼測試齊團體驗實際麗訊標準絕圍將鐵縣區鄉書學習導裝業績較係錄刪遞郵註冊",
     "测评风险账账户银证征贷涨会买卖吗只荐盘为么钱骗诈帮别个这还给让过赚亏债价级产财稳担号电话务资护复养额费冻结"
-    "转进选势后见点开关们对说问题场优专营动态经类规违处罚报网络码测试齐团体验实际丽讯标准绝围将铁县区乡书学习导装业绩较",
+    "转进选势后见点开关们对说问题场优专营动态经类规违处罚报网络码测试齐团体验实际丽讯标准绝围将铁县区乡书学习导装业绩较系录删递邮注册",
 )
 
 _ANY = r"[^。！!？?\n]"  # within one clause or sentence
@@ -57,11 +57,23 @@ CARD_ACCOUNT_RENTAL: tuple[Pattern[str], ...] = (
     re.compile(_HELPED + _gap(4)
                + _alt("刷流水 刷银行流水 走账 走帐 过(?:一下|个)?账 过帐 代收代付 转账拿提成 拿提成")),
     re.compile(_alt("有人 找我 让我 叫我") + _gap(4) + "刷(?:银行)?流水"),
+    re.compile(r"帮\w{0,2}" + _alt("刷 做 走") + _alt("个 点 一下 下 一点") + "?" + _alt("流水 账")),
+    # money received for someone and passed straight on (帮他收点钱，进来就马上转走)
+    re.compile("帮" + _gap(3) + "收" + _gap(3) + _alt("钱 款") + _gap(14)
+               + _alt("转走 转出去 再转 转给他 转给她 转回")),
+    # a rent paid for cards, accounts, ID or phone cards (每个月给我两千块租金)
+    re.compile(_NAMED + _gap(40) + _alt("租金 月租 日租 租用费 租卡费")),
+    re.compile(_alt("租金 月租 日租") + _gap(20) + _NAMED),
+    # someone else using the customer's ID, U盾 or card to register or open something (熟人想拿我的身份证去注册网店)
+    re.compile(_alt("熟人 朋友 别人 他人 有人 同事 亲戚 网友 老乡 中介 对方 老板") + _gap(6) + _alt("拿 用 借")
+               + "我的?" + _gap(4) + _NAMED + _gap(10) + _alt("注册 开户 开店 开网店 办卡 办个 开个")),
     # handing over the card together with its password (寄给他用, 卡和密码都给他)
     re.compile(_CARD + _alt("和 跟 连同 加上") + "(?:取款|交易)?密码" + _gap(4) + _alt("给 交给 寄给 发给")),
     # handing cards or U盾 to someone outside the family to keep or use (把U盾和卡都交给老板保管)
     re.compile(_NAMED + _gap(6, _GAP) + _alt("交给 给了 寄给 放在")
                + _alt("老板 别人 他人 朋友 陌生人 公司 中介 网友 对方") + _gap(4) + _alt("保管 使用 用 操作 拿着")),
+    # cards, phone cards and ID mailed to strangers (把银行卡、手机卡还有身份证照片寄给他们)
+    re.compile(_NAMED + _gap(16, _GAP) + _alt("寄给 快递给 邮给") + _alt("他们 对方 公司 中介 陌生人 网友 老板")),
     re.compile(_alt("老板 中介 对方 陌生人 网友 招聘") + _gap(12) + _NAMED + _gap(6, _GAP) + _alt("交给 给了 寄给")
                + _gap(3) + _alt("保管 使用 用 操作 拿着")),
     # receiving money for others and passing it on for a commission (代收货款, 转到指定账户拿佣金)
@@ -85,6 +97,16 @@ LOAN_SCAM: tuple[Pattern[str], ...] = (
     re.compile(_alt("先 提前") + _alt("交 付 转") + _gap(6) + _FEES + _gap(8) + _alt("放款 下款 贷款 提额 借款")),
     re.compile(_alt("做假 假的? 伪造") + _gap(4) + _alt("流水 收入证明") + _gap(8) + "贷"),
     re.compile("刷流水" + _gap(8) + _alt("贷 借钱 借款") + "|" + _alt("贷 借钱 借款") + _gap(16) + "刷流水"),
+    # dressing up statements for a bigger loan (帮我把流水做漂亮点多贷三十万)
+    re.compile("流水" + _gap(4) + _alt("做漂亮 做好看 做高 做大 美化 做得好看 弄好看 弄漂亮")),
+    # credit record "deleted" through connections (找关系把逾期记录删掉)
+    re.compile(_alt("找关系 托关系 走关系 内部关系") + _gap(14) + _alt("征信 逾期 记录 删 消 修复 洗白 下款 放款")),
+    # lending that skips the credit check (不查征信、当天就能拿到钱)
+    re.compile(_alt("不查征信 不看征信 不上征信 无需征信 不用征信") + _gap(12)
+               + _alt("拿到钱 到账 放款 下款 借到 秒批 路子 渠道")),
+    # a purchase demanded before the loan can be drawn (要我先买一张会员卡才能提现)
+    re.compile(_alt("先 提前") + _alt("买 充 充值 办") + _gap(6) + _alt("会员 会员卡 VIP vip 保险 理财")
+               + _gap(8) + _alt("才能 才可以 才给") + _gap(2) + _alt("提现 放款 下款 到账 借款")),
 )
 
 _ASSESSMENT = "(?:风险)?" + _alt("测评 评估 问卷")
@@ -166,7 +188,7 @@ GUARANTEED_RETURN: tuple[Pattern[str], ...] = (
     # reading a performance benchmark as the return one will get (业绩比较基准4%就是到手4%吧)
     re.compile("业绩(?:比较)?基准" + _gap(10) + _alt("就是 等于 一定 肯定 稳 保证 到手 能拿到 拿得到 少不了")),
     # whether a wealth product (any risk level) can lose: 理财非存款, no level promises the principal
-    re.compile(_alt("理财 基金 产品 R[1-5] r[1-5]") + _gap(10)
+    re.compile(_alt("理财 基金 产品 R[1-5] r[1-5]") + _gap(20)
                + _alt("肯定不亏 一定不亏 不会亏 会不会亏 会亏本 亏本吗 亏钱吗 会亏吗 可能亏 肯定不会少")),
 )
 # a deposit is principal-protected (deposit insurance): 大额存单保本吗 is a deposit question, not this category;
@@ -192,6 +214,15 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+# a card lending the customer denies (我没把卡借给过别人, 从来没出租过账户): a frozen-card question, not a rental
+_DENIED = re.compile(_alt("没 未 从不 不曾 绝不 绝对不"))
+
+
+def _rental(folded: str, pattern: Pattern[str]) -> bool:
+    """``pattern`` matches somewhere not right after the customer's denial (the three characters before it)."""
+    return any(not _DENIED.search(folded[max(0, m.start() - 3):m.start()]) for m in pattern.finditer(folded))
+
+
 def compliance_intent(text: str) -> str | None:
     """The compliance intent whose patterns ``text`` matches first (order of :data:`RULES`), or None."""
     folded = fold(text)
@@ -201,6 +232,9 @@ def compliance_intent(text: str) -> str | None:
             continue
         if intent == "card_account_rental" and "贷" in folded and any(p.search(folded) for p in LOAN_SCAM):
             continue  # 帮我刷流水好办贷款 is loan packaging, not renting out a card
-        if any(p.search(folded) for p in patterns):
+        if intent == "card_account_rental":
+            if any(_rental(folded, p) for p in patterns):
+                return intent
+        elif any(p.search(folded) for p in patterns):
             return intent
     return None

@@ -68,6 +68,19 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("定期利率多少？那个理财能保证年化5%吗", "guaranteed_return"),
         ("指数基金定投坚持五年一定能赚吧", "guaranteed_return"),
         ("风险测评的题目我想都往高了选，这样能买股票基金吗", "suitability_mismatch"),
+        # the eighth set's misses, in other words (issue 13): 走账 for someone, a monthly rent for cards mailed away,
+        # an acquaintance registering with the customer's ID, statements dressed up, a record deleted through
+        # connections, credit-check-free cash, a purchase demanded before the loan is paid out, a fund's past
+        # returns read as a promise
+        ("表哥叫我帮他过几笔钱，钱一到就转回给他，帮着走个账而已", "card_account_rental"),
+        ("帮网友收一笔货款，收到钱以后再转给他", "card_account_rental"),
+        ("有个工作室要把我的储蓄卡和电话卡寄给他们，按月付租金", "card_account_rental"),
+        ("同事想用我的身份证去开个网店，行不行", "card_account_rental"),
+        ("中介说能把我的银行流水做好看一点，好多批点额度", "loan_scam"),
+        ("有人说托关系能把征信上的逾期记录消掉", "loan_scam"),
+        ("不看征信的网贷，半小时就能到账的那种有吗", "loan_scam"),
+        ("贷款审批过了，客服说要先充值会员才能放款", "loan_scam"),
+        ("那款理财前三年收益一直都是正的，今年买进去肯定不会亏吧", "guaranteed_return"),
     ],
 )
 def test_compliance_phrasings(text: str, intent: str) -> None:
@@ -113,6 +126,12 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "转账到指定账户需要手续费吗",
         "银行股的分红一般什么时候到账",
         "理财产品的年化收益率是怎么算的",
+        # a card lending the customer denies: a frozen-card question (the eighth set)
+        "我从来没把银行卡借给别人，怎么突然被限制交易了",
+        "我未出租过账户，为什么被列入风险名单",
+        "怎么打印银行流水",
+        "帮我查一下这个月的流水",
+        "公积金贷款不查征信吗",
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:
