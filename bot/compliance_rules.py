@@ -215,12 +215,26 @@ def fold(text: str) -> str:
 
 
 # a card lending the customer denies (我没把卡借给过别人, 从来没出租过账户): a frozen-card question, not a rental
-_DENIED = re.compile(_alt("没 未 从不 不曾 绝不 绝对不"))
+_DENIED = re.compile(_alt("没 未 从不 不曾 绝不 (?<!会)不会"))
+_CLAUSE = re.compile(r"[，,。；;！!？?]")
+
+
+def _denied(folded: str, start: int) -> bool:
+    """The clause before ``start`` (at most six characters of it) holds a denial."""
+    return bool(_DENIED.search(_CLAUSE.split(folded[max(0, start - 6):start])[-1]))
 
 
 def _rental(folded: str, pattern: Pattern[str]) -> bool:
-    """``pattern`` matches somewhere not right after the customer's denial (the three characters before it)."""
-    return any(not _DENIED.search(folded[max(0, m.start() - 3):m.start()]) for m in pattern.finditer(folded))
+    """``pattern`` matches somewhere not right after the customer's denial."""
+    return any(not _denied(folded, m.start()) for m in pattern.finditer(folded))
+
+
+def denies_lending(text: str) -> bool:
+    """A card-rental phrase occurs only right after the customer's denial (我没把卡借给过别人): whoever says so asks
+    about a frozen or limited card, and a classifier trained on rental requests must not warn them (pure)."""
+    folded = fold(text)
+    matched = [p for p in CARD_ACCOUNT_RENTAL if p.search(folded)]
+    return bool(matched) and not any(_rental(folded, p) for p in matched)
 
 
 def compliance_intent(text: str) -> str | None:

@@ -14,6 +14,9 @@
   statement): the classifier's ``fraud_alert`` gives way to its next ordinary intent, with that intent's own
   confidence (so the KB arbitration weighs it), or to ``nlu_fallback`` (the KB fallback) when that intent is below
   the fallback threshold.
+* A customer denying ever lending the card (我没把卡借给过别人，怎么被冻结了; no rental pattern matches but right
+  after the denial) asks about a frozen or limited card: the classifier's ``card_account_rental`` gives way the
+  same way (:func:`after_denial`).
 It runs after the FallbackClassifier so a low-confidence message with a secret still gets the warning.
 
 Whenever a rule matched (``"secret"``, ``"fraud"`` or the compliance pattern's intent), also when the classifier's
@@ -34,7 +37,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.compliance_rules import COMPLIANCE_INTENTS, compliance_intent
+from bot.compliance_rules import COMPLIANCE_INTENTS, compliance_intent, denies_lending
 from common.pii import contains_masked_secret, contains_secret
 
 # Phrases of the scripts behind telecom fraud (电信诈骗) that customers repeat to the bot; any of them forces the
@@ -74,18 +77,32 @@ STILL_GOING = re.compile(r"还(?:让|叫|说|在群|找|打|发|催)|又(?:让|�
 RELEASE_FLOOR = 0.25  # the FallbackClassifier's threshold (config.yml): below it an intent is not understood
 
 
-def after_report(current: str | None, text: str, ranking: Sequence[Dict[str, Any]],
-                 floor: float = RELEASE_FLOOR) -> Dict[str, Any] | None:
-    """What replaces the classifier's ``fraud_alert`` for a fraud already reported: the best-ranked intent
-    outside the safety, compliance, complaint and handoff ones (:data:`KEEP_INTENTS`), with its own confidence,
-    when that reaches ``floor``; otherwise ``nlu_fallback``, so the KB fallback answers or says it did not
-    understand. None when the message is not that, or the scammer is still at it (还让我…, 又打来) (pure)."""
-    if current != "fraud_alert" or not REPORTED.search(text) or STILL_GOING.search(text):
-        return None
+def _released(ranking: Sequence[Dict[str, Any]], floor: float) -> Dict[str, Any]:
+    """The best-ranked intent outside the safety, compliance, complaint and handoff ones (:data:`KEEP_INTENTS`,
+    fraud_alert), with its own confidence, when that reaches ``floor``; otherwise
+    ``nlu_fallback``, so the KB fallback answers or says it did not understand (pure)."""
     nxt = next((r for r in ranking if r.get("name") not in KEEP_INTENTS | {"fraud_alert"}), None)
     if nxt is not None and float(nxt.get("confidence") or 0.0) >= floor:
         return nxt
     return {"name": "nlu_fallback", "confidence": 1.0}
+
+
+def after_report(current: str | None, text: str, ranking: Sequence[Dict[str, Any]],
+                 floor: float = RELEASE_FLOOR) -> Dict[str, Any] | None:
+    """What replaces the classifier's ``fraud_alert`` for a fraud already reported (:func:`_released`); None when
+    the message is not that, or the scammer is still at it (还让我…, 又打来) (pure)."""
+    if current != "fraud_alert" or not REPORTED.search(text) or STILL_GOING.search(text):
+        return None
+    return _released(ranking, floor)
+
+
+def after_denial(current: str | None, text: str, ranking: Sequence[Dict[str, Any]],
+                 floor: float = RELEASE_FLOOR) -> Dict[str, Any] | None:
+    """What replaces the classifier's ``card_account_rental`` when the customer denies ever lending the card
+    (我没把卡借给过别人，怎么被冻结了): :func:`_released`; None otherwise (pure)."""
+    if current != "card_account_rental" or not denies_lending(text):
+        return None
+    return _released(ranking, floor)
 
 
 def safety_rule(text: str, fraud_terms: Sequence[str]) -> str | None:
@@ -137,7 +154,8 @@ class SafetyGuard(GraphComponent):
                 if compliance is None or keeps_classifier_intent(current, compliance):
                     ranking = message.get(INTENT_RANKING_KEY) or []
                     # a compliance pattern that matched (老师说稳赚, told after reporting it) keeps the warning
-                    released = after_report(current, text, ranking) if compliance is None else None
+                    released = ((after_report(current, text, ranking) or after_denial(current, text, ranking))
+                                if compliance is None else None)
                     if released is not None:
                         message.set(INTENT, released, add_to_output=True)
                         message.set(INTENT_RANKING_KEY, [released] + [r for r in ranking if r is not released],
