@@ -26,11 +26,15 @@ from rasa_sdk.types import DomainDict
 from actions.kb_fallback import _channel, _intent, asked_word_for_word, budgeted_kb, kb_context, offer, send_answer
 from common.pii import mask_pii
 from kb_index.normalize import normalise_query
+from kb_index.overlap import bigrams, dice
 from kb_index.policy import Action as KbAction
 from kb_index.policy import Decision
 from kb_index.service import Lookup
 
 NOVEL_TERMS = "novel_terms"  # bot/novel_terms.py's key in the parse data (the action server does not import bot/)
+INTENT_SUPPORT = "intent_support"  # the same component's: the message's closeness to its intent's nearest example
+# reasons for which the intent is confident and ordinary: the KB may only offer, when its question is closer
+CONFIDENT_REASONS = frozenset({"novel_terms", "weak_support"})
 REASON_SLOT = "kb_arbitration"  # set by the policy with its prediction: why it consulted the KB
 # the policy's reasons for a weak intent (bot/kb_arbitration_policy.py): an ordinary one, one that starts a form, a
 # safety or compliance intent the classifier alone gave
@@ -41,7 +45,8 @@ WEAK_REASONS = frozenset({"weak_intent", "weak_form_intent", "weak_compliance"})
 OFFER_OVER_WEAK = 0.5
 
 
-def kb_verdict(lookup: Lookup, text: str, reason: str | None, novel_terms: Sequence[str] = ()) -> KbAction | None:
+def kb_verdict(lookup: Lookup, text: str, reason: str | None, novel_terms: Sequence[str] = (),
+               intent_support: float | None = None) -> KbAction | None:
     """What the KB may do instead of the intent, given why the policy consulted it (pure):
 
     * ``ANSWER`` when its answer policy says answer and the intent is weak (any weak reason) or the message is
@@ -52,6 +57,11 @@ def kb_verdict(lookup: Lookup, text: str, reason: str | None, novel_terms: Seque
     * or when the message has words its intent was never trained on (bot/novel_terms.py) and the question the
       KB matched, or its entry's main question, contains one: the intent would answer another question — an
       offer, never an answer over a confident intent, and never over a compliance intent;
+    * or when the intent is confident and ordinary (``novel_terms``, ``weak_support``), the KB's first entry is
+      at least as likely right as not, and the message shares more wording (kb_index.overlap) with the question
+      the KB matched than with the nearest training example of its intent (``intent_support``): a follow-up
+      detail (信用卡最多能免息多少天 is closer to 信用卡最长免息多少天 than to anything credit_card_repayment was
+      trained on) — an offer, never an answer;
     * None: the intent keeps the turn (no reason: the policy said nothing, the intent is not weak)."""
     decision = lookup.decision
     best = decision.best
@@ -66,6 +76,10 @@ def kb_verdict(lookup: Lookup, text: str, reason: str | None, novel_terms: Seque
         return None
     questions = (normalise_query(hit.matched_question), normalise_query(hit.entry.question))
     if any(normalise_query(term) in question for term in novel_terms for question in questions):
+        return KbAction.SUGGEST
+    if (reason in CONFIDENT_REASONS and intent_support is not None
+            and (lookup.confidence or 0.0) >= OFFER_OVER_WEAK
+            and dice(bigrams(normalise_query(text)), bigrams(questions[0])) > intent_support):
         return KbAction.SUGGEST
     return None
 
@@ -84,9 +98,12 @@ class ActionKbArbitrate(Action):
         best = lookup.decision.best
         novel = [str(t) for t in (tracker.latest_message or {}).get(NOVEL_TERMS) or []]
         reason = tracker.get_slot(REASON_SLOT)
-        action = kb_verdict(lookup, text, reason, novel)
+        support = (tracker.latest_message or {}).get(INTENT_SUPPORT)
+        support = float(support) if isinstance(support, (int, float)) else None
+        action = kb_verdict(lookup, text, reason, novel, support)
         verdict = {"intent": intent, "intent_confidence": confidence, "kb_confidence": lookup.confidence,
-                   "winner": "intent" if action is None else "kb", "novel_terms": novel, "reason": reason}
+                   "winner": "intent" if action is None else "kb", "novel_terms": novel, "reason": reason,
+                   "intent_support": support}
         if action is None or best is None:
             # the intent keeps the turn: undo this action so the rules answer as they always would
             return [ActionReverted()]

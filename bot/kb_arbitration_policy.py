@@ -18,7 +18,11 @@ The rule, right after a customer message (``action_listen`` was the last action)
   chosen on the held-out NLU data, below), when the normalised message is exactly one of the questions of the KB
   version in service (so a trainer's new similar question takes effect at once), or when the message has words
   the intent was never trained on (``novel_terms``, bot/novel_terms.py: 逆回购 in a message classified
-  stock_account_open) — there the KB's reply wins only if the question it matched contains one of them.
+  stock_account_open) — there the KB's reply wins only if the question it matched contains one of them;
+* or when a confident ordinary intent (not one that starts a form) shares less than ``support_check`` of the
+  message's wording with its nearest training example (``intent_support``, bot/novel_terms.py): the action
+  offers the KB's questions when the one it matched is closer still (``weak_support``; issue 13, follow-up
+  details such as 额度被降 or 活期结息日 next to credit_card_limit / deposit_rate).
 
 ``action_kb_arbitrate`` (actions/arbitrate.py) answers from the KB when the KB's answer policy says answer, and
 otherwise reverts itself (``ActionReverted``) so the normal dialogue runs exactly as it would have. This policy
@@ -59,7 +63,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.compliance_rules import COMPLIANCE_INTENTS
-from bot.novel_terms import NOVEL_TERMS
+from bot.novel_terms import INTENT_SUPPORT, NOVEL_TERMS
 from bot.safety_guard import SAFETY_RULE
 from kb_index.normalize import _PUNCT_EDGES, _SPACES, _TYPO_RE, TYPOS
 
@@ -98,11 +102,14 @@ def normalise(text: str) -> str:
 def arbitration_reason(intent: Optional[str], confidence: Optional[float], text: str, *, active_loop: Optional[str],
                        weak_threshold: float, kb_questions: FrozenSet[str], novel_terms: Sequence[str] = (),
                        safety_rule: Optional[str] = None, protected: FrozenSet[str] = PROTECTED_INTENTS,
-                       form_intents: FrozenSet[str] = FORM_INTENTS) -> Optional[str]:
+                       form_intents: FrozenSet[str] = FORM_INTENTS, intent_support: Optional[float] = None,
+                       support_check: float = 0.0) -> Optional[str]:
     """Why the KB must be consulted for this message ("weak_intent" / "weak_form_intent": a weak intent that
     starts a form / "kb_exact_match" / "novel_terms" / "weak_compliance": a safety or compliance intent of the
-    classifier alone, ``safety_rule`` naming the rule of bot/safety_guard.py that matched, if any), or None
-    (pure)."""
+    classifier alone, ``safety_rule`` naming the rule of bot/safety_guard.py that matched, if any /
+    "weak_support": a confident ordinary intent whose nearest training example shares less than
+    ``support_check`` of the message's wording, ``intent_support`` from bot/novel_terms.py, so a KB question may
+    be closer), or None (pure)."""
     if active_loop or not intent or re.fullmatch(r"\s*/.*", text or ""):
         return None  # a form is filling, or a button payload (/intent{...})
     if intent in FIXED_REPLY_INTENTS and not safety_rule and confidence is not None and confidence < weak_threshold:
@@ -115,6 +122,8 @@ def arbitration_reason(intent: Optional[str], confidence: Optional[float], text:
         return "kb_exact_match"
     if novel_terms:
         return "novel_terms"  # words the intent was never trained on (bot/novel_terms.py)
+    if intent not in form_intents and intent_support is not None and intent_support < support_check:
+        return "weak_support"
     return None
 
 
@@ -162,12 +171,16 @@ class KbArbitrationPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         # priority 5: above RulePolicy (4) and MemoizationPolicy (3), only for the turns it predicts
-        return {"priority": 5, "weak_threshold": 0.7, "kb_dir": None}
+        # support_check: below it a confident intent's message is compared with the KB's question by the action
+        # (actions/arbitrate.py); 0.9 leaves out only messages nearly equal to a training example, which no KB
+        # question can be closer to
+        return {"priority": 5, "weak_threshold": 0.7, "kb_dir": None, "support_check": 0.9}
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  execution_context: ExecutionContext, featurizer: Any = None) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         self.weak_threshold = float(config["weak_threshold"])  # Rasa merges get_default_config()
+        self.support_check = float(config["support_check"])
         self.kb = KbQuestions(Path(config["kb_dir"]) if config.get("kb_dir") else default_kb_dir())
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
@@ -194,7 +207,9 @@ class KbArbitrationPolicy(Policy):
         reason = arbitration_reason(intent.get("name"), intent.get("confidence"), message.text or "",
                                     active_loop=tracker.active_loop_name, weak_threshold=self.weak_threshold,
                                     kb_questions=self.kb.current(), novel_terms=tuple(novel),
-                                    safety_rule=message.parse_data.get(SAFETY_RULE))
+                                    safety_rule=message.parse_data.get(SAFETY_RULE),
+                                    intent_support=message.parse_data.get(INTENT_SUPPORT),
+                                    support_check=self.support_check)
         if reason is None:
             return abstain
         # the reason travels with the prediction, so the action weighs the KB exactly as this policy decided

@@ -1,4 +1,5 @@
-"""Rasa NLU component: the words of a message its intent was never trained on (``novel_terms`` in the parse).
+"""Rasa NLU component: the words of a message its intent was never trained on (``novel_terms`` in the parse), and
+how close its wording comes to the nearest training example of that intent (``intent_support``).
 
 A confident intent can still be the wrong answer: 股票账户里的闲钱能做逆回购吗 is classified stock_account_open
 (股票账户), 房贷还清了抵押怎么解 loan_prepay (房贷还清), 工资卡被法院冻结了 card_report_loss — the intent's
@@ -17,6 +18,11 @@ adjectives (信用卡最多能免息多少天, 两融会被强平吗, 分期想�
 ``max_df`` 0.003 keeping common ones (需要, 回来) out: of the confident intents whose KB question holds a novel
 term, KB-only questions offered the right entry 9 times instead of 4, intent-only messages were offered the KB 10
 times instead of 12 (an offer, never a KB answer over a confident intent).
+
+``intent_support`` (kb_index.overlap: Dice of character bigrams with the nearest example, 0-1) serves the same
+arbitration: a follow-up detail often has no novel word (额度被降 is all credit_card_limit vocabulary), but its
+wording is closer to the KB question that asks it than to anything the intent was trained on; the action compares
+the two (actions/arbitrate.py). The examples are stored with the model, in simplified characters.
 """
 
 from __future__ import annotations
@@ -37,7 +43,12 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from kb_index.overlap import best_dice, bigrams
+
 NOVEL_TERMS = "novel_terms"  # the key in the parse data the policy and the action read
+# how close the message's wording comes to the nearest training example of its intent (kb_index.overlap: Dice of
+# character bigrams, 0-1): the arbitration compares it with the question the KB matched
+INTENT_SUPPORT = "intent_support"
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 
 
@@ -47,11 +58,17 @@ _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _CONTENT_TAGS = ("n", "v", "a", "j", "l", "eng")
 
 
+def simplified(text: str) -> str:
+    """The text in simplified characters, full-width folded (NFKC): how training examples and messages are
+    compared."""
+    return zhconv.convert(unicodedata.normalize("NFKC", text or ""), "zh-cn")
+
+
 def content_words(text: str) -> list[str]:
     """Content words (nouns, verbs, adjectives, abbreviations, fixed expressions, Latin words) of two or more
     characters, in order, read in simplified characters (銀行卡丟了 is the 银行卡丢了 the training data knows) and
     full-width folded (NFKC)."""
-    folded = zhconv.convert(unicodedata.normalize("NFKC", text or ""), "zh-cn")
+    folded = simplified(text)
     return [pair.word for pair in posseg.cut(folded)
             if len(pair.word) >= 2 and _CONTENT.search(pair.word) and pair.flag.startswith(_CONTENT_TAGS)]
 
@@ -93,13 +110,15 @@ class NovelTermDetector(GraphComponent):
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  per_intent: Dict[str, set[str]] | None = None, df: Mapping[str, int] | None = None,
-                 n: int = 0) -> None:
+                 n: int = 0, examples: Mapping[str, Sequence[str]] | None = None) -> None:
         self._max_df = float(config["max_df"])  # Rasa merges get_default_config()
         self._storage = model_storage
         self._resource = resource
         self._per_intent = per_intent or {}
         self._df = dict(df or {})
         self._n = n
+        self._examples = {intent: list(texts) for intent, texts in (examples or {}).items()}
+        self._grams = {intent: [bigrams(t) for t in texts] for intent, texts in self._examples.items()}
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -110,10 +129,15 @@ class NovelTermDetector(GraphComponent):
         examples = [(m.get(TEXT) or "", str(m.get(INTENT))) for m in training_data.intent_examples if m.get(TEXT)]
         self._per_intent, df, self._n = vocabulary(examples)
         self._df = dict(df)
+        texts: dict[str, list[str]] = {}
+        for text, intent in examples:
+            texts.setdefault(intent, []).append(simplified(text))
+        self._examples = texts
+        self._grams = {intent: [bigrams(t) for t in group] for intent, group in texts.items()}
         with self._storage.write_to(self._resource) as directory:
             (directory / "vocabulary.json").write_text(json.dumps(
-                {"n": self._n, "df": self._df, "intents": {k: sorted(v) for k, v in self._per_intent.items()}},
-                ensure_ascii=False), encoding="utf-8")
+                {"n": self._n, "df": self._df, "intents": {k: sorted(v) for k, v in self._per_intent.items()},
+                 "examples": self._examples}, ensure_ascii=False), encoding="utf-8")
         return self._resource
 
     @classmethod
@@ -122,7 +146,7 @@ class NovelTermDetector(GraphComponent):
         with model_storage.read_from(resource) as directory:
             data = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
         return cls(config, model_storage, resource, {k: set(v) for k, v in data["intents"].items()},
-                   data["df"], int(data["n"]))
+                   data["df"], int(data["n"]), data.get("examples") or {})
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -133,4 +157,8 @@ class NovelTermDetector(GraphComponent):
             terms = (novel_terms(content_words(message.get(TEXT) or ""), str(intent), self._per_intent, self._df,
                                  self._n, self._max_df) if intent else [])
             message.set(NOVEL_TERMS, terms, add_to_output=True)
+            grams = self._grams.get(str(intent)) if intent else None
+            if grams:  # a model trained before the examples were stored has none: no support, no comparison
+                support = best_dice(simplified(message.get(TEXT) or ""), grams)
+                message.set(INTENT_SUPPORT, round(support, 4), add_to_output=True)
         return messages

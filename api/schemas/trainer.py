@@ -210,8 +210,11 @@ class ArbitrationVerdict(BaseModel):
     kb_confidence: float | None = None  # the KB's calibrated probability (None without a re-ranker)
     winner: Literal["kb", "intent"]
     # why the policy consulted the KB (bot/kb_arbitration_policy.py; None from an older action server)
-    reason: Literal["weak_intent", "weak_form_intent", "weak_compliance", "kb_exact_match", "novel_terms"] | None = None
+    reason: Literal["weak_intent", "weak_form_intent", "weak_compliance", "kb_exact_match", "novel_terms",
+                    "weak_support"] | None = None
     novel_terms: list[str] = []  # words of the message its intent was never trained on
+    # how much wording the message shares with its intent's nearest training example (0-1; bot/novel_terms.py)
+    intent_support: float | None = None
 
 
 class ConsoleReply(BaseModel):

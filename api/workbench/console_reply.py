@@ -56,6 +56,10 @@ def _arbitration_reason(verdict: ArbitrationVerdict, confidence: float | None, t
         return "，但该句与知识库问题完全一致"
     if verdict.reason == "novel_terms":
         return f"，但句中「{'、'.join(verdict.novel_terms)}」是该意图训练数据中没有的词"
+    if verdict.reason == "weak_support":
+        support = ("" if verdict.intent_support is None
+                   else f"（与最接近的例句相似度 {pct(verdict.intent_support)}）")
+        return f"，但该句与知识库问题的措辞比与该意图的任何训练例句都更接近{support}"
     return (below if threshold is not None and confidence is not None and confidence < threshold
             else "较弱，或该句与知识库问题完全一致")
 

@@ -13,6 +13,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+import actions.arbitrate as arbitrate
 import actions.kb_fallback as kb_fallback
 from actions.arbitrate import REASON_SLOT, ActionKbArbitrate, kb_verdict
 from kb_index.entry import KbEntry
@@ -132,6 +133,45 @@ WEAK, FORM, COMPLIANCE = "weak_intent", "weak_form_intent", "weak_compliance"
 def test_kb_verdict(action: KbAction, text: str, matched: str, reason: str | None, novel: tuple[str, ...],
                     expected: KbAction | None) -> None:
     assert kb_verdict(_lookup(action, matched), text, reason, novel) is expected
+
+
+@pytest.mark.parametrize(
+    "action, matched, reason, support, confidence, expected",
+    [
+        # closer to the KB's question (dice 14/19 = 0.74) than to the intent's nearest example: an offer
+        (KbAction.ANSWER, "信用卡最长免息多少天", "weak_support", 0.40, 0.7, KbAction.SUGGEST),
+        (KbAction.SUGGEST, "信用卡最长免息多少天", "weak_support", 0.40, 0.5, KbAction.SUGGEST),
+        (KbAction.SUGGEST, "信用卡最长免息多少天", "novel_terms", 0.40, 0.7, KbAction.SUGGEST),
+        # the intent's example is as close or closer, the KB unsure, no support known, or another reason: the intent
+        (KbAction.ANSWER, "信用卡最长免息多少天", "weak_support", 0.74, 0.7, None),
+        (KbAction.SUGGEST, "信用卡最长免息多少天", "weak_support", 0.40, 0.49, None),
+        (KbAction.FALLBACK, "信用卡最长免息多少天", "weak_support", 0.40, 0.7, None),
+        (KbAction.ANSWER, "信用卡最长免息多少天", "weak_support", None, 0.7, None),
+        (KbAction.SUGGEST, "信用卡最长免息多少天", "weak_form_intent", 0.40, 0.7, None),
+        (KbAction.SUGGEST, "信用卡最长免息多少天", "weak_compliance", 0.40, 0.7, None),
+        (KbAction.ANSWER, "信用卡最长免息多少天", None, 0.40, 0.7, None),
+    ],
+)
+def test_a_message_closer_to_the_kb_question_than_to_its_intent_gets_the_offer(
+        action: KbAction, matched: str, reason: str | None, support: float | None, confidence: float,
+        expected: KbAction | None) -> None:
+    lookup = _lookup(action, matched, question=matched, confidence=confidence)
+    assert kb_verdict(lookup, "信用卡最多能免息多少天？", reason, (), support) is expected
+
+
+def test_the_offer_over_a_confident_intent_records_its_support(kb: KbService, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the small test index has no re-ranker (no calibrated probability): accept its offer as likely enough
+    monkeypatch.setattr(arbitrate, "OFFER_OVER_WEAK", 0.0)
+    t = tracker("取款机转账的限额是多少", "transfer_limit", 0.95, reason="weak_support")
+    t.latest_message["intent_support"] = 0.2
+    events, messages = run(t)
+    assert messages[0]["response"] == "utter_kb_did_you_mean"
+    verdict = messages[-1]["custom"]["kb"]["arbitration"]
+    assert verdict["winner"] == "kb" and verdict["reason"] == "weak_support" and verdict["intent_support"] == 0.2
+    t = tracker("取款机转账的限额是多少", "transfer_limit", 0.95, reason="weak_support")
+    t.latest_message["intent_support"] = 0.99  # a training example is closer than any KB question
+    events, messages = run(t)
+    assert events == [{"event": "undo", "timestamp": None}] and messages == []
 
 
 @pytest.mark.parametrize("confidence, expected", [(0.49, None), (0.5, KbAction.SUGGEST), (0.9, KbAction.SUGGEST)])

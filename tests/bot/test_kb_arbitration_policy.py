@@ -169,3 +169,26 @@ def test_the_policy_arbitrates_once_per_message_and_listens_after_a_kb_answer(tm
     assert weak.latest_action_name == "action_listen" and predicted(weak) is None
     assert predicted(said("新卡怎么激活", "card_activate", 0.97)) == "action_kb_arbitrate"
     assert predicted(said("开户要带什么", "account_open_materials", 0.97)) is None
+
+
+def test_a_confident_intent_far_from_its_training_examples_is_compared_with_the_kb() -> None:
+    """Issue 13: a follow-up detail next to a confident intent (信用卡最多能免息多少天 -> credit_card_repayment)
+    shares little wording with the intent's examples; the action then compares it with the KB's question."""
+    def support(intent: str, value: float | None, novel: tuple[str, ...] = (), confidence: float = 0.95,
+                active_loop: str | None = None) -> str | None:
+        return arbitration_reason(intent, confidence, "信用卡最多能免息多少天", active_loop=active_loop,
+                                  weak_threshold=0.7, kb_questions=KB, novel_terms=novel, intent_support=value,
+                                  support_check=0.9)
+
+    assert support("credit_card_repayment", 0.42) == "weak_support"
+    assert support("credit_card_repayment", 0.95) is None  # nearly a training example: no KB question is closer
+    assert support("credit_card_repayment", None) is None  # a model without stored examples
+    assert support("credit_card_repayment", 0.42, ("免息",)) == "novel_terms"  # the more specific reason first
+    assert support("credit_card_repayment", 0.42, confidence=0.5) == "weak_intent"
+    assert support("card_report_loss", 0.42) is None  # a confident form keeps its form
+    assert support("credit_card_repayment", 0.42, active_loop="card_loss_form") is None
+    for intent in ("investment_advice", "fraud_alert", "human_handoff", "affirm", "complaint"):
+        assert support(intent, 0.1) is None, intent
+    # the policy's default leaves the comparison off for callers that do not ask for it
+    assert arbitration_reason("credit_card_repayment", 0.95, "信用卡最多能免息多少天", active_loop=None,
+                              weak_threshold=0.7, kb_questions=KB, intent_support=0.42) is None

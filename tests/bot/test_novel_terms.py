@@ -37,3 +37,31 @@ def test_novel_terms_are_rare_words_the_intent_never_saw() -> None:
     assert novel_terms(["银行卡"], "card_report_loss", per_intent, df, n, 0.01) == []
     # an intent without examples (a button payload's intent) has nothing to compare with
     assert novel_terms(["逆回购"], "nlu_fallback", per_intent, df, n, 0.01) == []
+
+
+def test_the_detector_reports_how_close_the_message_comes_to_its_intents_nearest_example(tmp_path) -> None:
+    """intent_support: Dice of character bigrams with the nearest training example of the predicted intent,
+    stored with the model and read back (an older model without examples reports none)."""
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.novel_terms import INTENT_SUPPORT, NovelTermDetector
+
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("novel")
+    detector = NovelTermDetector({"max_df": 0.003}, storage, resource)
+    detector.train(TrainingData([Message({TEXT: "信用卡怎么还款", INTENT: "credit_card_repayment"}),
+                                 Message({TEXT: "信用卡還款方式", INTENT: "credit_card_repayment"}),
+                                 Message({TEXT: "银行卡丢了", INTENT: "card_report_loss"})]))
+    loaded = NovelTermDetector.load({"max_df": 0.003}, storage, resource, None)  # type: ignore[arg-type]
+    for component in (detector, loaded):
+        message = Message({TEXT: "信用卡怎么还款呢", INTENT: {"name": "credit_card_repayment", "confidence": 0.9}})
+        component.process([message])
+        # 信用 用卡 卡怎 怎么 么还 还款 shared with the first example (6 of 6 and 7): 12 / 13
+        assert message.get(INTENT_SUPPORT) == round(12 / 13, 4)
+        unknown = Message({TEXT: "随便", INTENT: {"name": "greet", "confidence": 0.9}})
+        component.process([unknown])
+        assert unknown.get(INTENT_SUPPORT) is None  # an intent without examples: nothing to compare

@@ -83,7 +83,8 @@ def test_the_kb_winning_the_arbitration_is_the_reply_and_the_throwaway_conversat
     assert reply["messages"][1]["buttons"] == FEEDBACK["buttons"]
     assert reply["source"] == "kb_arbitration" and reply["kb_entry"] == "cards_accounts-034"
     assert reply["arbitration"] == {"intent": "account_open_materials", "intent_confidence": 0.52,
-                                    "kb_confidence": 0.91, "winner": "kb", "reason": None, "novel_terms": []}
+                                    "kb_confidence": 0.91, "winner": "kb", "reason": None, "novel_terms": [],
+                                    "intent_support": None}
     why = "".join(reply["why"])
     # the project's config.yml sets the arbitration's weak threshold at 0.7
     assert "意图 account_open_materials（置信度 52%）低于仲裁阈值 70%" in why
@@ -104,6 +105,7 @@ def test_the_kb_winning_the_arbitration_is_the_reply_and_the_throwaway_conversat
     ("weak_compliance", [], "只由分类器给出（没有规则命中）且低于仲裁阈值 70%，只有知识库的直接回答能取代其固定话术"),
     ("kb_exact_match", [], "该句与知识库问题完全一致"),
     ("novel_terms", ["签证", "证明"], "句中「签证、证明」是该意图训练数据中没有的词"),
+    ("weak_support", [], "该句与知识库问题的措辞比与该意图的任何训练例句都更接近（与最接近的例句相似度 41%）"),
 ])
 def test_the_policys_reason_is_the_explanation(console: tuple[FakeRasa, Staff], reason: str, novel: list[str],
                                                expected: str) -> None:
@@ -111,7 +113,7 @@ def test_the_policys_reason_is_the_explanation(console: tuple[FakeRasa, Staff], 
     fake.replies = [{"text": KB_ANSWER}, {"custom": {"kb": {
         "query": "x", "action": "answer", "confidence": 0.91, "candidates": CANDIDATES,
         "arbitration": {"intent": "account_open_materials", "intent_confidence": 0.52, "kb_confidence": 0.91,
-                        "winner": "kb", "reason": reason, "novel_terms": novel}}}}]
+                        "winner": "kb", "reason": reason, "novel_terms": novel, "intent_support": 0.41}}}}]
     reply = _probe(trainer, "办签证需要的银行证明去哪开")["reply"]
     assert reply["arbitration"]["reason"] == reason
     assert expected in "".join(reply["why"]) and "客户收到知识库答案" in "".join(reply["why"])
