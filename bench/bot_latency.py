@@ -8,6 +8,8 @@ model on the same data (nlu_data/, domain.yml), evaluates held-out intent accura
   * throughput and p95 with 8 and 32 concurrent clients.
 Pipelines, all derived from config.yml so only the classifier/policies differ:
   * chosen   - config.yml (TF-IDF logistic regression, rules + memoization, no TensorFlow model)
+  * no-support - chosen without the bot/KB arbitration's support check (support_check 0: a confident intent
+               is not compared with the KB's question by the action server)
   * rasa-lr  - Rasa's stock LogisticRegressionClassifier (raw counts, C=1) in its place
   * diet-ted - Rasa's default TensorFlow setup: DIETClassifier + ResponseSelector + TED + UnexpecTED (rasa init)
 Prints a side-by-side table and writes var/bench/bot_latency.json.
@@ -80,8 +82,17 @@ def diet_ted(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def no_support(config: dict[str, Any]) -> dict[str, Any]:
+    """The chosen pipeline without the arbitration's support check (issue 13): a confident intent is never sent
+    to the action server to be compared with the KB's question, as before the seventh pass."""
+    for policy in config["policies"]:
+        if str(policy.get("name", "")).endswith("KbArbitrationPolicy"):
+            policy["support_check"] = 0.0
+    return config
+
+
 VARIANTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "chosen": chosen, "rasa-lr": rasa_lr, "diet-ted": diet_ted,
+    "chosen": chosen, "no-support": no_support, "rasa-lr": rasa_lr, "diet-ted": diet_ted,
 }
 
 

@@ -20,9 +20,11 @@ The rule, right after a customer message (``action_listen`` was the last action)
   the intent was never trained on (``novel_terms``, bot/novel_terms.py: 逆回购 in a message classified
   stock_account_open) — there the KB's reply wins only if the question it matched contains one of them;
 * or when a confident ordinary intent (not one that starts a form) shares less than ``support_check`` of the
-  message's wording with its nearest training example (``intent_support``, bot/novel_terms.py): the action
-  offers the KB's questions when the one it matched is closer still (``weak_support``; issue 13, follow-up
-  details such as 额度被降 or 活期结息日 next to credit_card_limit / deposit_rate).
+  message's wording with its nearest training example (``intent_support``, bot/novel_terms.py) and some KB
+  question shares more (character bigrams, read here with the exact-match questions, so most confident messages
+  never reach the action server): the action offers the KB's questions when the one it matched is closer
+  still (``weak_support``; issue 13, follow-up details such as 额度被降 or 活期结息日 next to credit_card_limit /
+  deposit_rate).
 
 ``action_kb_arbitrate`` (actions/arbitrate.py) answers from the KB when the KB's answer policy says answer, and
 otherwise reverts itself (``ActionReverted``) so the normal dialogue runs exactly as it would have. This policy
@@ -49,7 +51,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
 from rasa.engine.graph import ExecutionContext
@@ -66,6 +68,7 @@ from bot.compliance_rules import COMPLIANCE_INTENTS
 from bot.novel_terms import INTENT_SUPPORT, NOVEL_TERMS
 from bot.safety_guard import SAFETY_RULE
 from kb_index.normalize import _PUNCT_EDGES, _SPACES, _TYPO_RE, TYPOS
+from kb_index.overlap import best_dice, bigrams
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +106,13 @@ def arbitration_reason(intent: Optional[str], confidence: Optional[float], text:
                        weak_threshold: float, kb_questions: FrozenSet[str], novel_terms: Sequence[str] = (),
                        safety_rule: Optional[str] = None, protected: FrozenSet[str] = PROTECTED_INTENTS,
                        form_intents: FrozenSet[str] = FORM_INTENTS, intent_support: Optional[float] = None,
-                       support_check: float = 0.0) -> Optional[str]:
+                       support_check: float = 0.0, kb_overlap: Optional[float] = None) -> Optional[str]:
     """Why the KB must be consulted for this message ("weak_intent" / "weak_form_intent": a weak intent that
     starts a form / "kb_exact_match" / "novel_terms" / "weak_compliance": a safety or compliance intent of the
     classifier alone, ``safety_rule`` naming the rule of bot/safety_guard.py that matched, if any /
     "weak_support": a confident ordinary intent whose nearest training example shares less than
-    ``support_check`` of the message's wording, ``intent_support`` from bot/novel_terms.py, so a KB question may
-    be closer), or None (pure)."""
+    ``support_check`` of the message's wording, ``intent_support`` from bot/novel_terms.py, while some KB question
+    shares more, ``kb_overlap``), or None (pure)."""
     if active_loop or not intent or re.fullmatch(r"\s*/.*", text or ""):
         return None  # a form is filling, or a button payload (/intent{...})
     if intent in FIXED_REPLY_INTENTS and not safety_rule and confidence is not None and confidence < weak_threshold:
@@ -122,7 +125,8 @@ def arbitration_reason(intent: Optional[str], confidence: Optional[float], text:
         return "kb_exact_match"
     if novel_terms:
         return "novel_terms"  # words the intent was never trained on (bot/novel_terms.py)
-    if intent not in form_intents and intent_support is not None and intent_support < support_check:
+    if (intent not in form_intents and intent_support is not None and intent_support < support_check
+            and kb_overlap is not None and kb_overlap > intent_support):
         return "weak_support"
     return None
 
@@ -134,6 +138,7 @@ class KbQuestions:
     kb_dir: Path
     version: Optional[str] = None
     questions: FrozenSet[str] = field(default_factory=frozenset)
+    grams: Tuple[FrozenSet[str], ...] = ()  # the questions' character bigrams (kb_index.overlap)
 
     def current(self) -> FrozenSet[str]:
         try:
@@ -144,10 +149,16 @@ class KbQuestions:
             try:
                 rows = json.loads((self.kb_dir / "versions" / version / "questions.json").read_text(encoding="utf-8"))
                 self.questions = frozenset(str(row["text"]) for row in rows)
+                self.grams = tuple(bigrams(q) for q in self.questions)
                 self.version = version
             except (OSError, ValueError, KeyError, TypeError) as error:
                 log.warning("KB questions of version %s unreadable: %s", version, error)
         return self.questions
+
+    def closest(self, text: str) -> float:
+        """The highest share of wording (Dice of character bigrams) ``text`` has with any KB question."""
+        self.current()
+        return best_dice(normalise(text), self.grams)
 
 
 def default_kb_dir() -> Path:
@@ -171,9 +182,9 @@ class KbArbitrationPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         # priority 5: above RulePolicy (4) and MemoizationPolicy (3), only for the turns it predicts
-        # support_check: below it a confident intent's message is compared with the KB's question by the action
-        # (actions/arbitrate.py); 0.9 leaves out only messages nearly equal to a training example, which no KB
-        # question can be closer to
+        # support_check: below it a confident intent's message is compared with the KB's questions here, and
+        # when one shares more of its wording, by the action with the question the KB matches
+        # (actions/arbitrate.py); 0.9 leaves out only messages nearly equal to a training example
         return {"priority": 5, "weak_threshold": 0.7, "kb_dir": None, "support_check": 0.9}
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -204,12 +215,16 @@ class KbArbitrationPolicy(Policy):
             return abstain
         intent = message.intent or {}
         novel = message.parse_data.get(NOVEL_TERMS) or ()
+        support = message.parse_data.get(INTENT_SUPPORT)
+        # only a message its intent supports weakly is compared with the KB's questions (a few ms for 2k questions)
+        overlap = (self.kb.closest(message.text or "")
+                   if isinstance(support, (int, float)) and support < self.support_check else None)
         reason = arbitration_reason(intent.get("name"), intent.get("confidence"), message.text or "",
                                     active_loop=tracker.active_loop_name, weak_threshold=self.weak_threshold,
                                     kb_questions=self.kb.current(), novel_terms=tuple(novel),
                                     safety_rule=message.parse_data.get(SAFETY_RULE),
-                                    intent_support=message.parse_data.get(INTENT_SUPPORT),
-                                    support_check=self.support_check)
+                                    intent_support=support, support_check=self.support_check,
+                                    kb_overlap=overlap)
         if reason is None:
             return abstain
         # the reason travels with the prediction, so the action weighs the KB exactly as this policy decided

@@ -159,6 +159,14 @@ def test_a_message_closer_to_the_kb_question_than_to_its_intent_gets_the_offer(
     assert kb_verdict(lookup, "信用卡最多能免息多少天？", reason, (), support) is expected
 
 
+def test_a_short_message_is_left_to_its_confident_intent() -> None:
+    """Fewer than ten character pairs: too few for the comparison (怎么销户 is account_close, not the KB's
+    证券账户怎么销户, though it shares more of its wording with that question)."""
+    lookup = _lookup(KbAction.ANSWER, "证券账户怎么销户", question="证券账户怎么销户", confidence=0.77)
+    assert kb_verdict(lookup, "怎么销户", "weak_support", (), 0.2) is None
+    assert kb_verdict(lookup, "我想问一下证券账户要怎么销户呢", "weak_support", (), 0.2) is KbAction.SUGGEST
+
+
 def test_the_offer_over_a_confident_intent_records_its_support(kb: KbService, monkeypatch: pytest.MonkeyPatch) -> None:
     # the small test index has no re-ranker (no calibrated probability): accept its offer as likely enough
     monkeypatch.setattr(arbitrate, "OFFER_OVER_WEAK", 0.0)

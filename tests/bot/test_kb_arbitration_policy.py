@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.kb_arbitration_policy import KbQuestions, arbitration_reason, normalise
 from tests.bot.nlu_files import HELDOUT_DIR, ROOT, load_examples
 
@@ -175,12 +177,14 @@ def test_a_confident_intent_far_from_its_training_examples_is_compared_with_the_
     """Issue 13: a follow-up detail next to a confident intent (信用卡最多能免息多少天 -> credit_card_repayment)
     shares little wording with the intent's examples; the action then compares it with the KB's question."""
     def support(intent: str, value: float | None, novel: tuple[str, ...] = (), confidence: float = 0.95,
-                active_loop: str | None = None) -> str | None:
+                active_loop: str | None = None, overlap: float | None = 0.74) -> str | None:
         return arbitration_reason(intent, confidence, "信用卡最多能免息多少天", active_loop=active_loop,
                                   weak_threshold=0.7, kb_questions=KB, novel_terms=novel, intent_support=value,
-                                  support_check=0.9)
+                                  support_check=0.9, kb_overlap=overlap)
 
     assert support("credit_card_repayment", 0.42) == "weak_support"
+    assert support("credit_card_repayment", 0.42, overlap=0.42) is None  # no KB question shares more wording
+    assert support("credit_card_repayment", 0.42, overlap=None) is None
     assert support("credit_card_repayment", 0.95) is None  # nearly a training example: no KB question is closer
     assert support("credit_card_repayment", None) is None  # a model without stored examples
     assert support("credit_card_repayment", 0.42, ("免息",)) == "novel_terms"  # the more specific reason first
@@ -191,4 +195,15 @@ def test_a_confident_intent_far_from_its_training_examples_is_compared_with_the_
         assert support(intent, 0.1) is None, intent
     # the policy's default leaves the comparison off for callers that do not ask for it
     assert arbitration_reason("credit_card_repayment", 0.95, "信用卡最多能免息多少天", active_loop=None,
-                              weak_threshold=0.7, kb_questions=KB, intent_support=0.42) is None
+                              weak_threshold=0.7, kb_questions=KB, intent_support=0.42, kb_overlap=0.74) is None
+
+
+def test_the_closest_kb_question_is_read_with_the_version_in_service(tmp_path: Path) -> None:
+    version = tmp_path / "versions" / "v1"
+    version.mkdir(parents=True)
+    (version / "questions.json").write_text(json.dumps(
+        [{"text": "信用卡最长免息多少天"}, {"text": "信用卡怎么还款"}], ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "current").write_text("v1", encoding="utf-8")
+    kb = KbQuestions(tmp_path)
+    assert kb.closest("信用卡最多能免息多少天？") == pytest.approx(14 / 19)
+    assert KbQuestions(tmp_path / "missing").closest("信用卡最多能免息多少天") == 0.0

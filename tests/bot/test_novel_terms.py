@@ -56,7 +56,7 @@ def test_the_detector_reports_how_close_the_message_comes_to_its_intents_nearest
     detector.train(TrainingData([Message({TEXT: "信用卡怎么还款", INTENT: "credit_card_repayment"}),
                                  Message({TEXT: "信用卡還款方式", INTENT: "credit_card_repayment"}),
                                  Message({TEXT: "银行卡丢了", INTENT: "card_report_loss"})]))
-    loaded = NovelTermDetector.load({"max_df": 0.003}, storage, resource, None)  # type: ignore[arg-type]
+    loaded = NovelTermDetector.load({"max_df": 0.003}, storage, resource, None)
     for component in (detector, loaded):
         message = Message({TEXT: "信用卡怎么还款呢", INTENT: {"name": "credit_card_repayment", "confidence": 0.9}})
         component.process([message])
