@@ -6,6 +6,11 @@ or inform), and the dialogue answers it as agreement. The component overrides th
 (and drops entities), so the message takes the ordinary "not understood" path: the KB fallback's apology, the
 two-misses handoff, and a re-prompt inside a form. It runs after the FallbackClassifier; the safety guard after
 it still wins (a secret or a fraud script is never noise).
+
+A request for a piece of writing, a joke or homework that merely mentions a bank (给我们银行的年会编个小品剧本,
+骗子打电话的台词怎么写, :func:`bot.intent_cues.non_banking_task`) becomes ``task_intent`` (default
+``out_of_scope``): the honest "this service can't do that", not a compliance warning or a business answer the
+classifier drew from its banking words.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.intent_cues import lacks_cue
+from bot.intent_cues import lacks_cue, non_banking_task
 from bot.noise import noise_kind
 
 
@@ -29,10 +34,11 @@ class NoiseFilter(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"fallback_intent": "nlu_fallback"}
+        return {"fallback_intent": "nlu_fallback", "task_intent": "out_of_scope"}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self._intent = str(config["fallback_intent"])
+        self._task_intent = str(config["task_intent"])
 
     @classmethod
     def create(
@@ -47,10 +53,14 @@ class NoiseFilter(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if noise_kind(text) is None and not lacks_cue((message.get(INTENT) or {}).get("name"), text):
+            if noise_kind(text) is not None or lacks_cue((message.get(INTENT) or {}).get("name"), text):
+                name = self._intent
+            elif non_banking_task(text):
+                name = self._task_intent
+            else:
                 continue
-            intent = {"name": self._intent, "confidence": 1.0}
-            ranking = [intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self._intent]
+            intent = {"name": name, "confidence": 1.0}
+            ranking = [intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             message.set(ENTITIES, [], add_to_output=True)

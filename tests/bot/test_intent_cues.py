@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.intent_cues import INTENT_CUES, lacks_cue
+from bot.intent_cues import INTENT_CUES, lacks_cue, non_banking_task
 from tests.bot.nlu_files import HELDOUT_DIR, TRAINING_DIR, load_examples
 
 
@@ -29,3 +29,51 @@ def test_bot_challenges_keep_their_intent(text: str) -> None:
 
 def test_intents_without_cues_are_never_filtered() -> None:
     assert not lacks_cue("affirm", "算是吧") and not lacks_cue(None, "算是吧")
+
+
+@pytest.mark.parametrize("text", [
+    "帮我给支行的联欢会写个相声",
+    "以存钱为题写一首诗歌",
+    "客户经理的述职报告帮我写一段",
+    "講個銀行保安的笑話",  # folded like the compliance patterns
+    "诈骗电话的台词帮我写一下，要逼真",
+    "帮忙润色这句：本行信用卡发卡量创新高",
+    "帮我算下这道应用题，银行利息那种",
+])
+def test_writing_jokes_and_homework_are_non_banking_tasks(text: str) -> None:
+    assert non_banking_task(text)
+
+
+@pytest.mark.parametrize("text", [
+    "汇款用途怎么写",
+    "报警材料怎么写",
+    "转账附言写什么好",
+    "骗子常用的台词有哪些，怎么识别",  # fraud awareness: no writing asked
+    "理财的故事都是骗人的吗",
+    "帮我算一下房贷月供",
+    "存款证明怎么开",
+])
+def test_banking_questions_are_no_tasks(text: str) -> None:
+    assert not non_banking_task(text)
+
+
+@pytest.mark.parametrize("folder", [TRAINING_DIR, HELDOUT_DIR], ids=["training", "heldout"])
+def test_no_example_of_a_banking_intent_is_a_non_banking_task(folder) -> None:
+    assert [e.text for e in load_examples(folder) if e.intent != "out_of_scope" and non_banking_task(e.text)] == []
+
+
+def test_the_noise_filter_answers_a_task_as_out_of_scope_and_noise_as_not_understood() -> None:
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.noise_filter import NoiseFilter
+
+    component = NoiseFilter(NoiseFilter.get_default_config())
+    ranking = [{"name": "guaranteed_return", "confidence": 0.34}, {"name": "out_of_scope", "confidence": 0.2}]
+    task, noise, plain = (Message({TEXT: text, INTENT: dict(ranking[0]), INTENT_RANKING_KEY: list(ranking)})
+                          for text in ("给我们支行的年会编个小品剧本", "啊啊啊啊啊", "理财产品保本吗"))
+    component.process([task, noise, plain])
+    assert task.get(INTENT) == {"name": "out_of_scope", "confidence": 1.0}
+    assert [r["name"] for r in task.get(INTENT_RANKING_KEY)] == ["out_of_scope", "guaranteed_return"]
+    assert noise.get(INTENT)["name"] == "nlu_fallback"
+    assert plain.get(INTENT)["name"] == "guaranteed_return"
