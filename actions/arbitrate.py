@@ -82,10 +82,10 @@ def kb_verdict(lookup: Lookup, text: str, reason: str | None, novel_terms: Seque
     questions = (normalise_query(hit.matched_question), normalise_query(hit.entry.question))
     if any(normalise_query(term) in question for term in novel_terms for question in questions):
         return KbAction.SUGGEST
-    grams = bigrams(normalise_query(text))
-    if (reason in CONFIDENT_REASONS and intent_support is not None and len(grams) >= MIN_COMPARED_BIGRAMS
-            and (lookup.confidence or 0.0) >= OFFER_OVER_WEAK and dice(grams, bigrams(questions[0])) > intent_support):
-        return KbAction.SUGGEST
+    if reason in CONFIDENT_REASONS and intent_support is not None and (lookup.confidence or 0.0) >= OFFER_OVER_WEAK:
+        grams = bigrams(normalise_query(text))
+        if len(grams) >= MIN_COMPARED_BIGRAMS and dice(grams, bigrams(questions[0])) > intent_support:
+            return KbAction.SUGGEST
     return None
 
 

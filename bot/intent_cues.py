@@ -10,10 +10,9 @@ training and held-out example of these intents (tests/bot/test_intent_cues.py).
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Mapping, Pattern
 
-import zhconv
+from kb_index.normalize import simplified
 
 INTENT_CUES: Mapping[str, Pattern[str]] = {
     "bot_challenge": re.compile(
@@ -29,7 +28,7 @@ def lacks_cue(intent: str | None, text: str) -> bool:
 
 
 # Writing, homework and entertainment requests that merely mention a bank (给我们银行的年会编个小品剧本, 骗子的台词
-#怎么写才像真的, 帮我润色一句, 讲个跟柜员有关的笑话, 小明在银行存100元的数学题): tasks this service cannot do,
+# 怎么写才像真的, 帮我润色一句, 讲个跟柜员有关的笑话, 小明在银行存100元的数学题): tasks this service cannot do,
 # whatever banking word they carry. A composition needs both the creative object and the asking to make one.
 _WORKS = ("剧本 小品 台词 笑话 段子 相声 诗歌 作文 文案 演讲稿 歌词 故事 脱口秀 年终总结 工作总结 述职报告 "
           "数学题 应用题 作业题")
@@ -46,4 +45,4 @@ NON_BANKING_TASK: Pattern[str] = re.compile(
 def non_banking_task(text: str) -> bool:
     """Whether ``text`` asks for a piece of writing, a joke or homework (:data:`NON_BANKING_TASK`), read in
     simplified characters, full-width folded."""
-    return NON_BANKING_TASK.search(zhconv.convert(unicodedata.normalize("NFKC", text or ""), "zh-cn")) is not None
+    return NON_BANKING_TASK.search(simplified(text)) is not None

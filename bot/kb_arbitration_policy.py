@@ -51,7 +51,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
 from rasa.engine.graph import ExecutionContext
@@ -106,13 +106,15 @@ def arbitration_reason(intent: Optional[str], confidence: Optional[float], text:
                        weak_threshold: float, kb_questions: FrozenSet[str], novel_terms: Sequence[str] = (),
                        safety_rule: Optional[str] = None, protected: FrozenSet[str] = PROTECTED_INTENTS,
                        form_intents: FrozenSet[str] = FORM_INTENTS, intent_support: Optional[float] = None,
-                       support_check: float = 0.0, kb_overlap: Optional[float] = None) -> Optional[str]:
+                       support_check: float = 0.0,
+                       kb_overlap: Optional[Callable[[], float]] = None) -> Optional[str]:
     """Why the KB must be consulted for this message ("weak_intent" / "weak_form_intent": a weak intent that
     starts a form / "kb_exact_match" / "novel_terms" / "weak_compliance": a safety or compliance intent of the
     classifier alone, ``safety_rule`` naming the rule of bot/safety_guard.py that matched, if any /
     "weak_support": a confident ordinary intent whose nearest training example shares less than
     ``support_check`` of the message's wording, ``intent_support`` from bot/novel_terms.py, while some KB question
-    shares more, ``kb_overlap``), or None (pure)."""
+    shares more, ``kb_overlap()``, asked only when every other condition holds), or None (pure when
+    ``kb_overlap`` is)."""
     if active_loop or not intent or re.fullmatch(r"\s*/.*", text or ""):
         return None  # a form is filling, or a button payload (/intent{...})
     if intent in FIXED_REPLY_INTENTS and not safety_rule and confidence is not None and confidence < weak_threshold:
@@ -126,7 +128,7 @@ def arbitration_reason(intent: Optional[str], confidence: Optional[float], text:
     if novel_terms:
         return "novel_terms"  # words the intent was never trained on (bot/novel_terms.py)
     if (intent not in form_intents and intent_support is not None and intent_support < support_check
-            and kb_overlap is not None and kb_overlap > intent_support):
+            and kb_overlap is not None and kb_overlap() > intent_support):
         return "weak_support"
     return None
 
@@ -216,15 +218,16 @@ class KbArbitrationPolicy(Policy):
         intent = message.intent or {}
         novel = message.parse_data.get(NOVEL_TERMS) or ()
         support = message.parse_data.get(INTENT_SUPPORT)
-        # only a message its intent supports weakly is compared with the KB's questions (a few ms for 2k questions)
-        overlap = (self.kb.closest(message.text or "")
-                   if isinstance(support, (int, float)) and support < self.support_check else None)
-        reason = arbitration_reason(intent.get("name"), intent.get("confidence"), message.text or "",
+        text = message.text or ""
+        reason = arbitration_reason(intent.get("name"), intent.get("confidence"), text,
                                     active_loop=tracker.active_loop_name, weak_threshold=self.weak_threshold,
                                     kb_questions=self.kb.current(), novel_terms=tuple(novel),
                                     safety_rule=message.parse_data.get(SAFETY_RULE),
-                                    intent_support=support, support_check=self.support_check,
-                                    kb_overlap=overlap)
+                                    intent_support=support if isinstance(support, (int, float)) else None,
+                                    support_check=self.support_check,
+                                    # compared with every KB question (a few ms for 2k) only when nothing else
+                                    # decided: a confident ordinary intent supporting the message weakly
+                                    kb_overlap=lambda: self.kb.closest(text))
         if reason is None:
             return abstain
         # the reason travels with the prediction, so the action weighs the KB exactly as this policy decided

@@ -29,11 +29,9 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import Counter
 from typing import Any, Dict, Iterable, List, Mapping, Sequence
 
-import zhconv
 from jieba import posseg
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -43,6 +41,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from kb_index.normalize import simplified
 from kb_index.overlap import best_dice, bigrams
 
 NOVEL_TERMS = "novel_terms"  # the key in the parse data the policy and the action read
@@ -56,12 +55,6 @@ _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 # adjectives (强平), abbreviations (房贷), fixed expressions (可转债) and Latin words (ETF); not pronouns (哪些),
 # numerals (十分钟), adverbs or conjunctions, which say how something is asked, not what about
 _CONTENT_TAGS = ("n", "v", "a", "j", "l", "eng")
-
-
-def simplified(text: str) -> str:
-    """The text in simplified characters, full-width folded (NFKC): how training examples and messages are
-    compared."""
-    return zhconv.convert(unicodedata.normalize("NFKC", text or ""), "zh-cn")
 
 
 def content_words(text: str) -> list[str]:
@@ -100,6 +93,11 @@ def novel_terms(words: Sequence[str], intent: str, per_intent: Mapping[str, set[
     return out
 
 
+def _example_grams(examples: Mapping[str, Sequence[str]]) -> dict[str, list[frozenset[str]]]:
+    """Per intent the character bigrams of its (simplified) training examples, for ``intent_support``."""
+    return {intent: [bigrams(t) for t in texts] for intent, texts in examples.items()}
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class NovelTermDetector(GraphComponent):
     """Adds ``novel_terms`` to every parsed message (see the module docstring)."""
@@ -117,8 +115,7 @@ class NovelTermDetector(GraphComponent):
         self._per_intent = per_intent or {}
         self._df = dict(df or {})
         self._n = n
-        self._examples = {intent: list(texts) for intent, texts in (examples or {}).items()}
-        self._grams = {intent: [bigrams(t) for t in texts] for intent, texts in self._examples.items()}
+        self._grams = _example_grams(examples or {})
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -132,12 +129,11 @@ class NovelTermDetector(GraphComponent):
         texts: dict[str, list[str]] = {}
         for text, intent in examples:
             texts.setdefault(intent, []).append(simplified(text))
-        self._examples = texts
-        self._grams = {intent: [bigrams(t) for t in group] for intent, group in texts.items()}
+        self._grams = _example_grams(texts)
         with self._storage.write_to(self._resource) as directory:
             (directory / "vocabulary.json").write_text(json.dumps(
                 {"n": self._n, "df": self._df, "intents": {k: sorted(v) for k, v in self._per_intent.items()},
-                 "examples": self._examples}, ensure_ascii=False), encoding="utf-8")
+                 "examples": texts}, ensure_ascii=False), encoding="utf-8")
         return self._resource
 
     @classmethod

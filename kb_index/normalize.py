@@ -30,6 +30,12 @@ def _to_simplified() -> Callable[[str], str]:
     return lambda text: zhconv.convert(text, "zh-cn")
 
 
+def simplified(text: str) -> str:
+    """``text`` full-width folded (NFKC) and in simplified characters, case kept: how the NLU's cue and
+    training-example comparisons read a message (銀行卡丟了 is the 银行卡丢了 the training data knows)."""
+    return _to_simplified()(unicodedata.normalize("NFKC", text or ""))
+
+
 def normalise_query(text: str) -> str:
     """The form of ``text`` that queries and KB questions are compared in."""
     folded = unicodedata.normalize("NFKC", text or "").lower()

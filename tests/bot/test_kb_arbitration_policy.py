@@ -180,7 +180,7 @@ def test_a_confident_intent_far_from_its_training_examples_is_compared_with_the_
                 active_loop: str | None = None, overlap: float | None = 0.74) -> str | None:
         return arbitration_reason(intent, confidence, "信用卡最多能免息多少天", active_loop=active_loop,
                                   weak_threshold=0.7, kb_questions=KB, novel_terms=novel, intent_support=value,
-                                  support_check=0.9, kb_overlap=overlap)
+                                  support_check=0.9, kb_overlap=None if overlap is None else lambda: overlap)
 
     assert support("credit_card_repayment", 0.42) == "weak_support"
     assert support("credit_card_repayment", 0.42, overlap=0.42) is None  # no KB question shares more wording
@@ -195,7 +195,8 @@ def test_a_confident_intent_far_from_its_training_examples_is_compared_with_the_
         assert support(intent, 0.1) is None, intent
     # the policy's default leaves the comparison off for callers that do not ask for it
     assert arbitration_reason("credit_card_repayment", 0.95, "信用卡最多能免息多少天", active_loop=None,
-                              weak_threshold=0.7, kb_questions=KB, intent_support=0.42, kb_overlap=0.74) is None
+                              weak_threshold=0.7, kb_questions=KB, intent_support=0.42,
+                              kb_overlap=lambda: 0.74) is None
 
 
 def test_the_closest_kb_question_is_read_with_the_version_in_service(tmp_path: Path) -> None:
@@ -207,3 +208,26 @@ def test_the_closest_kb_question_is_read_with_the_version_in_service(tmp_path: P
     kb = KbQuestions(tmp_path)
     assert kb.closest("信用卡最多能免息多少天？") == pytest.approx(14 / 19)
     assert KbQuestions(tmp_path / "missing").closest("信用卡最多能免息多少天") == 0.0
+
+
+def test_the_kb_questions_are_scanned_only_when_nothing_else_decided() -> None:
+    """The policy's scan of every KB question (kb_overlap) runs on the hot path: only for a confident ordinary
+    intent that supports the message weakly, never when another reason or a protected intent decided."""
+    calls: list[str] = []
+
+    def overlap() -> float:
+        calls.append("scan")
+        return 0.74
+
+    def decide(intent: str, confidence: float, support: float | None, novel: tuple[str, ...] = ()) -> str | None:
+        return arbitration_reason(intent, confidence, "信用卡最多能免息多少天", active_loop=None, weak_threshold=0.7,
+                                  kb_questions=KB, novel_terms=novel, intent_support=support, support_check=0.9,
+                                  kb_overlap=overlap)
+
+    assert decide("credit_card_repayment", 0.5, 0.42) == "weak_intent"
+    assert decide("credit_card_repayment", 0.95, 0.42, ("免息",)) == "novel_terms"
+    assert decide("investment_advice", 0.95, 0.42) is None
+    assert decide("card_report_loss", 0.95, 0.42) is None
+    assert decide("credit_card_repayment", 0.95, 0.95) is None
+    assert calls == []
+    assert decide("credit_card_repayment", 0.95, 0.42) == "weak_support" and calls == ["scan"]
