@@ -25,11 +25,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.handoff import handoff_payload
+from actions.intent_options import answer_picked, intent_button, option_value, picked_intent
 from common.institution import Institution, fill_institution
 from common.pii import mask_pii
 from kb_index.budget import BudgetedKb, TimedLookup, open_budgeted
 from kb_index.entry import KbEntry
 from kb_index.normalize import normalise_query
+from kb_index.overlap import bigrams, dice
 from kb_index.policy import Action as KbAction
 from kb_index.policy import Decision
 from kb_index.service import KbService, Lookup, open_service
@@ -47,6 +49,8 @@ FEEDBACK_BUTTONS = [{"title": "有帮助", "payload": "/kb_helpful"}, {"title": 
 OUT_OF_SCOPE_SURE = 0.5
 _ORDINALS = {"1": 0, "一": 0, "2": 1, "二": 1, "两": 1, "3": 2, "三": 2}
 _ORDINAL = re.compile(r"第?\s*([123一二两三])\s*(?:个|条|项|种)?")
+MAX_OPTIONS = 3  # what _ORDINALS can pick
+SAME_QUESTION = 0.6  # character-pair Dice at which two offered questions ask the same thing
 
 
 @lru_cache(maxsize=1)
@@ -158,14 +162,25 @@ def nlu_gated(lookup: Lookup, text: str, intent: str | None, confidence: float |
 
 
 def offer(dispatcher: CollectingDispatcher, decision: Decision, context: Dict[str, Any],
-          text: str) -> List[Dict[str, Any]]:
-    """您是不是想问 with the suggested questions as buttons (and a human), the context for the bridge, the slots."""
-    buttons = [{"title": s.question, "payload": f'/kb_select{{"kb_entry":"{s.entry_id}"}}'}
+          text: str, intent: str | None = None, intent_first: bool = False) -> List[Dict[str, Any]]:
+    """您是不是想问 with the suggested questions as buttons (and a human), the context for the bridge, the slots;
+    with ``intent`` that intent's question among them (actions/intent_options.py), first or last, and at most
+    three options in all (第一个 … 第三个 pick them)."""
+    options = [({"title": s.question, "payload": f'/kb_select{{"kb_entry":"{s.entry_id}"}}'}, s.entry_id)
                for s in decision.suggestions]
-    dispatcher.utter_message(response="utter_kb_did_you_mean", buttons=[*buttons, HANDOFF_BUTTON])
+    button = intent_button(intent) if intent else None
+    own_grams = bigrams(normalise_query(button["title"])) if button is not None else frozenset()
+    # the intent's question is left out when a KB question already asks it (个人网上银行怎么开通？ beside
+    # 怎么开通网上银行？): the entry answers it, and more specifically
+    if button is not None and intent is not None and not any(
+            dice(bigrams(normalise_query(b["title"])), own_grams) >= SAME_QUESTION for b, _ in options):
+        options = options[:MAX_OPTIONS - 1]
+        own = (button, option_value(intent))
+        options = [own, *options] if intent_first else [*options, own]
+    dispatcher.utter_message(response="utter_kb_did_you_mean", buttons=[*(b for b, _ in options), HANDOFF_BUTTON])
     dispatcher.utter_message(json_message=context)
     return [SlotSet("kb_fallback_streak", 0.0), SlotSet("kb_last_query", mask_pii(text)),
-            SlotSet("kb_suggestions", [s.entry_id for s in decision.suggestions]), SlotSet("kb_last_entry", None)]
+            SlotSet("kb_suggestions", [v for _, v in options]), SlotSet("kb_last_entry", None)]
 
 
 def _handoff(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, lead: str,
@@ -255,6 +270,9 @@ class ActionKbSelect(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
         entry_id = chosen_entry_id(tracker)
+        intent = picked_intent(entry_id)
+        if intent is not None:  # the intent offered beside the KB's questions (actions/intent_options.py)
+            return [SlotSet("kb_suggestions", None), *answer_picked(dispatcher, intent, domain.get("responses") or {})]
         await loaded_kb()
         entry = selectable(kb_service().entry(entry_id) if entry_id else None, _channel(tracker))
         if entry is None:
@@ -268,12 +286,15 @@ class ActionKbSelect(Action):
 PLAIN_YES_NO = ("affirm", "deny")  # right after a KB reply (rules.yml): 有/是的 or 没有/不是
 
 
-def _yes_no_without_an_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
-                              yes: bool) -> List[Dict[str, Any]]:
+def _yes_no_without_an_answer(dispatcher: CollectingDispatcher, tracker: Tracker, yes: bool,
+                              responses: Dict[str, Any]) -> List[Dict[str, Any]]:
     """A plain yes or no to a KB reply that was not an answer: to 您是不是想问, 是的 picks the only suggestion
     (or asks which one) and 不是 apologises with a human offered; after an apology it is just acknowledged."""
     suggestions = tracker.get_slot("kb_suggestions") or []
     if suggestions and yes:
+        intent = picked_intent(str(suggestions[0])) if len(suggestions) == 1 else None
+        if intent is not None:
+            return [SlotSet("kb_suggestions", None), *answer_picked(dispatcher, intent, responses)]
         only = kb_service().entry(str(suggestions[0])) if len(suggestions) == 1 else None
         entry = selectable(only, _channel(tracker))
         if entry is None:
@@ -295,7 +316,7 @@ class ActionKbFeedback(Action):
         intent, _ = _intent(tracker)
         entry_id = tracker.get_slot("kb_last_entry")
         if intent in PLAIN_YES_NO and not entry_id:
-            return _yes_no_without_an_answer(dispatcher, tracker, intent == "affirm")
+            return _yes_no_without_an_answer(dispatcher, tracker, intent == "affirm", domain.get("responses") or {})
         if intent in ("kb_helpful", "affirm"):
             dispatcher.utter_message(response="utter_kb_thanks")
             return [SlotSet("kb_last_entry", None), SlotSet("kb_last_query", None)]

@@ -28,6 +28,8 @@ KNOWN_LATIN = frozenset({
 _LATIN_WORD = re.compile(r"[a-z]+")
 _REPEATED_UNIT = re.compile(r"([a-z]{1,3})\1{2,}")  # uiuiui, lalala, xyzxyzxyz
 NUMBER_ROW = "1234567890"
+# five consonants in a row (hjgfkdlsoe): pinyin has at most four (zhuangzhang: ngzh), English words almost never
+_CONSONANT_RUN = re.compile(r"[^aeiouy]{5,}")
 
 
 def _is_content(ch: str) -> bool:
@@ -48,7 +50,7 @@ def _gibberish_latin(word: str) -> bool:
     if word in KNOWN_LATIN or len(word) < 4:
         return False
     repeated = _REPEATED_UNIT.fullmatch(word)
-    return (_keyboard_run(word) or not re.search(r"[aeiouy]", word)
+    return (_keyboard_run(word) or not re.search(r"[aeiouy]", word) or _CONSONANT_RUN.search(word) is not None
             or re.search(r"(.)\1\1", word) is not None
             or (repeated is not None and repeated.group(1) not in KNOWN_LATIN))
 

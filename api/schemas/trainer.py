@@ -203,12 +203,13 @@ class ReplyMessage(BaseModel):
 
 
 class ArbitrationVerdict(BaseModel):
-    """``kb.arbitration`` as the action server sends it when the bot/KB arbitration ran and the KB won."""
+    """``kb.arbitration`` as the action server sends it when the bot/KB arbitration ran and the KB won, or the bot
+    asked about a weak intent instead of answering it (``clarify``: 您是不是想问 with the intent's question)."""
 
     intent: str | None = None
     intent_confidence: float | None = None
     kb_confidence: float | None = None  # the KB's calibrated probability (None without a re-ranker)
-    winner: Literal["kb", "intent"]
+    winner: Literal["kb", "intent", "clarify"]
     # why the policy consulted the KB (bot/kb_arbitration_policy.py; None from an older action server)
     reason: Literal["weak_intent", "weak_form_intent", "weak_compliance", "kb_exact_match", "novel_terms",
                     "weak_support"] | None = None

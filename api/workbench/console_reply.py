@@ -15,6 +15,11 @@ from api.rasa_client import BotTurn
 from api.schemas.trainer import ArbitrationVerdict, ConsoleReply, ReplyButton, ReplyMessage
 
 KB_ACTIONS = {"answer": "直接回答", "suggest": "推荐候选问题", "fallback": "无可用答案"}
+_ARBITRATION_OUTCOME = {
+    "intent": "仲裁结果：意图胜出，客户收到该意图的回复。",
+    "clarify": ("仲裁结果：意图置信度低，机器人不直接回答，客户收到「您是不是想问」，"
+                "该意图的问题与知识库推荐问题并列供选择。"),
+}
 HANDOFF_REASONS = {
     "customer_request": "客户要求人工服务", "repeated_fallback": "连续两次无法回答", "complaint": "客户投诉",
     "fraud_alert": "疑似诈骗风险", "share_sensitive_info": "客户提供了敏感信息", "unhelpful": "客户认为回答没有帮助",
@@ -87,17 +92,17 @@ def explain(turn: BotTurn, intent: str | None, confidence: float | None,
             why.insert(1, f"转人工前知识库判定：{KB_ACTIONS[action]}。")
         return ConsoleReply(messages=messages, source="handoff", why=why, intent=intent,
                             intent_confidence=confidence, kb_action=action, kb_entry=best, handoff_reason=reason)
-    if verdict is not None and verdict.get("winner") in ("kb", "intent"):
+    if verdict is not None and verdict.get("winner") in ("kb", "intent", "clarify"):
         parsed = ArbitrationVerdict.model_validate(verdict)
         intent, confidence = parsed.intent or intent, parsed.intent_confidence
         why = [f"意图 {intent}（置信度 {pct(confidence)}）{_arbitration_reason(parsed, confidence, threshold)}，"
                "触发机器人/知识库仲裁。",
                f"知识库判定：{KB_ACTIONS.get(str(action), '直接回答')}，最佳条目 {best or '无'}，"
                f"知识库置信度 {_score(parsed.kb_confidence)}。",
-               ("仲裁结果：知识库胜出，客户收到「您是不是想问」推荐问题。" if action == "suggest"
-                else "仲裁结果：知识库胜出，客户收到知识库答案。") if parsed.winner == "kb"
-               else "仲裁结果：意图胜出，客户收到该意图的回复。"]
-        return ConsoleReply(messages=messages, source="kb_arbitration" if parsed.winner == "kb" else "intent",
+               _ARBITRATION_OUTCOME[parsed.winner] if parsed.winner != "kb"
+               else "仲裁结果：知识库胜出，客户收到「您是不是想问」推荐问题。" if action == "suggest"
+               else "仲裁结果：知识库胜出，客户收到知识库答案。"]
+        return ConsoleReply(messages=messages, source="intent" if parsed.winner == "intent" else "kb_arbitration",
                             why=why, intent=intent, intent_confidence=confidence, kb_action=action, kb_entry=best,
                             kb_confidence=parsed.kb_confidence, arbitration=parsed)
     if turn.kb is not None:

@@ -63,10 +63,53 @@ def test_a_kb_answer_beats_a_weak_intent(kb: KbService) -> None:
     assert not [e for e in events if e["event"] == "undo"]
 
 
-def test_without_a_kb_answer_the_intent_keeps_the_turn(kb: KbService) -> None:
+def test_without_a_kb_answer_a_weak_intent_is_asked_about_not_answered(kb: KbService) -> None:
+    """Below the weak threshold an answer is wrong one time in three: the bot asks (您是不是想问) with the intent's
+    question first and the KB's suggestions after it; 第一个 or the button gives the intent's usual reply."""
     events, messages = run(tracker("我想开个户要带什么", "account_open_materials", 0.41))
-    assert messages == []
-    assert events == [{"event": "undo", "timestamp": None}]
+    assert messages[0]["response"] == "utter_kb_did_you_mean"
+    buttons = messages[0]["buttons"]
+    assert buttons[0] == {"title": "开户需要带什么材料？", "payload": "/account_open_materials"}
+    assert buttons[-1]["payload"] == "/human_handoff" and len(buttons) <= 4
+    context = messages[-1]["custom"]["kb"]
+    assert context["action"] == "suggest" and context["arbitration"]["winner"] == "clarify"
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["kb_suggestions"][0] == "/account_open_materials" and slots["kb_last_entry"] is None
+    assert not [e for e in events if e["event"] == "undo"]
+
+
+@pytest.mark.parametrize("intent, confidence, reason", [
+    ("thanks", 0.41, "weak_intent"),  # small talk is answered as it is
+    ("greet", 0.3, "weak_intent"),
+    ("card_report_loss", 0.55, "weak_form_intent"),  # a form asks its own first question
+    ("account_open_materials", 0.95, "kb_exact_match"),  # not weak
+])
+def test_a_weak_small_talk_or_form_intent_or_a_confident_one_keeps_the_turn(
+        kb: KbService, intent: str, confidence: float, reason: str) -> None:
+    events, messages = run(tracker("我想开个户要带什么", intent, confidence, reason))
+    assert events == [{"event": "undo", "timestamp": None}] and messages == []
+
+
+def test_a_form_intent_below_an_even_chance_is_asked_about_and_its_form_starts_when_picked(kb: KbService) -> None:
+    events, messages = run(tracker("口袋里的工资卡没了要不要先停掉", "card_report_loss", 0.34, "weak_form_intent"))
+    assert messages[0]["buttons"][0] == {"title": "我要挂失银行卡", "payload": "/card_report_loss"}
+
+
+@pytest.mark.parametrize("reason, intent, confidence, expected", [
+    ("weak_intent", "online_banking_open", 0.31, True),
+    ("weak_intent", "online_banking_open", None, True),
+    ("weak_intent", "greet", 0.26, False),
+    ("weak_intent", None, 0.26, False),
+    ("weak_form_intent", "branch_locator", 0.42, True),
+    ("weak_form_intent", "branch_locator", 0.5, False),
+    ("weak_form_intent", "branch_locator", None, False),
+    ("weak_compliance", "investment_advice", 0.3, False),
+    ("novel_terms", "deposit_rate", 0.3, False),
+    ("weak_support", "deposit_rate", 0.9, False),
+    (None, "deposit_rate", 0.3, False),
+])
+def test_clarifies(reason: str | None, intent: str | None, confidence: float | None, expected: bool) -> None:
+    assert arbitrate.clarifies(reason, intent, confidence) is expected
 
 
 def _with_novel(t: Tracker, terms: list[str]) -> Tracker:

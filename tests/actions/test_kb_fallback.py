@@ -270,3 +270,41 @@ def test_a_kb_question_the_nlu_calls_out_of_scope_is_still_answered(store: Unans
     t.latest_message["intent"]["confidence"] = 0.9
     _, messages = run(ActionKbFallback(), t)
     assert messages[0]["text"] == "手机银行单笔限额5万元。"
+
+
+def test_the_intent_offered_beside_the_kb_questions_is_picked_by_position_or_a_plain_yes(
+        store: UnansweredStore) -> None:
+    """A weak intent offered as 您是不是想问's first option (actions/intent_options.py): 第一个 gives its usual reply,
+    a form intent's form starts, and a plain 是的 to it alone does the same; 第二个 is still the KB's entry."""
+    options = {"kb_suggestions": ["/account_open_materials", "card-loss"]}
+    responses = {"responses": {"utter_account_open_materials": [{"text": "开户请带身份证。"}],
+                               "utter_card_report_loss": [{"text": "请立即挂失。"}]}}
+
+    def picked(action: Action, text: str, intent: str, slots: Dict[str, Any]) -> tuple[list, list]:
+        dispatcher = CollectingDispatcher()
+        events = asyncio.run(action.run(dispatcher, tracker([(text, intent)], slots=slots), responses))
+        return events, dispatcher.messages
+
+    events, messages = picked(ActionKbSelect(), "第一个", "kb_select", options)
+    assert [m["response"] for m in messages] == ["utter_account_open_materials"]
+    assert {"event": "slot", "timestamp": None, "name": "kb_suggestions", "value": None} in events
+    _, messages = picked(ActionKbSelect(), "第二个", "kb_select", options)
+    assert messages[0]["text"].startswith("请立即通过")
+    events, messages = picked(ActionKbFeedback(), "是的", "affirm", {"kb_suggestions": ["/card_report_loss"]})
+    assert [m["response"] for m in messages] == ["utter_card_report_loss"]
+    assert {"event": "followup", "timestamp": None, "name": "card_loss_form"} in events
+    # an option naming an intent that is never offered is not an intent (a payload can name anything)
+    _, messages = picked(ActionKbSelect(), "第一个", "kb_select", {"kb_suggestions": ["/fraud_alert"]})
+    assert messages[0]["response"] == "utter_kb_select_unknown"
+
+
+def test_the_intents_question_is_left_out_when_a_kb_question_asks_it_already() -> None:
+    best = Scored("limit-app", "手机银行转账限额是多少", 0.9, 0.6)
+    other = Scored("card-loss", "卡丢了怎么办", 0.8, 0.3)
+    for suggestions, intent_shown in (((best, other), False), ((other,), True)):
+        dispatcher = CollectingDispatcher()
+        kb_fallback.offer(dispatcher, Decision(KbAction.SUGGEST, best, suggestions), {"kb": {}}, "转账限额",
+                          "transfer_limit", intent_first=True)
+        payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+        assert ("/transfer_limit" in payloads) is intent_shown, payloads
+        assert payloads[-1] == "/human_handoff" and len(payloads) <= 4

@@ -37,6 +37,8 @@ from tests.bot.nlu_files import HELDOUT_DIR, TRAINING_DIR, load_examples
         ("1a2s3d4f", "keyboard"),  # letters and digits typed along the keyboard
         ("qwer1234", "keyboard"),
         ("1q2w3e4r", "keyboard"),
+        ("hjgfkdlsoe", "keyboard"),  # five consonants and more in a row: no pinyin, no English word
+        ("xcvbnkjhda", "keyboard"),
     ],
 )
 def test_noise_is_recognised(text: str, kind: str) -> None:
@@ -48,7 +50,8 @@ def test_noise_is_recognised(text: str, kind: str) -> None:
     ["嗯", "嗯嗯", "哦哦", "对对对", "好好好", "不不不", "是是是", "谢谢谢谢", "拜拜拜", "人工人工人工", "1234", "1111",
      "尾号6789", "ok", "OK", "yes", "no", "hi", "hello", "thx", "ATM", "ETF", "password", "哈咯", "嗨", "嗯哼",
      "信用卡", "挂失", "啊我的卡丢了", "asdf我的卡呢", "666",
-     "nonono", "okokok", "byebyebye", "uiui", "abc123", "a1b2c3", "ukey123", "R5", "尾号1234", "2000元"],
+     "nonono", "okokok", "byebyebye", "uiui", "abc123", "a1b2c3", "ukey123", "R5", "尾号1234", "2000元",
+     "zhuangzhang", "chuangshang", "guashi", "mima wangle", "strength", "transfer", "construction"],
 )
 def test_meaningful_short_messages_are_not_noise(text: str) -> None:
     assert noise_kind(text) is None

@@ -24,6 +24,8 @@ function intentLabel(name) {
   return zh && zh !== name ? zh + '（' + name + '）' : name;
 }
 
+const WINNERS = { kb: '知识库胜出', intent: '意图胜出', clarify: '意图置信度低，向客户确认' };
+
 function facts(reply) {
   const rows = [['意图', intentLabel(reply.intent) +
     (isNum(reply.intent_confidence) ? '，置信度 ' + pct(reply.intent_confidence) : '')]];
@@ -33,7 +35,7 @@ function facts(reply) {
       (isNum(reply.kb_confidence) ? '，置信度 ' + fixed(reply.kb_confidence, 2) : '')]);
   }
   const a = reply.arbitration;
-  if (a) rows.push(['仲裁结果', (a.winner === 'kb' ? '知识库胜出' : '意图胜出') + '（意图 ' +
+  if (a) rows.push(['仲裁结果', (WINNERS[a.winner] || a.winner) + '（意图 ' +
     intentLabel(a.intent) + ' ' + pct(a.intent_confidence) + ' 对 知识库 ' +
     (isNum(a.kb_confidence) ? fixed(a.kb_confidence, 2) : '未校准') + '）']);
   else if (reply.source === 'kb_fallback') rows.push(['仲裁结果', '未仲裁：意图未命中，由知识库兜底回答']);
@@ -46,8 +48,10 @@ function facts(reply) {
 export function render(reply) {
   clear(el.testReply);
   if (!reply) return;
-  const [label, tone] = reply.source === 'kb_arbitration' && reply.kb_action === 'suggest'
-    ? ['知识库推荐问题（仲裁胜出）', 'suggest'] : SOURCES[reply.source] || [reply.source, 'fallback'];
+  const [label, tone] = reply.arbitration && reply.arbitration.winner === 'clarify'
+    ? ['您是不是想问（意图置信度低）', 'suggest']
+    : reply.source === 'kb_arbitration' && reply.kb_action === 'suggest'
+      ? ['知识库推荐问题（仲裁胜出）', 'suggest'] : SOURCES[reply.source] || [reply.source, 'fallback'];
   el.testReply.appendChild(h('span', 'decision decision-' + tone + ' reply-source', '回复来源：' + label));
   const bubbles = h('div', 'reply-bubbles');
   (Array.isArray(reply.messages) ? reply.messages : []).forEach((m) => {

@@ -131,6 +131,19 @@ def test_an_offer_winning_the_arbitration_is_called_an_offer(console: tuple[Fake
     assert "仲裁结果：知识库胜出，客户收到「您是不是想问」推荐问题。" in reply["why"]
 
 
+def test_a_weak_intent_asked_about_is_explained_as_a_question_not_an_answer(console: tuple[FakeRasa, Staff]) -> None:
+    fake, trainer = console
+    button = {"title": "怎么开通网上银行？", "payload": "/online_banking_open"}
+    fake.replies = [{"text": "您是不是想问：", "buttons": [button]},
+                    {"custom": {"kb": {"action": "suggest", "confidence": 0.41, "candidates": CANDIDATES,
+                                       "arbitration": {"intent": "online_banking_open", "intent_confidence": 0.31,
+                                                       "kb_confidence": 0.41, "winner": "clarify",
+                                                       "reason": "weak_intent"}}}}]
+    reply = _probe(trainer, "电脑上那个网银基本不用了想关掉")["reply"]
+    assert reply["source"] == "kb_arbitration" and reply["arbitration"]["winner"] == "clarify"
+    assert any("机器人不直接回答" in line and "该意图的问题" in line for line in reply["why"]), reply["why"]
+
+
 @pytest.mark.parametrize(("replies", "confidence", "source", "expected"), [
     ([{"text": "您是不是想问：", "buttons": [{"title": "怎么开存款证明", "payload": "/kb_select"}]},
       {"custom": {"kb": {"action": "suggest", "confidence": None, "candidates": CANDIDATES}}}],
