@@ -27,7 +27,7 @@ from rasa_sdk.events import ActionReverted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.intent_options import intent_button
+from actions.intent_options import FORM_OF, INTENT_QUESTIONS, intent_button
 from actions.kb_fallback import _channel, _intent, asked_word_for_word, budgeted_kb, kb_context, offer, send_answer
 from common.pii import mask_pii
 from kb_index.normalize import normalise_query
@@ -53,6 +53,12 @@ WEAK_REASONS = frozenset({"weak_intent", "weak_form_intent", "weak_compliance"})
 # not (its calibrated probability): an unsure answer to what may be another question is the plausible wrong answer
 # the bot must not give (precision sets: of the weak intents the KB would offer at >= 0.5, half were wrong)
 OFFER_OVER_WEAK = 0.5
+# a confident intent with little support for its wording (novel words, weak support) gives way to the KB's offer
+# when the KB is fairly sure of an entry (its calibrated probability at least this) that asks another question than
+# the intent's own (character-pair Dice below OTHER_QUESTION with the intent's question, actions/intent_options.py):
+# 港股通中午休不休市 is stock_trading_hours, the KB's 港股通的交易时间 is not the intent's 股票交易时间是什么时候
+OFFER_OVER_CONFIDENT = 0.7
+OTHER_QUESTION = 0.3
 # a weak intent whose reply is only small talk is answered as it is (您好 / 不客气), never asked about
 SMALL_TALK = frozenset({"greet", "goodbye", "thanks", "bot_challenge"})
 # a weak intent that starts a form is asked about only below this: its form's own first question catches most
@@ -74,7 +80,7 @@ def clarifies(reason: str | None, intent: str | None, confidence: float | None) 
 
 
 def kb_verdict(lookup: Lookup, text: str, reason: str | None, novel_terms: Sequence[str] = (),
-               intent_support: float | None = None) -> KbAction | None:
+               intent_support: float | None = None, intent_question: str | None = None) -> KbAction | None:
     """What the KB may do instead of the intent, given why the policy consulted it (pure):
 
     * ``ANSWER`` when its answer policy says answer and the intent is weak (any weak reason) or the message is
@@ -90,6 +96,9 @@ def kb_verdict(lookup: Lookup, text: str, reason: str | None, novel_terms: Seque
       the KB matched than with the nearest training example of its intent (``intent_support``), in a message of
       at least ``MIN_COMPARED_BIGRAMS`` character pairs: a follow-up detail (信用卡刷完最多能免息多少天 is closer to
       信用卡最长免息多少天 than to anything credit_card_repayment was trained on) — an offer, never an answer;
+    * or, for the same reasons, when the KB's first entry reaches ``OFFER_OVER_CONFIDENT`` and neither the question
+      it matched nor its main question asks the intent's own question (``intent_question``: Dice below
+      ``OTHER_QUESTION``) — the KB knows a more specific question, the intent would answer its general one;
     * None: the intent keeps the turn (no reason: the policy said nothing, the intent is not weak)."""
     decision = lookup.decision
     best = decision.best
@@ -108,6 +117,10 @@ def kb_verdict(lookup: Lookup, text: str, reason: str | None, novel_terms: Seque
     if reason in CONFIDENT_REASONS and intent_support is not None and (lookup.confidence or 0.0) >= OFFER_OVER_WEAK:
         grams = bigrams(normalise_query(text))
         if len(grams) >= MIN_COMPARED_BIGRAMS and dice(grams, bigrams(questions[0])) > intent_support:
+            return KbAction.SUGGEST
+    if reason in CONFIDENT_REASONS and intent_question and (lookup.confidence or 0.0) >= OFFER_OVER_CONFIDENT:
+        own = bigrams(normalise_query(intent_question))
+        if all(dice(own, bigrams(question)) < OTHER_QUESTION for question in questions):
             return KbAction.SUGGEST
     return None
 
@@ -128,7 +141,9 @@ class ActionKbArbitrate(Action):
         reason = tracker.get_slot(REASON_SLOT)
         support = (tracker.latest_message or {}).get(INTENT_SUPPORT)
         support = float(support) if isinstance(support, (int, float)) else None
-        action = kb_verdict(lookup, text, reason, novel, support)
+        # a confident form intent keeps its form (it answers for the customer's own card / city / channel)
+        own_question = None if intent in FORM_OF else INTENT_QUESTIONS.get(str(intent))
+        action = kb_verdict(lookup, text, reason, novel, support, own_question)
         asks = action is None and clarifies(reason, intent, confidence) and intent_button(str(intent)) is not None
         verdict = {"intent": intent, "intent_confidence": confidence, "kb_confidence": lookup.confidence,
                    "winner": "clarify" if asks else "intent" if action is None else "kb", "novel_terms": novel,

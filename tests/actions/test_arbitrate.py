@@ -267,3 +267,41 @@ def test_without_the_policys_reason_only_the_kb_question_word_for_word_wins(
 def test_the_reason_slot_is_in_the_domain() -> None:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     assert domain["slots"][REASON_SLOT]["influence_conversation"] is False
+
+
+@pytest.mark.parametrize("matched, main, reason, confidence, expected", [
+    # the KB fairly sure of another question than the intent's own: an offer (the intent's question among them)
+    ("港股通中午休不休市", "港股通的交易时间、交收和费用是怎样的？", "novel_terms", 0.72, KbAction.SUGGEST),
+    ("港股通中午休不休市", "港股通的交易时间、交收和费用是怎样的？", "weak_support", 0.7, KbAction.SUGGEST),
+    # less sure, or the KB's question is the intent's own, or the intent weak / not ordinary-confident: no offer
+    ("港股通中午休不休市", "港股通的交易时间、交收和费用是怎样的？", "novel_terms", 0.69, None),
+    ("股票交易时间是几点", "股票交易时间是什么时候？", "novel_terms", 0.9, None),
+    ("港股通中午休不休市", "股票几点开盘？股票交易时间是什么时候？", "novel_terms", 0.9, None),
+    ("港股通中午休不休市", "港股通的交易时间、交收和费用是怎样的？", "weak_compliance", 0.9, None),
+    ("港股通中午休不休市", "港股通的交易时间、交收和费用是怎样的？", None, 0.9, None),
+])
+def test_a_confident_intent_gives_way_to_a_sure_kb_entry_that_asks_another_question(
+        matched: str, main: str, reason: str | None, confidence: float, expected: KbAction | None) -> None:
+    lookup = _lookup(KbAction.SUGGEST, matched, question=main, confidence=confidence)
+    text = "港股通每天几点开盘，中午休不休市"
+    assert kb_verdict(lookup, text, reason, (), 0.9, "股票交易时间是什么时候？") is expected
+    assert kb_verdict(lookup, text, reason, (), 0.9, None) is None  # an intent never offered: no comparison
+
+
+def test_the_offer_over_a_confident_intent_lists_the_intents_question_last(
+        kb: KbService, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(arbitrate, "OFFER_OVER_WEAK", 0.0)  # the small test index has no calibrated probability
+    t = _with_novel(tracker("取款机转账限额是多少呢", "account_balance", 0.95), ["取款机"])
+    _, messages = run(t)
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads[0].startswith("/kb_select") and payloads[-2:] == ["/account_balance", "/human_handoff"]
+
+
+def test_a_confident_form_intent_keeps_its_form_whatever_the_kb_knows(
+        kb: KbService, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(arbitrate, "OFFER_OVER_WEAK", 0.0)
+    monkeypatch.setattr(arbitrate, "OFFER_OVER_CONFIDENT", 0.0)
+    events, messages = run(tracker("取款机转账限额是多少呢", "card_report_loss", 0.95, reason="novel_terms"))
+    assert events == [{"event": "undo", "timestamp": None}] and messages == []
+    _, messages = run(tracker("取款机转账限额是多少呢", "account_balance", 0.95, reason="novel_terms"))
+    assert messages[0]["response"] == "utter_kb_did_you_mean"
