@@ -6,14 +6,16 @@ narrow patterns over the phrasings that leave no doubt (出租银行卡, 包装�
 the market opens, what R1-R5 mean, how long an overdue record stays, a card left in a taxi (出租车) — and
 ``tests/bot/test_compliance_rules.py`` runs them over every training and held-out example of other intents.
 
-Traditional characters are folded to simplified ones for the characters these patterns use (and only for
-matching), so 出租銀行卡 and 徵信修復 are caught too.
+Messages are matched in simplified characters with full-width forms and common typos folded (:func:`fold`), so
+出租銀行卡, 徵信修復 and 對公帳戶 are caught too.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Pattern
+
+from kb_index.normalize import _TYPO_RE, TYPOS, simplified
 
 # traditional -> simplified, for the characters the patterns below contain (matching only)
 _FOLD = str.maketrans(
@@ -76,6 +78,11 @@ CARD_ACCOUNT_RENTAL: tuple[Pattern[str], ...] = (
     re.compile(_NAMED + _gap(16, _GAP) + _alt("寄给 快递给 邮给") + _alt("他们 对方 公司 中介 陌生人 网友 老板")),
     re.compile(_alt("老板 中介 对方 陌生人 网友 招聘") + _gap(12) + _NAMED + _gap(6, _GAP) + _alt("交给 给了 寄给")
                + _gap(3) + _alt("保管 使用 用 操作 拿着")),
+    # cards, accounts or U盾 handed over or mailed for a regular payment (把手机卡和银行卡寄过去，一个月给一千五)
+    re.compile(_NAMED + _gap(20) + _alt("寄过去 寄给 快递过去 快递给 邮过去 邮给 交给 交由 给他保管 给她保管 给他用 "
+                                        "给她用 借给 拿去用") + _gap(20)
+               + _alt("一个月 每个月 每月 一月 每天 一天 每周 一周") + _alt("给 付 发 能拿 能赚 有") + "我?"
+               + r"[\d一二两三四五六七八九十百千万几]"),
     # receiving money for others and passing it on for a commission (代收货款, 转到指定账户拿佣金)
     re.compile(_alt("代收货款 代收款项 代收资金 帮人收款 帮忙收款 帮公司收款 帮平台收款")),
     re.compile("指定" + _alt("账户 账号 的卡 银行卡") + _gap(24) + _alt("佣金 提成 报酬 好处费 手续费给我")),
@@ -186,7 +193,7 @@ GUARANTEED_RETURN: tuple[Pattern[str], ...] = (
                + _alt("肯定能赚 一定能赚 肯定赚 一定赚 保证赚 稳稳赚 肯定不会亏 一定不会亏")),
     re.compile(_alt("亏了 亏损 亏本") + _gap(6) + _alt("赔 兜底")),
     # reading a performance benchmark as the return one will get (业绩比较基准4%就是到手4%吧)
-    re.compile("业绩(?:比较)?基准" + _gap(10) + _alt("就是 等于 一定 肯定 稳 保证 到手 能拿到 拿得到 少不了")),
+    re.compile("业绩(?:比较)?基准" + _gap(16) + _alt("就是 等于 一定 肯定 稳 保证 到手 能拿到 拿得到 少不了")),
     # whether a wealth product (any risk level) can lose: 理财非存款, no level promises the principal
     re.compile(_alt("理财 基金 产品 R[1-5] r[1-5]") + _gap(20)
                + _alt("肯定不亏 一定不亏 不会亏 会不会亏 会亏本 亏本吗 亏钱吗 会亏吗 可能亏 肯定不会少")),
@@ -210,8 +217,11 @@ COMPLIANCE_INTENTS = frozenset(name for name, _ in RULES)
 
 
 def fold(text: str) -> str:
-    """The text as the patterns see it: traditional characters they use folded to simplified ones."""
-    return text.translate(_FOLD)
+    """The text as the patterns see it: full-width forms folded (NFKC), in simplified characters (業績比較基準寫的是
+    3.5%，那就等於… is 业绩比较基准写的是3.5%，那就等于…), common typos fixed (帐户 -> 账户; kb_index.normalize's
+    table), and the traditional characters the patterns use folded by the table above where no converter is
+    installed."""
+    return _TYPO_RE.sub(lambda m: TYPOS[m.group()], simplified(text)).translate(_FOLD)
 
 
 # a card lending the customer denies (我没把卡借给过别人, 从来没出租过账户): a frozen-card question, not a rental

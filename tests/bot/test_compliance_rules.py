@@ -81,6 +81,11 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("不看征信的网贷，半小时就能到账的那种有吗", "loan_scam"),
         ("贷款审批过了，客服说要先充值会员才能放款", "loan_scam"),
         ("那款理财前三年收益一直都是正的，今年买进去肯定不会亏吧", "guaranteed_return"),
+        # eighth pass: cards or U盾 handed over for a regular payment; a benchmark read as a promise, further off
+        ("招聘的说把身份证和电话卡快递过去，每个月给我两千五", "card_account_rental"),
+        ("表哥让我办张卡连U盾一起交给他，每月给八百块", "card_account_rental"),
+        ("產品頁面上業績比較基準標的是3.8%，到期就等於給我3.8%嗎", "guaranteed_return"),
+        ("业绩比较基准写着百分之四点二，到期至少也能拿到这么多吧", "guaranteed_return"),
     ],
 )
 def test_compliance_phrasings(text: str, intent: str) -> None:
@@ -132,6 +137,9 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "怎么打印银行流水",
         "帮我查一下这个月的流水",
         "公积金贷款不查征信吗",
+        "新卡寄到家里要多久，每个月给我寄纸质账单吗",
+        "工资卡交给我老婆保管，每个月给她三千生活费",
+        "业绩比较基准是什么意思，和预期收益率有什么区别",
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:
@@ -156,8 +164,10 @@ def test_patterns_agree_with_the_labels_where_they_fire() -> None:
     assert not wrong
 
 
-def test_traditional_characters_are_folded_for_matching_only() -> None:
+def test_traditional_characters_full_width_forms_and_typos_are_folded_for_matching_only() -> None:
     assert fold("銀行卡帳戶徵信") == "银行卡账户征信"
+    assert fold("業績比較基準寫的是3.5％，那就等於") == "业绩比较基准写的是3.5%,那就等于"
+    assert fold("对公帐户和Ｕ盾") == "对公账户和U盾"
     assert len(fold("出租銀行卡犯法嗎")) == len("出租銀行卡犯法嗎")
 
 
