@@ -10,7 +10,9 @@ it still wins (a secret or a fraud script is never noise).
 A request for a piece of writing, a joke or homework that merely mentions a bank (给我们银行的年会编个小品剧本,
 骗子打电话的台词怎么写, :func:`bot.intent_cues.non_banking_task`) becomes ``task_intent`` (default
 ``out_of_scope``): the honest "this service can't do that", not a compliance warning or a business answer the
-classifier drew from its banking words.
+classifier drew from its banking words. A message that names a more specific intent than the classifier's
+(:func:`bot.intent_cues.more_specific_intent`: a card reported lost and found again is card_unfreeze_loss, not
+card_report_loss) gets that intent.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.intent_cues import lacks_cue, non_banking_task
+from bot.intent_cues import lacks_cue, more_specific_intent, non_banking_task
 from bot.noise import noise_kind
 
 
@@ -58,10 +60,14 @@ class NoiseFilter(GraphComponent):
             elif non_banking_task(text):
                 name = self._task_intent
             else:
-                continue
+                specific = more_specific_intent((message.get(INTENT) or {}).get("name"), text)
+                if specific is None:
+                    continue
+                name = specific
             intent = {"name": name, "confidence": 1.0}
             ranking = [intent] + [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-            message.set(ENTITIES, [], add_to_output=True)
+            if name in (self._intent, self._task_intent):  # a more specific intent keeps the card's digits
+                message.set(ENTITIES, [], add_to_output=True)
         return messages

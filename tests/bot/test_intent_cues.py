@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.intent_cues import INTENT_CUES, lacks_cue, non_banking_task
+from bot.intent_cues import INTENT_CUES, lacks_cue, more_specific_intent, non_banking_task
 from tests.bot.nlu_files import HELDOUT_DIR, TRAINING_DIR, load_examples
 
 
@@ -77,3 +77,49 @@ def test_the_noise_filter_answers_a_task_as_out_of_scope_and_noise_as_not_unders
     assert [r["name"] for r in task.get(INTENT_RANKING_KEY)] == ["out_of_scope", "guaranteed_return"]
     assert noise.get(INTENT)["name"] == "nlu_fallback"
     assert plain.get(INTENT)["name"] == "guaranteed_return"
+
+
+@pytest.mark.parametrize("folder", [TRAINING_DIR, HELDOUT_DIR], ids=["training", "heldout"])
+def test_a_more_specific_intent_is_named_only_where_the_examples_agree(folder) -> None:
+    """The found-again cue never fires on an example of another intent, whatever the classifier says of it."""
+    examples = load_examples(folder)
+    assert [(e.intent, e.text) for e in examples
+            if more_specific_intent("card_report_loss", e.text) not in (None, e.intent)] == []
+
+
+@pytest.mark.parametrize("text", [
+    "挂失以后卡在抽屉里找到了，怎么恢复",
+    "前两天挂了失的卡又在包里摸出来了",
+    "電話掛失的卡在車上找到了，能繼續用嗎",  # traditional characters
+    "家里人替我挂失了，其实卡没丢",
+])
+def test_a_card_reported_lost_and_found_again_is_unfreezing(text: str) -> None:
+    assert more_specific_intent("card_report_loss", text) == "card_unfreeze_loss"
+
+
+@pytest.mark.parametrize("text", [
+    "卡丢了还没找到，先帮我挂失",
+    "卡找不到了，怎么挂失",
+    "帮我找到最近的网点挂失",
+    "卡在出租车上找不回来了，马上挂失",
+    "卡找到了",  # no loss reported: nothing to lift
+])
+def test_a_card_still_lost_stays_a_loss_report(text: str) -> None:
+    assert more_specific_intent("card_report_loss", text) is None
+    assert more_specific_intent("card_reissue", "挂失的卡找到了") is None  # only the classifier's loss report
+
+
+def test_the_noise_filter_names_the_more_specific_intent_and_keeps_the_entities() -> None:
+    from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.noise_filter import NoiseFilter
+
+    ranking = [{"name": "card_report_loss", "confidence": 0.62}, {"name": "card_unfreeze_loss", "confidence": 0.3}]
+    digits = [{"entity": "card_last4", "value": "0426", "start": 2, "end": 6}]
+    found = Message({TEXT: "尾号0426挂失后又在包里找到了", INTENT: dict(ranking[0]), INTENT_RANKING_KEY: list(ranking),
+                     ENTITIES: list(digits)})
+    NoiseFilter(NoiseFilter.get_default_config()).process([found])
+    assert found.get(INTENT) == {"name": "card_unfreeze_loss", "confidence": 1.0}
+    assert [r["name"] for r in found.get(INTENT_RANKING_KEY)] == ["card_unfreeze_loss", "card_report_loss"]
+    assert found.get(ENTITIES) == digits
