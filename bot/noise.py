@@ -70,6 +70,13 @@ def _keyboard_mash_with_digits(content: str) -> bool:
         _keyboard_run(letters, 3) or _gibberish_latin(letters))
 
 
+def _mashed_letters(content: str) -> bool:
+    """Keyboard-mashed letters beside some digits (zmxncbv 0099): every Latin word is gibberish and one has five
+    letters or more - a short one (abc123, SZ000001, ukey123) may be a code or a product."""
+    words = _LATIN_WORD.findall(content)
+    return bool(words) and max(len(w) for w in words) >= 5 and all(_gibberish_latin(w) for w in words)
+
+
 def _repeats(text: str) -> bool:
     """The whole message is one character said three times or more (顶顶顶, 么么么么); a repeated word is not
     noise (人工人工人工 asks for a human)."""
@@ -86,7 +93,7 @@ def noise_kind(text: str) -> str | None:
     if not content:
         return "symbols"  # emoji, punctuation, kaomoji strokes only
     if any(ch.isdigit() for ch in content):
-        if content.isascii() and _keyboard_mash_with_digits(content):
+        if content.isascii() and (_keyboard_mash_with_digits(content) or _mashed_letters(content)):
             return "keyboard"
         return None  # 1234 may be the last four digits a form asked for
     if content.isascii():
