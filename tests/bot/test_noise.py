@@ -52,7 +52,8 @@ def test_noise_is_recognised(text: str, kind: str) -> None:
      "尾号6789", "ok", "OK", "yes", "no", "hi", "hello", "thx", "ATM", "ETF", "password", "哈咯", "嗨", "嗯哼",
      "信用卡", "挂失", "啊我的卡丢了", "asdf我的卡呢", "666",
      "nonono", "okokok", "byebyebye", "uiui", "abc123", "a1b2c3", "ukey123", "R5", "尾号1234", "2000元",
-     "zhuangzhang", "chuangshang", "SZ000001", "code 8843", "cvv 123", "app 2.0", "guashi", "mima wangle", "strength", "transfer", "construction"],
+     "zhuangzhang", "chuangshang", "SZ000001", "code 8843",
+     "cvv 123", "app 2.0", "guashi", "mima wangle", "strength", "transfer", "construction"],
 )
 def test_meaningful_short_messages_are_not_noise(text: str) -> None:
     assert noise_kind(text) is None
