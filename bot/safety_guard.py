@@ -37,7 +37,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.compliance_rules import COMPLIANCE_INTENTS, compliance_intent, denies_lending
+from bot.compliance_rules import COMPLIANCE_INTENTS, compliance_intent, denies_lending, fold
 from common.pii import contains_masked_secret, contains_secret
 
 # Phrases of the scripts behind telecom fraud (电信诈骗) that customers repeat to the bot; any of them forces the
@@ -105,11 +105,29 @@ def after_denial(current: str | None, text: str, ranking: Sequence[Dict[str, Any
     return _released(ranking, floor)
 
 
+_G = r"[^。！!？?\n]{0,%d}"
+# The scripts themselves, in any wording (反诈 publicity's standard cases): a remote-control or meeting app the
+# caller asks to install, a caller claiming to be the bank, the police or customer service, a link to "unfreeze"
+# or "verify" that asks for card details, someone asking for the verification code. Matched on the normalised
+# text (compliance_rules.fold: simplified characters, full-width forms, typos).
+FRAUD_SCRIPTS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?:装|下载|下个|安装|打开)" + _G % 6 + r"(?:远程|会议软件|腾讯会议|zoom|ZOOM|向日葵|todesk|ToDesk)"
+               + r"|远程(?:软件|控制|协助|桌面|操控|操作)"),
+    re.compile(r"(?:(?:自称|冒充|假装)" + _G % 4 + r"|说是(?:你们)?)"
+               + r"(?:银行|你们行|客服|警察|公安|民警|法院|检察|工作人员|银保监|金融监管|快递|电商|支付宝|微信)"),
+    re.compile(r"(?:点|打开|进|登录)" + _G % 3 + r"链接" + _G % 16
+               + r"(?:填|输入|提交|绑定|验证)" + _G % 4 + r"(?:银行卡|卡号|密码|验证码|身份证|信息)"),
+    re.compile(r"(?:让|要|叫|问)我" + _G % 6 + r"(?:报|说|发|提供|告诉|念)" + _G % 4 + r"验证码"),
+)
+
+
 def safety_rule(text: str, fraud_terms: Sequence[str]) -> str | None:
-    """Which safety rule ``text`` triggers: ``"secret"``, ``"fraud"`` or None. Secrets win over fraud terms."""
+    """Which safety rule ``text`` triggers: ``"secret"``, ``"fraud"`` or None. Secrets win over fraud terms and
+    scripts; both are matched on the text as typed and normalised (traditional characters, full-width forms)."""
     if contains_secret(text) or contains_masked_secret(text):
         return "secret"
-    if any(term in text for term in fraud_terms):
+    folded = fold(text)
+    if any(term in text or term in folded for term in fraud_terms) or any(p.search(folded) for p in FRAUD_SCRIPTS):
         return "fraud"
     return None
 
@@ -147,10 +165,10 @@ class SafetyGuard(GraphComponent):
             compliance = compliance_intent(text)
             if rule or compliance:
                 message.set(SAFETY_RULE, rule or compliance, add_to_output=True)
-            if rule == "fraud" and compliance in FRAUD_SUBKINDS:
+            current = (message.get(INTENT) or {}).get("name")
+            if rule == "fraud" and (compliance in FRAUD_SUBKINDS or current in FRAUD_SUBKINDS):
                 rule = None  # 放款前交解冻费 names a fraud term, and the loan-scam answer is the more specific one
             if rule is None:
-                current = (message.get(INTENT) or {}).get("name")
                 if compliance is None or keeps_classifier_intent(current, compliance):
                     ranking = message.get(INTENT_RANKING_KEY) or []
                     # a compliance pattern that matched (老师说稳赚, told after reporting it) keeps the warning
