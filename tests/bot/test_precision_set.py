@@ -371,64 +371,23 @@ def test_v7_asks_kb_details_next_to_intents_and_slips_compliance_into_service_qu
     assert len(mixed) >= 8 and all(i.expect.startswith("compliance:") for i in mixed), mixed
 
 
-def test_v8_asks_kb_details_near_misses_and_mixed_requests_of_every_compliance_category() -> None:
-    """The eighth set keeps v7's aim (KB-only details next to a standard intent, compliance requests slipped into a
-    service question) on new topics: 20 KB-only details (kb + near_miss), 10 innocent KB questions sharing words with
-    a compliance category, and mixed messages covering every compliance category, each expecting its compliance
-    reply; every compliance intent is asked at least 7 times."""
-    items = load_set(SET_V8)
+# Sets written to the v8 shape: (path, least innocent compliance near-misses in all; v8 asked no minimum).
+V8_SHAPED = {"v8": (SET_V8, 0), "v9": (SET_V9, 25), "v10": (SET_V10, 25), "v11": (SET_V11, 25)}
+
+
+@pytest.mark.parametrize("name", sorted(V8_SHAPED))
+def test_later_sets_ask_kb_details_near_misses_and_mixed_requests_of_every_compliance_category(name: str) -> None:
+    """From the eighth set on, each set keeps v7's aim (KB-only details next to a standard intent, compliance
+    requests slipped into a service question) on KB topics no earlier set asked, written by someone who never saw
+    the bot's answers (from v9 on, nor its rules): 20 KB-only details (kb + near_miss), 10 innocent KB questions
+    sharing words with a compliance category (from v9 on 25 innocent near-misses in all), and mixed messages
+    covering every compliance category, each expecting its compliance reply; every compliance intent is asked at
+    least 7 times."""
+    path, least_near = V8_SHAPED[name]
+    items = load_set(path)
     assert sum(i.expect == "kb" and "near_miss" in i.tags for i in items) >= 20
     assert sum(i.expect == "kb" and "compliance_near_miss" in i.tags for i in items) >= 10
-    mixed = [i for i in items if "mixed" in i.tags]
-    assert len(mixed) >= 10 and all(i.expect.startswith("compliance:") for i in mixed), mixed
-    assert {i.expect for i in mixed} == {f"compliance:{c}" for c in COMPLIANCE}
-    per_category = Counter(i.expect for i in items if i.expect.startswith("compliance:"))
-    assert all(per_category[f"compliance:{c}"] >= 7 for c in COMPLIANCE), per_category
-
-
-def test_v9_asks_kb_details_near_misses_and_mixed_requests_of_every_compliance_category() -> None:
-    """The ninth set, written before the eighth pass's changes by someone who never saw the bot's answers, keeps v8's
-    aim on KB topics no earlier set asked: 20 KB-only details (kb + near_miss), 10 innocent KB questions sharing words
-    with a compliance category, 25 innocent compliance near-misses in all, and mixed messages covering every
-    compliance category, each expecting its compliance reply; every compliance intent is asked at least 7 times."""
-    items = load_set(SET_V9)
-    assert sum(i.expect == "kb" and "near_miss" in i.tags for i in items) >= 20
-    assert sum(i.expect == "kb" and "compliance_near_miss" in i.tags for i in items) >= 10
-    assert sum("compliance_near_miss" in i.tags for i in items) >= 25
-    mixed = [i for i in items if "mixed" in i.tags]
-    assert len(mixed) >= 10 and all(i.expect.startswith("compliance:") for i in mixed), mixed
-    assert {i.expect for i in mixed} == {f"compliance:{c}" for c in COMPLIANCE}
-    per_category = Counter(i.expect for i in items if i.expect.startswith("compliance:"))
-    assert all(per_category[f"compliance:{c}"] >= 7 for c in COMPLIANCE), per_category
-
-
-def test_v10_asks_kb_details_near_misses_and_mixed_requests_of_every_compliance_category() -> None:
-    """The tenth set, written during the eighth pass before the bot was measured on it, by someone who never saw the
-    bot's answers, keeps v9's aim on KB topics no earlier set asked: 20 KB-only details (kb + near_miss), 10 innocent
-    KB questions sharing words with a compliance category, 25 innocent compliance near-misses in all, and mixed
-    messages covering every compliance category, each expecting its compliance reply; every compliance intent is asked
-    at least 7 times."""
-    items = load_set(SET_V10)
-    assert sum(i.expect == "kb" and "near_miss" in i.tags for i in items) >= 20
-    assert sum(i.expect == "kb" and "compliance_near_miss" in i.tags for i in items) >= 10
-    assert sum("compliance_near_miss" in i.tags for i in items) >= 25
-    mixed = [i for i in items if "mixed" in i.tags]
-    assert len(mixed) >= 10 and all(i.expect.startswith("compliance:") for i in mixed), mixed
-    assert {i.expect for i in mixed} == {f"compliance:{c}" for c in COMPLIANCE}
-    per_category = Counter(i.expect for i in items if i.expect.startswith("compliance:"))
-    assert all(per_category[f"compliance:{c}"] >= 7 for c in COMPLIANCE), per_category
-
-
-def test_v11_asks_kb_details_near_misses_and_mixed_requests_of_every_compliance_category() -> None:
-    """The eleventh set, written during the eighth pass before the bot was measured on it, by someone who never saw
-    the bot's answers nor its rules, keeps v10's aim on KB topics no earlier set asked: 20 KB-only details (kb +
-    near_miss), 10 innocent KB questions sharing words with a compliance category, 25 innocent compliance near-misses
-    in all, and mixed messages covering every compliance category, each expecting its compliance reply; every
-    compliance intent is asked at least 7 times."""
-    items = load_set(SET_V11)
-    assert sum(i.expect == "kb" and "near_miss" in i.tags for i in items) >= 20
-    assert sum(i.expect == "kb" and "compliance_near_miss" in i.tags for i in items) >= 10
-    assert sum("compliance_near_miss" in i.tags for i in items) >= 25
+    assert sum("compliance_near_miss" in i.tags for i in items) >= least_near
     mixed = [i for i in items if "mixed" in i.tags]
     assert len(mixed) >= 10 and all(i.expect.startswith("compliance:") for i in mixed), mixed
     assert {i.expect for i in mixed} == {f"compliance:{c}" for c in COMPLIANCE}
