@@ -53,9 +53,11 @@ def non_banking_task(text: str) -> bool:
 # again - a finding verb after the card, or in the perfective (找到了, 摸出来了), never negated (没找到, 找不到) -
 # is card_unfreeze_loss. Checked against every training and held-out example (tests/bot/test_intent_cues.py).
 _FOUND = ["找到", "找着", "找回来", "翻出来", "摸出来", "捞出来", "翻到", "摸到", "捡到", "捡回来"]
+# recovered by someone else (警察帮忙追回来了): only done, since 卡里的钱能追回吗 asks about the money
+_RECOVERED = ["追回来", "追回", "拿回来"]
 _FOUND_AGAIN: Pattern[str] = re.compile(
     r"(?:卡|它)[^。！？?!\n]{0,8}?(?<![没不])(?:" + "|".join(_FOUND) + ")"
-    + r"|(?<![没不])(?:" + "|".join(f + "了" for f in _FOUND) + ")"
+    + r"|(?<![没不])(?:" + "|".join(f + "了" for f in _FOUND + _RECOVERED) + ")"
     + r"|卡(?:其实)?没丢"
 )
 _LOSS_REPORTED: Pattern[str] = re.compile(r"挂失|挂了|挂掉|止付")

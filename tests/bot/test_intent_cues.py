@@ -92,6 +92,7 @@ def test_a_more_specific_intent_is_named_only_where_the_examples_agree(folder) -
     "前两天挂了失的卡又在包里摸出来了",
     "電話掛失的卡在車上找到了，能繼續用嗎",  # traditional characters
     "家里人替我挂失了，其实卡没丢",
+    "挂失的那张卡警察帮忙追回来了，怎么解挂",  # recovered by the police
 ])
 def test_a_card_reported_lost_and_found_again_is_unfreezing(text: str) -> None:
     assert more_specific_intent("card_report_loss", text) == "card_unfreeze_loss"
@@ -103,6 +104,7 @@ def test_a_card_reported_lost_and_found_again_is_unfreezing(text: str) -> None:
     "帮我找到最近的网点挂失",
     "卡在出租车上找不回来了，马上挂失",
     "卡找到了",  # no loss reported: nothing to lift
+    "卡里被盗刷的钱能追回吗，卡已经挂失了",  # the money, not the card
 ])
 def test_a_card_still_lost_stays_a_loss_report(text: str) -> None:
     assert more_specific_intent("card_report_loss", text) is None
