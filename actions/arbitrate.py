@@ -74,7 +74,7 @@ def clarifies(reason: str | None, intent: str | None, confidence: float | None) 
     question is among the options) or honest, and 8 right answers become a question."""
     if not intent or intent in SMALL_TALK:
         return False
-    if reason == "weak_intent":
+    if reason in ("weak_intent", "weak_complaint"):
         return True
     return reason == "weak_form_intent" and confidence is not None and confidence < CLARIFY_FORM_BELOW
 
@@ -103,8 +103,8 @@ def kb_verdict(lookup: Lookup, text: str, reason: str | None, novel_terms: Seque
     decision = lookup.decision
     best = decision.best
     hit = lookup.hit(best.entry_id) if best is not None else None
-    if hit is None or decision.action is KbAction.FALLBACK:
-        return None
+    if hit is None or decision.action is KbAction.FALLBACK or reason == "weak_complaint":
+        return None  # a complaint is never replaced by the KB (it is asked about when weak: clarifies)
     if decision.action is KbAction.ANSWER and (reason in WEAK_REASONS or asked_word_for_word(lookup, text)):
         return KbAction.ANSWER
     if reason == "weak_intent" and (lookup.confidence or 0.0) >= OFFER_OVER_WEAK:

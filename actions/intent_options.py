@@ -65,6 +65,7 @@ INTENT_QUESTIONS: Mapping[str, str] = {
     "sms_code_issue": "收不到短信验证码怎么办？",
     "loan_apply": "怎么申请贷款？",
     "loan_prepay": "贷款怎么提前还款？",
+    "complaint": "我要投诉",
 }
 # intents that start a form (nlu_data/rules.yml): picked by typing, the form starts as the button's payload would
 FORM_OF: Mapping[str, str] = {"card_report_loss": "card_loss_form", "branch_locator": "branch_form",

@@ -82,6 +82,9 @@ PROTECTED_INTENTS: FrozenSet[str] = frozenset({
     "human_handoff", "complaint", "affirm", "deny", "inform", "kb_select", "kb_helpful", "kb_unhelpful",
     "nlu_fallback", "out_of_scope",
 }) | FIXED_REPLY_INTENTS
+# protected intents that are still asked about when weak (reason "weak_complaint"): a complaint the classifier is
+# unsure of (想应聘你们银行的柜员 at 0.29) gets 您是不是想问 with 我要投诉 first - never a KB answer in its place
+ASK_WHEN_WEAK: FrozenSet[str] = frozenset({"complaint"})
 # intents that start a form (nlu_data/rules.yml): a confident one keeps its form even when the message is also a KB
 # question, since the form's answer is specific to the customer's card / city / channel; a weak one may still lose
 FORM_INTENTS: FrozenSet[str] = frozenset({"card_report_loss", "branch_locator", "transfer_limit_change"})
@@ -113,12 +116,15 @@ def arbitration_reason(intent: Optional[str], confidence: Optional[float], text:
     classifier alone, ``safety_rule`` naming the rule of bot/safety_guard.py that matched, if any /
     "weak_support": a confident ordinary intent whose nearest training example shares less than
     ``support_check`` of the message's wording, ``intent_support`` from bot/novel_terms.py, while some KB question
-    shares more, ``kb_overlap()``, asked only when every other condition holds), or None (pure when
-    ``kb_overlap`` is)."""
+    shares more, ``kb_overlap()``, asked only when every other condition holds / "weak_complaint": a complaint
+    below the weak threshold, which the action asks about but never replaces), or None (pure when ``kb_overlap``
+    is)."""
     if active_loop or not intent or re.fullmatch(r"\s*/.*", text or ""):
         return None  # a form is filling, or a button payload (/intent{...})
     if intent in FIXED_REPLY_INTENTS and not safety_rule and confidence is not None and confidence < weak_threshold:
         return "weak_compliance"
+    if intent in ASK_WHEN_WEAK and confidence is not None and confidence < weak_threshold:
+        return "weak_complaint"  # never replaced by the KB, but asked about (actions/arbitrate.py)
     if intent in protected:
         return None
     if confidence is not None and confidence < weak_threshold:

@@ -212,7 +212,7 @@ class ArbitrationVerdict(BaseModel):
     winner: Literal["kb", "intent", "clarify"]
     # why the policy consulted the KB (bot/kb_arbitration_policy.py; None from an older action server)
     reason: Literal["weak_intent", "weak_form_intent", "weak_compliance", "kb_exact_match", "novel_terms",
-                    "weak_support"] | None = None
+                    "weak_support", "weak_complaint"] | None = None
     novel_terms: list[str] = []  # words of the message its intent was never trained on
     # how much wording the message shares with its intent's nearest training example (0-1; bot/novel_terms.py)
     intent_support: float | None = None

@@ -55,6 +55,8 @@ def _arbitration_reason(verdict: ArbitrationVerdict, confidence: float | None, t
     below = f"低于仲裁阈值 {pct(threshold)}" if threshold is not None else "较弱"
     if verdict.reason in ("weak_intent", "weak_form_intent"):
         return below
+    if verdict.reason == "weak_complaint":
+        return f"是投诉意图且{below}，知识库不会取代投诉处理，机器人先向客户确认"
     if verdict.reason == "weak_compliance":
         return f"是合规/安全意图，但只由分类器给出（没有规则命中）且{below}，只有知识库的直接回答能取代其固定话术"
     if verdict.reason == "kb_exact_match":

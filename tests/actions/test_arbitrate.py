@@ -104,6 +104,7 @@ def test_a_form_intent_below_an_even_chance_is_asked_about_and_its_form_starts_w
     ("weak_form_intent", "branch_locator", 0.5, False),
     ("weak_form_intent", "branch_locator", None, False),
     ("weak_compliance", "investment_advice", 0.3, False),
+    ("weak_complaint", "complaint", 0.3, True),
     ("novel_terms", "deposit_rate", 0.3, False),
     ("weak_support", "deposit_rate", 0.9, False),
     (None, "deposit_rate", 0.3, False),
@@ -305,3 +306,12 @@ def test_a_confident_form_intent_keeps_its_form_whatever_the_kb_knows(
     assert events == [{"event": "undo", "timestamp": None}] and messages == []
     _, messages = run(tracker("取款机转账限额是多少呢", "account_balance", 0.95, reason="novel_terms"))
     assert messages[0]["response"] == "utter_kb_did_you_mean"
+
+
+def test_an_unsure_complaint_is_asked_about_and_never_replaced_by_the_kb(kb: KbService) -> None:
+    """A complaint below the weak threshold: 您是不是想问 with 我要投诉 first, even when the KB would answer."""
+    events, messages = run(tracker("卡丢了怎么办", "complaint", 0.3, "weak_complaint"))
+    assert messages[0]["response"] == "utter_kb_did_you_mean"
+    assert messages[0]["buttons"][0] == {"title": "我要投诉", "payload": "/complaint"}
+    assert messages[-1]["custom"]["kb"]["arbitration"]["winner"] == "clarify"
+    assert kb_verdict(_lookup(KbAction.ANSWER, "卡丢了怎么办"), "卡丢了怎么办", "weak_complaint") is None

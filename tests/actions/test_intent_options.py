@@ -14,10 +14,10 @@ from bot.precision import COMPLIANCE, PROMPT_INTENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-# intents never offered: their replies are small talk, prompts, fixed safety/compliance wording, a handoff or
-# a complaint (which always reaches its own handling), or the fallbacks themselves
+# intents never offered: their replies are small talk, prompts, fixed safety/compliance wording, a handoff, or the
+# fallbacks themselves (a complaint is offered: an unsure one is asked about)
 NEVER_OFFERED = {*SMALL_TALK, *PROMPT_INTENTS, *COMPLIANCE, "fraud_alert", "share_sensitive_info", "human_handoff",
-                 "complaint", "out_of_scope"}
+                 "out_of_scope"}
 
 
 def test_every_intent_with_a_standard_answer_has_a_question_and_nothing_else_has() -> None:

@@ -64,8 +64,11 @@ def test_a_weak_compliance_intent_of_the_classifier_alone_is_weighed_against_the
         assert weighed(intent, 0.3, rule=intent) is None, intent  # a rule backs it
         assert weighed(intent, 0.3, rule="secret") is None, intent
         assert weighed(intent, 0.3, active_loop="card_loss_form") is None, intent
-    for intent in ("human_handoff", "complaint", "affirm", "nlu_fallback", "kb_helpful"):
+    for intent in ("human_handoff", "affirm", "nlu_fallback", "kb_helpful"):
         assert weighed(intent, 0.3) is None, intent
+    # a complaint is never replaced, but an unsure one is asked about (actions/arbitrate.py clarifies)
+    assert weighed("complaint", 0.3) == "weak_complaint" and weighed("complaint", 0.9) is None
+    assert weighed("complaint", 0.3, active_loop="card_loss_form") is None
 
 
 def test_the_safety_guard_names_the_rule_that_matched_even_when_the_classifier_call_stands() -> None:

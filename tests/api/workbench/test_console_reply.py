@@ -142,6 +142,9 @@ def test_a_weak_intent_asked_about_is_explained_as_a_question_not_an_answer(cons
     reply = _probe(trainer, "电脑上那个网银基本不用了想关掉")["reply"]
     assert reply["source"] == "kb_arbitration" and reply["arbitration"]["winner"] == "clarify"
     assert any("机器人不直接回答" in line and "该意图的问题" in line for line in reply["why"]), reply["why"]
+    fake.replies[1]["custom"]["kb"]["arbitration"].update(intent="complaint", reason="weak_complaint")
+    reply = _probe(trainer, "想应聘你们银行的柜员")["reply"]
+    assert "是投诉意图且低于仲裁阈值 70%，知识库不会取代投诉处理" in "".join(reply["why"]), reply["why"]
 
 
 @pytest.mark.parametrize(("replies", "confidence", "source", "expected"), [
