@@ -300,12 +300,18 @@ def test_a_rebuilt_kb_index_reaches_every_action_server(cluster: Cluster, tmp_pa
     while not all(f"KB index version {version} in service" in log.read_text(errors="replace") for log in logs):
         assert time.monotonic() < deadline, f"not every action server loaded {version}"
         time.sleep(0.5)
-    answers = []
-    for i in range(6):  # the Rasa workers' action calls go round-robin over both action servers
-        response = requests.post(f"{cluster.rasa(i % 2)}/webhooks/rest/webhook", timeout=120,
-                                 json={"sender": f"kb-{uuid.uuid4().hex[:8]}", "message": "怎么设置水电费自动扣款"},
-                                 headers=channel_headers(cluster.secrets["RASA_CHANNEL_SECRET"]))
-        answers.append("【集群新版】" in json.dumps(response.json(), ensure_ascii=False))
+    def reply(i: int) -> str:
+        for _ in range(3):  # a lookup over its time budget on a loaded machine degrades (kb.degraded): ask again
+            response = requests.post(f"{cluster.rasa(i % 2)}/webhooks/rest/webhook", timeout=120,
+                                     json={"sender": f"kb-{uuid.uuid4().hex[:8]}", "message": "怎么设置水电费自动扣款"},
+                                     headers=channel_headers(cluster.secrets["RASA_CHANNEL_SECRET"]))
+            text = json.dumps(response.json(), ensure_ascii=False)
+            if '"degraded"' not in text:
+                break
+        return text
+
+    # the Rasa workers' action calls go round-robin over both action servers
+    answers = ["【集群新版】" in reply(i) for i in range(6)]
     assert all(answers), answers
 
 
