@@ -301,18 +301,22 @@ def test_a_rebuilt_kb_index_reaches_every_action_server(cluster: Cluster, tmp_pa
         assert time.monotonic() < deadline, f"not every action server loaded {version}"
         time.sleep(0.5)
     def reply(i: int) -> str:
-        for _ in range(3):  # a lookup over its time budget on a loaded machine degrades (kb.degraded): ask again
+        # a lookup over its time budget degrades (kb.degraded: lexical or none, kb_index/budget.py) - on a machine
+        # running the whole suite, the first queries of a new version can do so several times in a row: the version
+        # served is judged on an encoder (dense) lookup, asked again for up to a minute
+        patience = time.monotonic() + 60
+        while True:
             response = requests.post(f"{cluster.rasa(i % 2)}/webhooks/rest/webhook", timeout=120,
                                      json={"sender": f"kb-{uuid.uuid4().hex[:8]}", "message": "怎么设置水电费自动扣款"},
                                      headers=channel_headers(cluster.secrets["RASA_CHANNEL_SECRET"]))
             text = json.dumps(response.json(), ensure_ascii=False)
-            if '"degraded"' not in text:
-                break
-        return text
+            if '"degraded"' not in text or time.monotonic() > patience:
+                return text
+            time.sleep(1)
 
     # the Rasa workers' action calls go round-robin over both action servers
-    answers = ["【集群新版】" in reply(i) for i in range(6)]
-    assert all(answers), answers
+    replies = [reply(i) for i in range(6)]
+    assert all("【集群新版】" in r for r in replies), [r[:300] for r in replies if "【集群新版】" not in r]
 
 
 @dataclass
