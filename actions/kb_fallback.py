@@ -292,11 +292,11 @@ def _yes_no_without_an_answer(dispatcher: CollectingDispatcher, tracker: Tracker
     (or asks which one) and 不是 apologises with a human offered; after an apology it is just acknowledged."""
     suggestions = tracker.get_slot("kb_suggestions") or []
     if suggestions and yes:
-        intent = picked_intent(str(suggestions[0])) if len(suggestions) == 1 else None
+        only = str(suggestions[0]) if len(suggestions) == 1 else None
+        intent = picked_intent(only)
         if intent is not None:
             return [SlotSet("kb_suggestions", None), *answer_picked(dispatcher, intent, responses)]
-        only = kb_service().entry(str(suggestions[0])) if len(suggestions) == 1 else None
-        entry = selectable(only, _channel(tracker))
+        entry = selectable(kb_service().entry(only) if only else None, _channel(tracker))
         if entry is None:
             dispatcher.utter_message(response="utter_kb_pick_one")
             return []

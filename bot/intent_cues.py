@@ -61,16 +61,17 @@ _FOUND_AGAIN: Pattern[str] = re.compile(
     + r"|卡(?:其实)?没丢"
 )
 _LOSS_REPORTED: Pattern[str] = re.compile(r"挂失|挂了|挂掉|止付")
-# the intent a message names more specifically than the classifier: {classifier's intent: (cue, intent)}
-MORE_SPECIFIC: Mapping[str, tuple[Pattern[str], ...]] = {"card_report_loss": (_LOSS_REPORTED, _FOUND_AGAIN)}
-MORE_SPECIFIC_INTENT: Mapping[str, str] = {"card_report_loss": "card_unfreeze_loss"}
+# {the classifier's intent: (the intent a message names more specifically, the cues it must all contain)}
+SPECIFIC_INTENTS: Mapping[str, tuple[str, tuple[Pattern[str], ...]]] = {
+    "card_report_loss": ("card_unfreeze_loss", (_LOSS_REPORTED, _FOUND_AGAIN)),
+}
 
 
 def more_specific_intent(intent: str | None, text: str) -> str | None:
     """The intent ``text`` asks more specifically than ``intent`` (a lost card found again: card_unfreeze_loss), or
     None; read in simplified characters, full-width folded."""
-    cues = MORE_SPECIFIC.get(intent or "")
-    if cues is None:
+    specific, cues = SPECIFIC_INTENTS.get(intent or "", (None, ()))
+    if specific is None:
         return None
     folded = simplified(text)
-    return MORE_SPECIFIC_INTENT[str(intent)] if all(cue.search(folded) for cue in cues) else None
+    return specific if all(cue.search(folded) for cue in cues) else None
