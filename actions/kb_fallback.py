@@ -76,8 +76,8 @@ def _load_kb() -> BudgetedKb:
 
 
 async def loaded_kb() -> BudgetedKb:
-    """The KB pool, loaded on a thread the first time: the action server's Sanic worker process starts without it,
-    and loading an index and its encoder takes seconds that must not stall other customers' actions."""
+    """The KB pool, loaded on a thread the first time: the action server's worker loads it before it serves
+    (actions/server.py); elsewhere loading an index and its encoder takes seconds that must not stall the loop."""
     return await asyncio.to_thread(_load_kb)
 
 

@@ -29,11 +29,24 @@ from actions.settings import settings
 from common.service_auth import ACTION_SECRET_HEADER, MIN_SECRET_CHARS, secret_matches
 from kb_index.threads import configure_process
 
+# with the pid: Sanic's manager process and its worker write to the same log
+LOG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s %(message)s"
+
 
 def create_app(executor: ActionExecutor, endpoints: str) -> Sanic:
-    """rasa-sdk's app (built in each Sanic worker) behind the shared secret."""
+    """rasa-sdk's app (built in each Sanic worker) behind the shared secret; the worker loads the KB before it
+    serves. Sanic spawns its worker: a fresh interpreter, with no logging set up and no KB loaded - the manager
+    process that started it serves no request, so a KB loaded there (as before) was a second copy whose "version …
+    in service" line in the log said nothing about what customers were being answered from."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)  # a no-op in the manager, where main() did it
     app = create_app_for_serve(executor, cors_origins=None, endpoints=endpoints)
     secret = settings.secret
+
+    @app.before_server_start
+    async def load_kb(_: Sanic) -> None:
+        from actions.kb_fallback import loaded_kb
+
+        await loaded_kb()  # the index, its encoder and the lookup pool, before the first customer waits on them
 
     @app.on_request
     async def require_secret(request: Request) -> HTTPResponse | None:
@@ -54,16 +67,12 @@ def serve(executor: ActionExecutor, port: int, endpoints: str) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     if len(settings.secret) < MIN_SECRET_CHARS:
         sys.exit(f"action server: refusing to start: set ACTIONS_SECRET (at least {MIN_SECRET_CHARS} characters; "
                  "scripts/run_services.sh generates one in development)")
     os.environ["SANIC_HOST"] = settings.host
-    configure_process()
-    from actions.kb_fallback import budgeted_kb, kb_service
-
-    kb_service()  # load the KB index (and encoder) before the first customer waits on it
-    budgeted_kb()  # and the lookup pool with its lexical stand-in
+    configure_process()  # in the environment the spawned worker inherits
     executor = ActionExecutor()
     executor.register_package("actions")
     serve(executor, port=settings.port, endpoints=str(settings.endpoints_path))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -156,3 +157,17 @@ def descendants(pid: int) -> list[int]:
         found += [int(c) for c in children]
         todo += [int(c) for c in children]
     return found
+
+
+def serving_versions(log: Path) -> dict[str, set[str]]:
+    """KB versions the action server's log says are in service, by the pid of the process that loaded each."""
+    found: dict[str, set[str]] = {}
+    for match in re.finditer(r"^\S+ \S+ INFO (\d+) kb_index\.service KB index version (\S+) in service",
+                             log.read_text(errors="replace"), re.M):
+        found.setdefault(match[2], set()).add(match[1])
+    return found
+
+
+def worker_pids(log: Path) -> set[str]:
+    """The pids of the Sanic workers (the processes that answer) an action server's log announces."""
+    return set(re.findall(r"Worker ready \[(\d+)\]", log.read_text(errors="replace")))
