@@ -27,8 +27,9 @@ from rasa_sdk.events import ActionReverted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.intent_options import FORM_OF, INTENT_QUESTIONS, intent_button
+from actions.intent_options import INTENT_QUESTIONS, intent_button
 from actions.kb_fallback import _channel, _intent, asked_word_for_word, budgeted_kb, kb_context, offer, send_answer
+from common.forms import FORM_OF
 from common.pii import mask_pii
 from kb_index.normalize import normalise_query
 from kb_index.overlap import bigrams, dice

@@ -16,6 +16,8 @@ from typing import Any, Dict, List, Mapping
 
 from rasa_sdk.events import FollowupAction
 
+from common.forms import FORM_OF
+
 INTENT_QUESTIONS: Mapping[str, str] = {
     "card_report_loss": "我要挂失银行卡",
     "card_unfreeze_loss": "卡找到了，怎么解除挂失？",
@@ -67,9 +69,6 @@ INTENT_QUESTIONS: Mapping[str, str] = {
     "loan_prepay": "贷款怎么提前还款？",
     "complaint": "我要投诉",
 }
-# intents that start a form (nlu_data/rules.yml): picked by typing, the form starts as the button's payload would
-FORM_OF: Mapping[str, str] = {"card_report_loss": "card_loss_form", "branch_locator": "branch_form",
-                              "transfer_limit_change": "transfer_limit_form"}
 PREFIX = "/"  # an option in kb_suggestions that is an intent, not a KB entry id
 
 

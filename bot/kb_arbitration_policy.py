@@ -67,6 +67,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.compliance_rules import COMPLIANCE_INTENTS
 from bot.novel_terms import INTENT_SUPPORT, NOVEL_TERMS
 from bot.safety_guard import SAFETY_RULE
+from common.forms import FORM_INTENTS
 from kb_index.normalize import _PUNCT_EDGES, _SPACES, _TYPO_RE, TYPOS
 from kb_index.overlap import best_dice, bigrams
 
@@ -85,9 +86,8 @@ PROTECTED_INTENTS: FrozenSet[str] = frozenset({
 # protected intents that are still asked about when weak (reason "weak_complaint"): a complaint the classifier is
 # unsure of (想应聘你们银行的柜员 at 0.29) gets 您是不是想问 with 我要投诉 first - never a KB answer in its place
 ASK_WHEN_WEAK: FrozenSet[str] = frozenset({"complaint"})
-# intents that start a form (nlu_data/rules.yml): a confident one keeps its form even when the message is also a KB
-# question, since the form's answer is specific to the customer's card / city / channel; a weak one may still lose
-FORM_INTENTS: FrozenSet[str] = frozenset({"card_report_loss", "branch_locator", "transfer_limit_change"})
+# a confident form intent (common/forms.py) keeps its form even when the message is also a KB question, since the
+# form's answer is specific to the customer's card / city / channel; a weak one may still lose
 
 
 def normalise(text: str) -> str:

@@ -38,13 +38,13 @@ from urllib import request
 
 import yaml
 
+from common.forms import INTENT_OF_FORM
+
 COMPLIANCE = ("investment_advice", "guaranteed_return", "suitability_mismatch", "card_account_rental", "loan_scam",
               "fraud_alert", "share_sensitive_info")
 FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 # intents that, as the first message of a conversation, get an honest prompt rather than an answer (rules.yml)
 PROMPT_INTENTS = frozenset({"affirm", "deny", "inform", "kb_select", "kb_helpful", "kb_unhelpful"})
-FORM_INTENT = {"card_loss_form": "card_report_loss", "branch_form": "branch_locator",
-               "transfer_limit_form": "transfer_limit_change"}
 FALLBACK_RESPONSES = frozenset({"utter_default", "utter_out_of_scope", "utter_affirm_without_question",
                                 "utter_deny_without_question", "utter_inform_without_context",
                                 "utter_kb_still_not_understood", "utter_kb_select_unknown"})
@@ -116,7 +116,7 @@ def behaviour_from_events(events: Sequence[Mapping[str, Any]], intents: Iterable
         return "kb_answer"
     if kb is not None and kb["action"] == "suggest":
         return "kb_suggest"
-    for form, intent in FORM_INTENT.items():
+    for form, intent in INTENT_OF_FORM.items():
         if form in actions:
             return f"intent:{intent}"
     if FALLBACK_RESPONSES & set(names):

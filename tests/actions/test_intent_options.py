@@ -9,8 +9,9 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.arbitrate import SMALL_TALK
-from actions.intent_options import FORM_OF, INTENT_QUESTIONS, answer_picked, intent_button, picked_intent
+from actions.intent_options import INTENT_QUESTIONS, answer_picked, intent_button, picked_intent
 from bot.precision import COMPLIANCE, PROMPT_INTENTS
+from common.forms import FORM_OF
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
