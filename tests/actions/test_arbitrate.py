@@ -289,6 +289,21 @@ def test_a_confident_intent_gives_way_to_a_sure_kb_entry_that_asks_another_quest
     assert kb_verdict(lookup, text, reason, (), 0.9, None) is None  # an intent never offered: no comparison
 
 
+@pytest.mark.parametrize("support, confidence, expected", [
+    # the intent's nearest training example shares little of the message: a less sure KB entry is enough to ask
+    (0.35, 0.59, KbAction.SUGGEST), (0.39, 0.4, KbAction.SUGGEST),
+    (0.35, 0.39, None),  # the KB less sure still
+    (0.4, 0.59, None), (None, 0.59, None),  # the wording supported (or not measured): the usual 0.7
+])
+def test_a_confident_intent_with_little_support_gives_way_to_a_less_sure_kb_entry(
+        support: float | None, confidence: float, expected: KbAction | None) -> None:
+    text = "短信说信用卡已经审批通过，可过了半个月卡还没寄到"
+    lookup = _lookup(KbAction.SUGGEST, "信用卡审批通过了，一直没收到卡怎么办", question="信用卡审批通过后多久寄卡？",
+                     confidence=confidence)
+    assert kb_verdict(lookup, text, "weak_support", (), support, "怎么申请信用卡？") is expected
+    assert kb_verdict(lookup, text, "weak_support", (), support, "信用卡审批通过了多久能收到卡？") is None  # its own
+
+
 def test_the_offer_over_a_confident_intent_lists_the_intents_question_last(
         kb: KbService, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(arbitrate, "OFFER_OVER_WEAK", 0.0)  # the small test index has no calibrated probability
