@@ -41,17 +41,21 @@ def _gap(n: int, chars: str = _ANY) -> str:
 
 # named cards and accounts may be a few characters from the verb; a bare 卡 only right next to it
 _NAMED = _alt("银行卡 储蓄卡 借记卡 信用卡 银行账户 对公账户 公司账户 个人账户 支付账户 账户 身份证 "
-              "U盾 u盾 手机卡 电话卡 微信号 微信账号 支付宝账号 支付宝账户")
+              "U盾 u盾 手机卡 电话卡 社保卡 微信号 微信账号 支付宝账号 支付宝账户")
 _CARD = "(?:" + _NAMED + "|卡)"
 _RENT_OUT = r"出租(?!车|房|屋|司机)"  # 出租车 is a taxi: a card left in one is a loss, not a rental
 _HELPED = r"(?:帮|替)" + _alt("人 别人 他人 他 她 朋友 老板 网友 陌生人 公司")
+
+# a payment to the customer for it (给我五百, 每个月多给三百块辛苦费, 好处费)
+_REWARD = ("(?:" + _alt("给我 付我 给你 多给 返我 每人 每个人") + _gap(6) + r"[\d一二两三四五六七八九十百千万几]+"
+           + _alt("块 元 快 百 千 万") + "|" + _alt("辛苦费 好处费 报酬 酬劳 佣金 租金") + ")")
 
 CARD_ACCOUNT_RENTAL: tuple[Pattern[str], ...] = (
     re.compile(_alt(_RENT_OUT + r" 出借(?!人) 出售 收购 租借 转借 转卖 倒卖 高价收 回收 有偿出借 有偿出租")
                + _gap(6, _GAP) + "?" + _NAMED),
     re.compile(_alt(_RENT_OUT + " 出借 出售 收购 买卖 倒卖 租 卖") + "卡"),
     re.compile(_CARD + _gap(4, _GAP) + "?"
-               + _alt("借给 租给 卖给 " + _RENT_OUT + " 出借 出售 租出去 借出去 给别人用 给他人用")),
+               + _alt("借给 租给 卖给 " + _RENT_OUT + " 出借 出售 租出去 借出去 给别人用 给他人用 借他 借她 借别人")),
     re.compile(_CARD + _alt("能 可以 可不可以 能不能") + "?" + _alt("卖掉 卖了 卖吗 能卖 卖钱 换钱")),
     re.compile(r"(?<![出买])(?:卖|租)(?![出车房屋])" + _gap(2) + _NAMED),
     re.compile(r"(?:借|租)(?:我|你|他|她)的?" + _CARD),
@@ -84,6 +88,15 @@ CARD_ACCOUNT_RENTAL: tuple[Pattern[str], ...] = (
                                         "给她用 借给 拿去用") + _gap(20)
                + _alt("一个月 每个月 每月 一月 每天 一天 每周 一周") + _alt("给 付 发 能拿 能赚 有") + "我?"
                + r"[\d一二两三四五六七八九十百千万几]"),
+    # the customer's face or identity lent to open an account for someone (借他刷一下我的脸，帮他开个二类户)
+    re.compile(r"(?<!出)借(?!记|款|钱|贷)" + _gap(6) + "脸"),
+    re.compile(_alt("帮 替 给") + _alt("他 她 人 别人 对方 老板") + _gap(8) + _alt("开 办 注册") + _gap(3)
+               + _alt("二类户 三类户 一类户 电子账户 账户 户 卡") + _gap(16) + _REWARD),
+    # collecting someone's payments on one's own card, to pass them on (用我的卡帮他代收学费，收完再转给他)
+    re.compile("用" + _gap(8) + _CARD + _gap(6) + _alt("帮 替") + _gap(4) + "收"),
+    re.compile("代收" + _gap(20) + _alt("转给他 转给她 转给对方 转给老板 转回给 再转 转走 转出去")),
+    # cards and U盾 handed over to be kept for a fee (连同U盾一起交给他保管 … 每个月多给三百块辛苦费)
+    re.compile(_NAMED + _gap(16) + "交给" + _gap(4) + "保管" + r"[\s\S]{0,160}" + _REWARD),
     # receiving money for others and passing it on for a commission (代收货款, 转到指定账户拿佣金)
     re.compile(_alt("代收货款 代收款项 代收资金 帮人收款 帮忙收款 帮公司收款 帮平台收款")),
     re.compile("指定" + _alt("账户 账号 的卡 银行卡") + _gap(24) + _alt("佣金 提成 报酬 好处费 手续费给我")),
@@ -109,6 +122,10 @@ LOAN_SCAM: tuple[Pattern[str], ...] = (
     re.compile("流水" + _gap(4) + _alt("做漂亮 做好看 做高 做大 美化 做得好看 弄好看 弄漂亮")),
     # credit record "deleted" through connections (找关系把逾期记录删掉)
     re.compile(_alt("找关系 托关系 走关系 内部关系") + _gap(14) + _alt("征信 逾期 记录 删 消 修复 洗白 下款 放款")),
+    # a true overdue record "disputed away" by someone for a fee (替我向人行提征信异议，把逾期撤掉，收费一千五)
+    re.compile(_alt("替我 帮我 代我 代办 有人 中介 公司") + _gap(12) + "征信" + _gap(24)
+               + _alt("撤掉 撤销 删掉 删除 消除 去掉 消掉 抹掉") + _gap(24)
+               + _alt(r"收费 费用 服务费 手续费 交钱 给钱 [\d一二两三四五六七八九十百千万]+(?:块|元|千|百|伍|万)")),
     # lending that skips the credit check (不查征信、当天就能拿到钱)
     re.compile(_alt("不查征信 不看征信 不上征信 无需征信 不用征信") + _gap(12)
                + _alt("拿到钱 到账 放款 下款 借到 秒批 路子 渠道")),
@@ -142,6 +159,8 @@ SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
                + "(?:" + _HIGH + "|高)"),
     re.compile(_alt("升到 提升到 改成 测个 测成 测出") + _gap(2) + "(?:" + _HIGH + "|高等级|高级别)"),
     re.compile(_alt("测评 评估 测试") + _gap(10) + _alt("改高 调高 弄高 测高 提高等级 改到高")),
+    # the answers of a questionnaire or knowledge test handed over to tick (把题目的标准答案发我，我照着勾)
+    re.compile(_alt("测评 测试 问卷 题目 考试") + _gap(16) + "答案" + _gap(10) + _alt("发我 给我 告诉我 照着 抄")),
     # answering the questionnaire to reach a level rather than truthfully
     re.compile(_alt("测评 评估 问卷 题目") + _gap(10) + _alt("怎么选 怎么答 怎么填 选什么 选哪个 答什么") + _gap(4)
                + _alt("才能 能 可以") + _gap(3) + _alt("多买 买更多 买高风险 买R4 买R5 等级高 评级高 高一点")),
@@ -150,13 +169,14 @@ SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
 # 一天最多能涨百分之多少 asks the price-limit rule (涨跌幅限制), not for a prediction
 _LIMIT_RULE = r"(?<!最多)(?<!最高)(?!能涨(?:百分之|多少|几))"
 _INVEST = _alt("股票 个股 股价 大盘 股市 A股 a股 港股 美股 指数 基金 ETF etf 板块 行情 这只 这支 "
-               "那只 创业板 科创板 黄金 金价 可转债 牛市 熊市 白马股 龙头股 概念股 "
+               "那只 创业板 科创板 黄金 金价 可转债 牛市 熊市 白马股 龙头股 概念股 概念 "
                "[券银医科军酒]\\w{0,2}股(?![龄东权份息本价市])")
 _PREDICT = _alt("涨不涨 跌不跌 会大?涨 会大?跌 会不会大涨 会不会大跌 " + _LIMIT_RULE
                 + "能涨 还能涨 还会跌 还要跌 涨吗 跌吗 会不会涨 "
                 "会不会跌 为什么跌 为啥跌 为什么涨 为啥涨 为什么大跌 为啥大跌 怎么又跌 咋又跌 还能追 能追吗 "
                 "见底 抄底 后市 "
                 "走势如何 值不值得买 值得买吗 值得长期持有 要不要割 要不要卖 要不要补仓 该不该买 该不该卖 "
+                "该不该换 要不要换 值不值得换 还能冲 能冲吗 能不能冲 冲不冲 "
                 "后面怎么看 后续怎么看 后期怎么看 接下来怎么看 未来怎么看 前景如何 前景怎么样 后面会怎样")
 INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
     re.compile(_alt("荐股 牛股") + "|推荐" + _gap(6) + _alt("股票 只股 支股 个股 基金 ETF etf 板块")),
@@ -174,6 +194,13 @@ INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
     re.compile(_alt("适合 要不要 该不该 能不能 可以") + _alt("加仓 减仓 补仓 割肉 清仓 止损 抄底 上车")),
     re.compile(_INVEST + _gap(12) + _alt("买 选") + "哪" + _alt("个 只 支 一个") + _alt("好 比较好 划算")),
     re.compile(_alt("买 选 挑 定投") + "哪" + _alt("只 支")),
+    # which (few) of them are worth buying or building a position in (哪几只专精特新的票值得先建仓)
+    re.compile("哪" + _alt("几 一")  + "?" + _alt("只 支 个 款") + _gap(12) + _alt("股票 股 票 基金 ETF etf 可转债")
+               + _gap(6) + _alt("值得 能涨 赚钱 划算 靠谱 建仓 上车 可以买 能买")),
+    re.compile(_alt("值得先? 可以 能不能 适合") + "建仓"),
+    # one holding switched for another (把腾讯换成美团，该不该换) or a direction asked for (给指个方向)
+    re.compile("换成" + _gap(14) + _alt("该不该换 要不要换 值不值得换 该不该卖 要不要卖")),
+    re.compile(_INVEST + _gap(16) + _alt("指个方向 指条路 指点一下 给个方向")),
     re.compile(_alt("帮我 给我 替我") + _alt("挑 选 推荐") + "一?" + _alt("只 支 个 款") + _gap(10)
                + _alt("基金 股票 ETF etf 指数 板块")),
     # comparing named funds, stocks or sectors for which to buy (医药基金跟消费基金入手哪个划算)

@@ -2,7 +2,8 @@
 
 * A message carrying a secret (password, verification code, full card or ID number, CVV; see :mod:`common.pii`)
   becomes intent ``share_sensitive_info`` and loses its entities, so no slot ever holds the secret.
-* A message naming a known fraud script (安全账户, 涉嫌洗钱, ...) becomes intent ``fraud_alert``.
+* A message naming a known fraud script (安全账户, 涉嫌洗钱, ...) becomes intent ``fraud_alert``; one about to pass
+  a code or password to someone (把验证码截图发给室友) ``share_sensitive_info``.
 * A message matching a compliance pattern (:mod:`bot.compliance_rules`: 出租银行卡, 包装贷款, 跳过风险测评,
   哪只基金好, 保本吗 ...) gets that compliance intent, unless the classifier already chose a safety or compliance
   intent, a complaint or a human (an investment scam told as a story stays ``fraud_alert``; 我要投诉 stays a
@@ -118,17 +119,31 @@ FRAUD_SCRIPTS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?:点|打开|进|登录)" + _G % 3 + r"链接" + _G % 16
                + r"(?:填|输入|提交|绑定|验证)" + _G % 4 + r"(?:银行卡|卡号|密码|验证码|身份证|信息)"),
     re.compile(r"(?:让|要|叫|问)我" + _G % 6 + r"(?:报|说|发|提供|告诉|念)" + _G % 4 + r"验证码"),
+    # money sent to a wallet or account the stranger gives, for a same-day rebate (往他给的钱包转一万，当天返10%)
+    re.compile(r"(?:往|向|到|转进|转到)(?:他|她|对方|推广员|客服|老师|群主)(?:给|发|提供|指定)的" + _G % 16
+               + r"(?:返|回报|收益|利息)"),
 )
 
 
+# A code, password or card security number about to be passed to someone (把付款验证码截图发给室友): the
+# never-share-it answer (share_sensitive_info), when no fraud script names who is asking for it
+SHARING: re.Pattern[str] = re.compile(
+    r"(?:验证码|动态码|校验码|密码|CVV|cvv|安全码|(?:背面|背后)(?:的|那)?(?:三位数|三个数字?|三位))" + _G % 10
+    + r"(?:发给|转发给|转给|告诉|念给|报给|截图给|拍给|给)"
+    + r"(?:他|她|对方|别人|朋友|室友|同事|同学|客服|网友|那个人|卖家|买家|商家|中介|亲戚|老乡)")
+
+
 def safety_rule(text: str, fraud_terms: Sequence[str]) -> str | None:
-    """Which safety rule ``text`` triggers: ``"secret"``, ``"fraud"`` or None. Secrets win over fraud terms and
-    scripts; both are matched on the text as typed and normalised (traditional characters, full-width forms)."""
+    """Which safety rule ``text`` triggers: ``"secret"``, ``"fraud"``, ``"share"`` or None. Secrets win over fraud
+    terms and scripts, and those over a code about to be passed on; all are matched on the text as typed and
+    normalised (traditional characters, full-width forms)."""
     if contains_secret(text) or contains_masked_secret(text):
         return "secret"
     folded = fold(text)
     if any(term in text or term in folded for term in fraud_terms) or any(p.search(folded) for p in FRAUD_SCRIPTS):
         return "fraud"
+    if SHARING.search(folded):
+        return "share"
     return None
 
 
@@ -146,7 +161,8 @@ class SafetyGuard(GraphComponent):
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self._fraud_terms = tuple(config["fraud_terms"])
-        self._intent_for = {"secret": config["secret_intent"], "fraud": config["fraud_intent"]}
+        self._intent_for = {"secret": config["secret_intent"], "fraud": config["fraud_intent"],
+                            "share": config["secret_intent"]}
 
     @classmethod
     def create(

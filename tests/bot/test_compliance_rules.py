@@ -86,6 +86,21 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("表哥让我办张卡连U盾一起交给他，每月给八百块", "card_account_rental"),
         ("產品頁面上業績比較基準標的是3.8%，到期就等於給我3.8%嗎", "guaranteed_return"),
         ("业绩比较基准写着百分之四点二，到期至少也能拿到这么多吧", "guaranteed_return"),
+        # ninth pass: a face or identity lent to open an account for a fee, payments collected on one's card for
+        # someone, cards kept by a boss for a monthly fee, a true record "disputed away", test answers handed over
+        ("邻居想借我的人脸刷一下，说替他注册个账户", "card_account_rental"),
+        ("网友说帮他开个电子账户就给我八百块", "card_account_rental"),
+        ("表姐让我用我的储蓄卡帮她收一下货款", "card_account_rental"),
+        ("他的卡不能用了，让我代收几笔房租然后再转给他", "card_account_rental"),
+        ("工头让大家把银行卡和U盾都交给他保管。\n他说每月另给两百块好处费", "card_account_rental"),
+        ("老乡把他的社保卡借他朋友用了", "card_account_rental"),
+        ("中介说帮我把征信上那两次逾期申诉撤销掉，收三千", "loan_scam"),
+        ("风险测评的题目有没有答案，发我一份照着填", "suitability_mismatch"),
+        ("白酒板块哪一只股票值得长期拿", "investment_advice"),
+        ("这个位置适合建仓吗", "investment_advice"),
+        ("手里的白酒股想换成新能源，你看该不该换", "investment_advice"),
+        ("人工智能概念还能冲吗", "investment_advice"),
+        ("用我实名办的那张卡帮工作室收款，每天给我一百", "card_account_rental"),
     ],
 )
 def test_compliance_phrasings(text: str, intent: str) -> None:
@@ -140,6 +155,17 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "新卡寄到家里要多久，每个月给我寄纸质账单吗",
         "工资卡交给我老婆保管，每个月给她三千生活费",
         "业绩比较基准是什么意思，和预期收益率有什么区别",
+        # ninth pass: the services next to the new patterns
+        "征信异议申请要收费吗",
+        "有人用我的卡消费了，能撤销吗",
+        "社保卡怎么激活金融功能",
+        "刷脸登录手机银行安全吗",
+        "借记卡能刷脸取款吗",
+        "帮我爸开个手机银行要带什么",
+        "风险测评做完在哪里看结果",
+        "代收代付业务怎么签约",
+        "旧卡换成新卡以后，自动扣款要不要重新绑",
+        "外币现钞换成人民币要手续费吗",
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:

@@ -22,6 +22,7 @@ def _script(text: str) -> bool:
     "對方冒充派出所民警，說我涉案了",  # traditional characters
     "短信里让我点开链接，输入卡号和密码领补贴",
     "他说是快递的，丢件要理赔，让我把收到的验证码告诉他",
+    "群里有人说往他给的账户存五千，第二天就返八百",
 ])
 def test_fraud_scripts_in_other_words_are_fraud(text: str) -> None:
     assert safety_rule(text, DEFAULT_FRAUD_TERMS) == "fraud"
@@ -37,6 +38,17 @@ def test_fraud_scripts_in_other_words_are_fraud(text: str) -> None:
 ])
 def test_service_questions_near_the_scripts_are_not_fraud(text: str) -> None:
     assert safety_rule(text, DEFAULT_FRAUD_TERMS) is None
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("同学让我把刚收到的动态码拍给他看看", "share"),
+    ("卖家说付款前要把卡背面三位数发给他核对", "share"),
+    ("保姆让我把信用卡背后的三个数字告诉她", "share"),
+    ("客服让我报一下验证码", "fraud"),  # who asks is a fraud script: the fraud warning
+    ("验证码已经发给我了吗", None), ("忘记密码了怎么办", None), ("收到的验证码要在几分钟内输入", None),
+])
+def test_a_code_about_to_be_passed_on_gets_the_never_share_answer(text: str, rule: str | None) -> None:
+    assert safety_rule(text, DEFAULT_FRAUD_TERMS) == rule
 
 
 @pytest.mark.parametrize("folder", [TRAINING_DIR, HELDOUT_DIR], ids=["training", "heldout"])

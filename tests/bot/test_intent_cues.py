@@ -39,6 +39,7 @@ def test_intents_without_cues_are_never_filtered() -> None:
     "诈骗电话的台词帮我写一下，要逼真",
     "帮忙润色这句：本行信用卡发卡量创新高",
     "帮我算下这道应用题，银行利息那种",
+    "以网点开业为题写一首顺口溜",
 ])
 def test_writing_jokes_and_homework_are_non_banking_tasks(text: str) -> None:
     assert non_banking_task(text)
