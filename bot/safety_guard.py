@@ -56,9 +56,9 @@ SAFETY_RULE = "safety_rule"  # the parse-data key: which rule matched (bot/kb_ar
 KEEP_INTENTS = frozenset({"share_sensitive_info", "complaint", "human_handoff"}) | COMPLIANCE_INTENTS
 FRAUD_SUBKINDS = frozenset({"card_account_rental", "loan_scam"})
 # a classifier's safety/compliance call gives way to a pattern with the more specific answer: renting out cards and
-# loan scams are kinds of fraud; a guarantee asked about a product (这只基金有没有保底) gets the 不承诺保本 answer
+# loan scams are kinds of fraud (and a card handed over with its password is a rental, not only a secret shared); a guarantee asked about a product (这只基金有没有保底) gets the 不承诺保本 answer
 # rather than the general no-advice one
-MORE_SPECIFIC: dict[str, frozenset[str]] = {"fraud_alert": FRAUD_SUBKINDS,
+MORE_SPECIFIC: dict[str, frozenset[str]] = {"fraud_alert": FRAUD_SUBKINDS, "share_sensitive_info": FRAUD_SUBKINDS,
                                             "investment_advice": frozenset({"guaranteed_return"})}
 
 
@@ -184,6 +184,8 @@ class SafetyGuard(GraphComponent):
             current = (message.get(INTENT) or {}).get("name")
             if rule == "fraud" and (compliance in FRAUD_SUBKINDS or current in FRAUD_SUBKINDS):
                 rule = None  # 放款前交解冻费 names a fraud term, and the loan-scam answer is the more specific one
+            if rule == "share" and (compliance is not None or current in FRAUD_SUBKINDS):
+                rule = None  # 卡和密码都交给他保管 is a card rental: a password passed on with the card is part of it
             if rule is None:
                 if compliance is None or keeps_classifier_intent(current, compliance):
                     ranking = message.get(INTENT_RANKING_KEY) or []

@@ -205,7 +205,7 @@ def test_traditional_characters_full_width_forms_and_typos_are_folded_for_matchi
         ("nlu_fallback", "loan_scam", False),
         ("complaint", "guaranteed_return", True),
         ("human_handoff", "investment_advice", True),
-        ("share_sensitive_info", "card_account_rental", True),
+        ("share_sensitive_info", "card_account_rental", False),  # 卡和密码都交给他: the rental answer
         ("loan_scam", "card_account_rental", True),
         ("fraud_alert", "guaranteed_return", True),  # 老师带单稳赚: an investment scam stays a fraud warning
         ("fraud_alert", "loan_scam", False),  # the loan-scam answer is the more specific fraud answer

@@ -78,3 +78,21 @@ def test_a_script_forces_the_fraud_warning_unless_the_classifier_named_a_kind_of
                        INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
     SafetyGuard(SafetyGuard.get_default_config()).process([message])
     assert message.get(INTENT)["name"] == expected
+
+
+@pytest.mark.parametrize("text, classifier, expected", [
+    # a card handed over with its password is a card rental (the pattern), not only a password shared
+    ("亲戚让我新办张卡，卡和密码都交给他保管，每个月给我三百", "share_sensitive_info", "card_account_rental"),
+    ("对方说密码告诉他就能帮我把卡租出去", "card_account_rental", "card_account_rental"),  # the classifier's rental
+    ("室友让我把付款验证码截图发给他", "fraud_alert", "share_sensitive_info"),  # no rental: never share a code
+])
+def test_a_code_passed_on_gives_way_to_a_card_rental(text: str, classifier: str, expected: str) -> None:
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.safety_guard import SafetyGuard
+
+    ranking = [{"name": classifier, "confidence": 0.6}, {"name": "greet", "confidence": 0.1}]
+    message = Message({TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
+    SafetyGuard(SafetyGuard.get_default_config()).process([message])
+    assert message.get(INTENT)["name"] == expected
