@@ -56,8 +56,8 @@ SAFETY_RULE = "safety_rule"  # the parse-data key: which rule matched (bot/kb_ar
 KEEP_INTENTS = frozenset({"share_sensitive_info", "complaint", "human_handoff"}) | COMPLIANCE_INTENTS
 FRAUD_SUBKINDS = frozenset({"card_account_rental", "loan_scam"})
 # a classifier's safety/compliance call gives way to a pattern with the more specific answer: renting out cards and
-# loan scams are kinds of fraud (and a card handed over with its password is a rental, not only a secret shared); a guarantee asked about a product (这只基金有没有保底) gets the 不承诺保本 answer
-# rather than the general no-advice one
+# loan scams are kinds of fraud (and a card handed over with its password is a rental, not only a secret shared); a
+# guarantee asked about a product (这只基金有没有保底) gets the 不承诺保本 answer rather than the general no-advice one
 MORE_SPECIFIC: dict[str, frozenset[str]] = {"fraud_alert": FRAUD_SUBKINDS,
                                             "share_sensitive_info": FRAUD_SUBKINDS,
                                             "investment_advice": frozenset({"guaranteed_return"})}
