@@ -113,6 +113,35 @@ def test_clarifies(reason: str | None, intent: str | None, confidence: float | N
     assert arbitrate.clarifies(reason, intent, confidence) is expected
 
 
+LONG = "卡挂失以后已经去柜台补了新卡，结果旧卡今天在沙发缝里又找着了，旧卡还能解挂接着用吗"
+
+
+@pytest.mark.parametrize("reason, intent, text, kb_knows, expected", [
+    ("novel_terms", "card_unfreeze_loss", LONG, True, True),  # long, words the intent never saw, the KB near
+    ("novel_terms", "card_unfreeze_loss", "旧卡找到了怎么解挂", True, False),  # short: the intent's own kind
+    ("novel_terms", "card_unfreeze_loss", LONG, False, False),  # the KB knows nothing near it
+    ("weak_support", "card_unfreeze_loss", LONG, True, False),  # no word the intent never saw
+    ("novel_terms", "card_report_loss", LONG, True, False),  # a form intent keeps its form
+    ("novel_terms", "thanks", LONG, True, False),  # small talk
+])
+def test_a_long_message_with_words_its_confident_intent_never_saw_is_asked_about(
+        reason: str, intent: str, text: str, kb_knows: bool, expected: bool) -> None:
+    assert len(LONG) >= arbitrate.LONG_MESSAGE
+    assert arbitrate.clarifies(reason, intent, 0.97, text, kb_knows) is expected
+
+
+def test_a_long_message_is_asked_about_with_the_intents_question_first(kb: KbService) -> None:
+    text = "上个周末在商场门口那台取款机上给家里人转生活费，提示超了，取款机转账限额是多少"
+    assert len(text) >= arbitrate.LONG_MESSAGE
+    assert kb.lookup(text).decision.action is not KbAction.FALLBACK
+    _, messages = run(_with_novel(tracker(text, "account_balance", 0.95), ["商场", "生活费"]))
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert messages[0]["response"] == "utter_kb_did_you_mean"
+    assert payloads[0] == "/account_balance" and payloads[1].startswith("/kb_select")
+    assert payloads[-1] == "/human_handoff"
+    assert messages[-1]["custom"]["kb"]["arbitration"]["winner"] == "clarify"
+
+
 def _with_novel(t: Tracker, terms: list[str]) -> Tracker:
     t.latest_message["novel_terms"] = terms
     if t.slots[REASON_SLOT] == "kb_exact_match":
