@@ -20,6 +20,9 @@ _ARBITRATION_OUTCOME = {
     "clarify": ("仲裁结果：意图置信度低，机器人不直接回答，客户收到「您是不是想问」，"
                 "该意图的问题与知识库推荐问题并列供选择。"),
 }
+# a confident intent asked about (actions/arbitrate.py clarifies: a long message with words it never saw)
+_CONFIDENT_CLARIFY = ("仲裁结果：消息较长且含有该意图训练数据中没有的词，可能问的是该意图下更具体的问题，"
+                      "机器人不直接回答，客户收到「您是不是想问」，该意图的问题排在首位，知识库推荐问题随后。")
 HANDOFF_REASONS = {
     "customer_request": "客户要求人工服务", "repeated_fallback": "连续两次无法回答", "complaint": "客户投诉",
     "fraud_alert": "疑似诈骗风险", "share_sensitive_info": "客户提供了敏感信息", "unhelpful": "客户认为回答没有帮助",
@@ -101,7 +104,8 @@ def explain(turn: BotTurn, intent: str | None, confidence: float | None,
                "触发机器人/知识库仲裁。",
                f"知识库判定：{KB_ACTIONS.get(str(action), '直接回答')}，最佳条目 {best or '无'}，"
                f"知识库置信度 {_score(parsed.kb_confidence)}。",
-               _ARBITRATION_OUTCOME[parsed.winner] if parsed.winner != "kb"
+               _CONFIDENT_CLARIFY if parsed.winner == "clarify" and parsed.reason == "novel_terms"
+               else _ARBITRATION_OUTCOME[parsed.winner] if parsed.winner != "kb"
                else "仲裁结果：知识库胜出，客户收到「您是不是想问」推荐问题。" if action == "suggest"
                else "仲裁结果：知识库胜出，客户收到知识库答案。"]
         return ConsoleReply(messages=messages, source="intent" if parsed.winner == "intent" else "kb_arbitration",

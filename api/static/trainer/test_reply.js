@@ -24,7 +24,7 @@ function intentLabel(name) {
   return zh && zh !== name ? zh + '（' + name + '）' : name;
 }
 
-const WINNERS = { kb: '知识库胜出', intent: '意图胜出', clarify: '意图置信度低，向客户确认' };
+const WINNERS = { kb: '知识库胜出', intent: '意图胜出', clarify: '向客户确认' };
 
 function facts(reply) {
   const rows = [['意图', intentLabel(reply.intent) +
@@ -49,7 +49,8 @@ export function render(reply) {
   clear(el.testReply);
   if (!reply) return;
   const [label, tone] = reply.arbitration && reply.arbitration.winner === 'clarify'
-    ? ['您是不是想问（意图置信度低）', 'suggest']
+    ? [reply.arbitration.reason === 'novel_terms' ? '您是不是想问（长消息含未见词）' : '您是不是想问（意图置信度低）',
+      'suggest']
     : reply.source === 'kb_arbitration' && reply.kb_action === 'suggest'
       ? ['知识库推荐问题（仲裁胜出）', 'suggest'] : SOURCES[reply.source] || [reply.source, 'fallback'];
   el.testReply.appendChild(h('span', 'decision decision-' + tone + ' reply-source', '回复来源：' + label));

@@ -145,6 +145,12 @@ def test_a_weak_intent_asked_about_is_explained_as_a_question_not_an_answer(cons
     fake.replies[1]["custom"]["kb"]["arbitration"].update(intent="complaint", reason="weak_complaint")
     reply = _probe(trainer, "想应聘你们银行的柜员")["reply"]
     assert "是投诉意图且低于仲裁阈值 70%，知识库不会取代投诉处理" in "".join(reply["why"]), reply["why"]
+    # a confident intent asked about because the message is long with words it never saw: not "low confidence"
+    fake.replies[1]["custom"]["kb"]["arbitration"].update(intent="card_unfreeze_loss", intent_confidence=0.97,
+                                                           reason="novel_terms", novel_terms=["旧卡"])
+    reply = _probe(trainer, "卡挂失以后已经去柜台补了新卡，结果旧卡今天在沙发缝里又找着了，还能解挂吗")["reply"]
+    why = "".join(reply["why"])
+    assert "意图置信度低" not in why and "该意图训练数据中没有的词" in why and "该意图的问题排在首位" in why, why
 
 
 @pytest.mark.parametrize(("replies", "confidence", "source", "expected"), [
