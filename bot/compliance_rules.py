@@ -41,14 +41,15 @@ def _gap(n: int, chars: str = _ANY) -> str:
 
 # named cards and accounts may be a few characters from the verb; a bare 卡 only right next to it
 _NAMED = _alt("银行卡 储蓄卡 借记卡 信用卡 银行账户 对公账户 公司账户 个人账户 支付账户 账户 身份证 "
-              "U盾 u盾 手机卡 电话卡 社保卡 微信号 微信账号 支付宝账号 支付宝账户")
+              "U盾 u盾 手机卡 电话卡 社保卡 存折 微信号 微信账号 支付宝账号 支付宝账户")
 _CARD = "(?:" + _NAMED + "|卡)"
 _RENT_OUT = r"出租(?!车|房|屋|司机)"  # 出租车 is a taxi: a card left in one is a loss, not a rental
 _HELPED = r"(?:帮|替)" + _alt("人 别人 他人 他 她 朋友 老板 网友 陌生人 公司")
 
 # a payment to the customer for it (给我五百, 每个月多给三百块辛苦费, 好处费)
-_REWARD = ("(?:" + _alt("给我 付我 给你 多给 返我 每人 每个人") + _gap(6) + r"[\d一二两三四五六七八九十百千万几]+"
-           + _alt("块 元 快 百 千 万") + "|" + _alt("辛苦费 好处费 报酬 酬劳 佣金 租金") + ")")
+_REWARD = ("(?:" + _alt("给我 付我 给你 多给 返我 每人 每个人 补贴 补我") + _gap(6)
+           + r"[\d一二两三四五六七八九十百千万几]+" + _alt("块 元 快 百 千 万") + "|"
+           + _alt("辛苦费 好处费 报酬 酬劳 佣金 租金 抽成 提成") + ")")
 
 CARD_ACCOUNT_RENTAL: tuple[Pattern[str], ...] = (
     re.compile(_alt(_RENT_OUT + r" 出借(?!人) 出售 收购 租借 转借 转卖 倒卖 高价收 回收 有偿出借 有偿出租")
@@ -96,7 +97,11 @@ CARD_ACCOUNT_RENTAL: tuple[Pattern[str], ...] = (
     re.compile("用" + _gap(8) + _CARD + _gap(6) + _alt("帮 替") + _gap(4) + "收"),
     re.compile("代收" + _gap(20) + _alt("转给他 转给她 转给对方 转给老板 转回给 再转 转走 转出去")),
     # cards and U盾 handed over to be kept for a fee (连同U盾一起交给他保管 … 每个月多给三百块辛苦费)
-    re.compile(_NAMED + _gap(16) + "交给" + _gap(4) + "保管" + r"[\s\S]{0,160}" + _REWARD),
+    re.compile(_NAMED + _gap(16) + "交给" + _gap(6) + _alt("保管 管理 统一管 管着 拿着") + r"[\s\S]{0,160}" + _REWARD),
+    # an account opened and handed to someone to use (办一个存折给他存钱取钱用)
+    re.compile(_NAMED + _gap(3) + _alt("给他 给她 给对方 给别人") + _gap(8) + "用"),
+    # someone's payments run through the customer's card for a cut (帮她走几笔货款，每一笔给我抽成)
+    re.compile("走" + _gap(3) + _alt("货款 款 账 帐 流水") + _gap(16) + _REWARD),
     # receiving money for others and passing it on for a commission (代收货款, 转到指定账户拿佣金)
     re.compile(_alt("代收货款 代收款项 代收资金 帮人收款 帮忙收款 帮公司收款 帮平台收款")),
     re.compile("指定" + _alt("账户 账号 的卡 银行卡") + _gap(24) + _alt("佣金 提成 报酬 好处费 手续费给我")),
@@ -161,6 +166,9 @@ SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
     re.compile(_alt("测评 评估 测试") + _gap(10) + _alt("改高 调高 弄高 测高 提高等级 改到高")),
     # the answers of a questionnaire or knowledge test handed over to tick (把题目的标准答案发我，我照着勾)
     re.compile(_alt("测评 测试 问卷 题目 考试") + _gap(16) + "答案" + _gap(10) + _alt("发我 给我 告诉我 照着 抄")),
+    # a record or an income made up for a permission or a status (补一份模拟成交记录, 年收入填成一百万算专业投资者)
+    re.compile(_alt("补 造 伪造 编 做假") + _gap(4) + _alt("模拟成交记录 模拟交易记录 模拟交易 交易经验")),
+    re.compile(_alt("收入 资产 年收入") + _gap(4) + _alt("填成 写成 报成") + r"[\d一二两三四五六七八九十百千万]"),
     # answering the questionnaire to reach a level rather than truthfully
     re.compile(_alt("测评 评估 问卷 题目") + _gap(10) + _alt("怎么选 怎么答 怎么填 选什么 选哪个 答什么") + _gap(4)
                + _alt("才能 能 可以") + _gap(3) + _alt("多买 买更多 买高风险 买R4 买R5 等级高 评级高 高一点")),
@@ -198,6 +206,13 @@ INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
     re.compile("哪" + _alt("几 一")  + "?" + _alt("只 支 个 款") + _gap(12) + _alt("股票 股 票 基金 ETF etf 可转债")
                + _gap(6) + _alt("值得 能涨 赚钱 划算 靠谱 建仓 上车 可以买 能买")),
     re.compile(_alt("值得先? 可以 能不能 适合") + "建仓"),
+    # whether now is the moment to add or buy (融资加仓那几只龙头，这个位置合不合适)
+    re.compile(_alt("加仓 建仓 上车 抄底 买入 满仓") + _gap(16) + _alt("合不合适 合适吗 合适不 行不行 可以吗 怎么样")),
+    # which one will rise more (沪深300和中证500哪个以后涨得多)
+    re.compile("哪" + _alt("个 只 支 一个") + _gap(6) + _alt("涨得多 涨得快 会涨 能涨 涨幅大")),
+    # an allocation made for the customer (你直接帮我排好：多少放存单、多少放债基、多少买银行股)
+    re.compile(_alt("帮我 替我 给我") + _gap(4) + _alt("配置 分配 排好 搭配") + _gap(20)
+               + _alt("股 基金 债基 理财 存单")),
     # one holding switched for another (把腾讯换成美团，该不该换) or a direction asked for (给指个方向)
     re.compile("换成" + _gap(14) + _alt("该不该换 要不要换 值不值得换 该不该卖 要不要卖")),
     re.compile(_INVEST + _gap(16) + _alt("指个方向 指条路 指点一下 给个方向")),
@@ -212,7 +227,8 @@ INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
 )
 
 GUARANTEED_RETURN: tuple[Pattern[str], ...] = (
-    re.compile(_alt("保本 保收益 保息 保底收益 稳赚 只赚不赔 只赚不亏 保证收益 保证不亏 稳拿 兜底 刚兑 "
+    re.compile(_alt("保本 保收益 保息 保底收益 稳赚 只赚不赔 只赚不亏 保证收益 保证不亏 稳拿 稳稳到手 稳到手 稳稳拿 "
+                    "兜底 刚兑 "
                     "100%不亏 百分百不亏 有没有保底 能不能保底 能保底 保底吗 保底的")),
     re.compile(_alt("收益 本金 利息 收益率 年化 回报") + _gap(6) + _alt("保证 承诺 保障 一定能拿 稳拿")),
     re.compile(_alt("保证 承诺") + _gap(6) + _alt("收益 本金 不亏 年化 回报")),

@@ -123,6 +123,9 @@ FRAUD_SCRIPTS: tuple[re.Pattern[str], ...] = (
     # money sent to a wallet or account the stranger gives, for a same-day rebate (往他给的钱包转一万，当天返10%)
     re.compile(r"(?:往|向|到|转进|转到)(?:他|她|对方|推广员|客服|老师|群主)(?:给|发|提供|指定)的" + _G % 16
                + r"(?:返|回报|收益|利息)"),
+    # an investment group's "inside allocation" that needs money paid in first (内部额度，中签率百分之百，先入金)
+    re.compile(r"(?:投资群|炒股群|股票群|荐股群|理财群|内部额度|内部名额|百分之百中签|100%中签|稳中签)" + _G % 40
+               + r"(?:入金|充值|转入|打款|先交|先转)"),
 )
 
 
@@ -185,7 +188,7 @@ class SafetyGuard(GraphComponent):
             current = (message.get(INTENT) or {}).get("name")
             if rule == "fraud" and (compliance in FRAUD_SUBKINDS or current in FRAUD_SUBKINDS):
                 rule = None  # 放款前交解冻费 names a fraud term, and the loan-scam answer is the more specific one
-            if rule == "share" and (compliance is not None or current in FRAUD_SUBKINDS):
+            if rule == "share" and compliance is not None:
                 rule = None  # 卡和密码都交给他保管 is a card rental: a password passed on with the card is part of it
             if rule is None:
                 if compliance is None or keeps_classifier_intent(current, compliance):

@@ -101,6 +101,17 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("手里的白酒股想换成新能源，你看该不该换", "investment_advice"),
         ("人工智能概念还能冲吗", "investment_advice"),
         ("用我实名办的那张卡帮工作室收款，每天给我一百", "card_account_rental"),
+        # ninth pass, from v13: handed to a company's finance office, an account opened for someone to use, a cut
+        # for running payments, a moment to add, which one rises more, an allocation, a made-up record or income
+        ("老板让员工把银行卡和手机卡交给会计统一管，每月补贴三百", "card_account_rental"),
+        ("朋友让我开个账户给他收租金用", "card_account_rental"),
+        ("同学想借我的卡走几笔账，每笔给我二十块", "card_account_rental"),
+        ("券商股现在满仓进去合适吗", "investment_advice"),
+        ("创业板ETF和科创50哪个明年涨得多", "investment_advice"),
+        ("二十万闲钱你帮我配置一下，几成买股票几成买基金", "investment_advice"),
+        ("这款理财半年稳稳到手三个点吧", "guaranteed_return"),
+        ("期权开户差几次模拟交易，能帮我补一下模拟交易吗", "suitability_mismatch"),
+        ("开户时把年收入写成五十万就能买私募了吧", "suitability_mismatch"),
     ],
 )
 def test_compliance_phrasings(text: str, intent: str) -> None:
@@ -166,6 +177,13 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "代收代付业务怎么签约",
         "旧卡换成新卡以后，自动扣款要不要重新绑",
         "外币现钞换成人民币要手续费吗",
+        "大额存单和定期哪个利息高",
+        "存折给他看一下能查到什么",
+        "定投的基金怎么设置分红方式",
+        "帮我安排一下理财经理回电话",
+        "期权模拟交易在哪里做",
+        "年收入填错了怎么改",
+        "走账户转账要手续费吗",
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:

@@ -23,6 +23,7 @@ def _script(text: str) -> bool:
     "短信里让我点开链接，输入卡号和密码领补贴",
     "他说是快递的，丢件要理赔，让我把收到的验证码告诉他",
     "群里有人说往他给的账户存五千，第二天就返八百",
+    "炒股群的助理说有新股内部名额，让我先往平台充值",
 ])
 def test_fraud_scripts_in_other_words_are_fraud(text: str) -> None:
     assert safety_rule(text, DEFAULT_FRAUD_TERMS) == "fraud"
@@ -83,7 +84,7 @@ def test_a_script_forces_the_fraud_warning_unless_the_classifier_named_a_kind_of
 @pytest.mark.parametrize("text, classifier, expected", [
     # a card handed over with its password is a card rental (the pattern), not only a password shared
     ("亲戚让我新办张卡，卡和密码都交给他保管，每个月给我三百", "share_sensitive_info", "card_account_rental"),
-    ("对方说密码告诉他就能帮我把卡租出去", "card_account_rental", "card_account_rental"),  # the classifier's rental
+    ("中介要我把网银的登录密码和验证码都给他", "loan_scam", "share_sensitive_info"),  # no pattern: never share
     ("室友让我把付款验证码截图发给他", "fraud_alert", "share_sensitive_info"),  # no rental: never share a code
 ])
 def test_a_code_passed_on_gives_way_to_a_card_rental(text: str, classifier: str, expected: str) -> None:
