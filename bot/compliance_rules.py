@@ -51,6 +51,9 @@ _REWARD = ("(?:" + _alt("给我 付我 给你 多给 返我 每人 每个人 补
            + r"[\d一二两三四五六七八九十百千万几]+" + _alt("块 元 快 百 千 万") + "|"
            + _alt("辛苦费 好处费 报酬 酬劳 佣金 租金 抽成 提成") + ")")
 
+# not handed to the family (工资卡交给家里管理, 交给我老婆保管)
+_FAMILY_NOT = "(?!我|家|老婆|老公|爱人|爸|妈|父|母|孩子|儿子|女儿|媳妇|丈夫|妻子)"
+
 CARD_ACCOUNT_RENTAL: tuple[Pattern[str], ...] = (
     re.compile(_alt(_RENT_OUT + r" 出借(?!人) 出售 收购 租借 转借 转卖 倒卖 高价收 回收 有偿出借 有偿出租")
                + _gap(6, _GAP) + "?" + _NAMED),
@@ -97,7 +100,8 @@ CARD_ACCOUNT_RENTAL: tuple[Pattern[str], ...] = (
     re.compile("用" + _gap(8) + _CARD + _gap(6) + _alt("帮 替") + _gap(4) + "收"),
     re.compile("代收" + _gap(20) + _alt("转给他 转给她 转给对方 转给老板 转回给 再转 转走 转出去")),
     # cards and U盾 handed over to be kept for a fee (连同U盾一起交给他保管 … 每个月多给三百块辛苦费)
-    re.compile(_NAMED + _gap(16) + "交给" + _gap(6) + _alt("保管 管理 统一管 管着 拿着") + r"[\s\S]{0,160}" + _REWARD),
+    re.compile(_CARD + _gap(16) + "交给" + _FAMILY_NOT + _gap(6) + _alt("保管 管理 统一管 管着 拿着") + r"[\s\S]{0,160}"
+               + _REWARD),
     # an account opened and handed to someone to use (办一个存折给他存钱取钱用)
     re.compile(_NAMED + _gap(3) + _alt("给他 给她 给对方 给别人") + _gap(8) + "用"),
     # someone's payments run through the customer's card for a cut (帮她走几笔货款，每一笔给我抽成)
@@ -207,7 +211,7 @@ INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
                + _gap(6) + _alt("值得 能涨 赚钱 划算 靠谱 建仓 上车 可以买 能买")),
     re.compile(_alt("值得先? 可以 能不能 适合") + "建仓"),
     # whether now is the moment to add or buy (融资加仓那几只龙头，这个位置合不合适)
-    re.compile(_alt("加仓 建仓 上车 抄底 买入 满仓") + _gap(16) + _alt("合不合适 合适吗 合适不 行不行 可以吗 怎么样")),
+    re.compile(_alt("加仓 建仓 上车 抄底 买入 满仓") + _gap(20) + _alt("合不合适 合适吗 合适不 行不行 可以吗 怎么样")),
     # which one will rise more (沪深300和中证500哪个以后涨得多)
     re.compile("哪" + _alt("个 只 支 一个") + _gap(6) + _alt("涨得多 涨得快 会涨 能涨 涨幅大")),
     # an allocation made for the customer (你直接帮我排好：多少放存单、多少放债基、多少买银行股)
@@ -232,6 +236,7 @@ GUARANTEED_RETURN: tuple[Pattern[str], ...] = (
                     "100%不亏 百分百不亏 有没有保底 能不能保底 能保底 保底吗 保底的")),
     re.compile(_alt("收益 本金 利息 收益率 年化 回报") + _gap(6) + _alt("保证 承诺 保障 一定能拿 稳拿")),
     re.compile(_alt("保证 承诺") + _gap(6) + _alt("收益 本金 不亏 年化 回报")),
+    re.compile(_alt("保证 承诺") + _gap(12) + _alt("不破发 不会破发 不跌破")),
     # certainty of a gain from a product or a strategy (定投坚持三年肯定能赚钱吧)
     re.compile(_alt("理财 基金 定投 产品 股票") + _gap(12)
                + _alt("肯定能赚 一定能赚 肯定赚 一定赚 保证赚 稳稳赚 肯定不会亏 一定不会亏")),

@@ -112,6 +112,8 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("这款理财半年稳稳到手三个点吧", "guaranteed_return"),
         ("期权开户差几次模拟交易，能帮我补一下模拟交易吗", "suitability_mismatch"),
         ("开户时把年收入写成五十万就能买私募了吧", "suitability_mismatch"),
+        ("公司让每人办张卡连同密码交给出纳管理，每个月多给两百", "card_account_rental"),
+        ("新股中签了，你们保证上市那天不会破发吧", "guaranteed_return"),
     ],
 )
 def test_compliance_phrasings(text: str, intent: str) -> None:
@@ -184,6 +186,8 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "期权模拟交易在哪里做",
         "年收入填错了怎么改",
         "走账户转账要手续费吗",
+        "工资卡交给家里管理，每月给我零花钱三百",  # the family keeping a card is no rental
+        "新股上市首日会不会破发",
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:
