@@ -93,7 +93,29 @@ def test_a_code_passed_on_gives_way_to_a_card_rental(text: str, classifier: str,
 
     from bot.safety_guard import SafetyGuard
 
-    ranking = [{"name": classifier, "confidence": 0.6}, {"name": "greet", "confidence": 0.1}]
+    ranking = [{"name": classifier, "confidence": 0.45}, {"name": "greet", "confidence": 0.1}]
     message = Message({TEXT: text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
     SafetyGuard(SafetyGuard.get_default_config()).process([message])
     assert message.get(INTENT)["name"] == expected
+
+
+@pytest.mark.parametrize("folder", [TRAINING_DIR, HELDOUT_DIR], ids=["training", "heldout"])
+def test_the_share_rule_keeps_every_example_of_another_intent_its_intent(folder) -> None:
+    """The "share" rule (a code passed on) fires on two fraud examples (要我把卡号和密码给他); with the classifier
+    sure of fraud_alert they keep the fraud warning, and no example of another intent is touched."""
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.safety_guard import SafetyGuard
+
+    guard = SafetyGuard(SafetyGuard.get_default_config())
+    changed = []
+    for example in load_examples(folder):
+        if safety_rule(example.text, DEFAULT_FRAUD_TERMS) != "share":
+            continue
+        ranking = [{"name": example.intent, "confidence": 0.9}]
+        message = Message({TEXT: example.text, INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
+        guard.process([message])
+        if message.get(INTENT)["name"] != example.intent:
+            changed.append((example.intent, example.text))
+    assert changed == []
