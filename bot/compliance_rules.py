@@ -207,7 +207,7 @@ INVESTMENT_ADVICE: tuple[Pattern[str], ...] = (
     re.compile(_INVEST + _gap(12) + _alt("买 选") + "哪" + _alt("个 只 支 一个") + _alt("好 比较好 划算")),
     re.compile(_alt("买 选 挑 定投") + "哪" + _alt("只 支")),
     # which (few) of them are worth buying or building a position in (哪几只专精特新的票值得先建仓)
-    re.compile("哪" + _alt("几 一")  + "?" + _alt("只 支 个 款") + _gap(12) + _alt("股票 股 票 基金 ETF etf 可转债")
+    re.compile("哪" + _alt("几 一") + "?" + _alt("只 支 个 款") + _gap(12) + _alt("股票 股 票 基金 ETF etf 可转债")
                + _gap(6) + _alt("值得 能涨 赚钱 划算 靠谱 建仓 上车 可以买 能买")),
     re.compile(_alt("值得先? 可以 能不能 适合") + "建仓"),
     # whether now is the moment to add or buy (融资加仓那几只龙头，这个位置合不合适)

@@ -140,11 +140,6 @@ SHARING: re.Pattern[str] = re.compile(
 SURE = 0.5  # a classifier's own fraud_alert at or above this stands against the "share" rule
 
 
-def _confident(message: Message, intent: str) -> bool:
-    current = message.get(INTENT) or {}
-    return current.get("name") == intent and float(current.get("confidence") or 0.0) >= SURE
-
-
 def safety_rule(text: str, fraud_terms: Sequence[str]) -> str | None:
     """Which safety rule ``text`` triggers: ``"secret"``, ``"fraud"``, ``"share"`` or None. Secrets win over fraud
     terms and scripts, and those over a code about to be passed on; all are matched on the text as typed and
@@ -193,10 +188,12 @@ class SafetyGuard(GraphComponent):
             compliance = compliance_intent(text)
             if rule or compliance:
                 message.set(SAFETY_RULE, rule or compliance, add_to_output=True)
-            current = (message.get(INTENT) or {}).get("name")
+            classified = message.get(INTENT) or {}
+            current = classified.get("name")
             if rule == "fraud" and (compliance in FRAUD_SUBKINDS or current in FRAUD_SUBKINDS):
                 rule = None  # 放款前交解冻费 names a fraud term, and the loan-scam answer is the more specific one
-            if rule == "share" and (compliance is not None or _confident(message, "fraud_alert")):
+            sure_fraud = current == "fraud_alert" and float(classified.get("confidence") or 0.0) >= SURE
+            if rule == "share" and (compliance is not None or sure_fraud):
                 # 卡和密码都交给他保管 is a card rental: a password passed on with the card is part of it; and a
                 # scam the classifier is sure of (网上说能低价代还信用卡，要我把卡号和密码给他) keeps the fraud warning
                 rule = None

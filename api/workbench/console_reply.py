@@ -74,6 +74,17 @@ def _arbitration_reason(verdict: ArbitrationVerdict, confidence: float | None, t
             else "较弱，或该句与知识库问题完全一致")
 
 
+def _outcome(verdict: ArbitrationVerdict, action: str | None) -> str:
+    """What the customer got from the arbitration, in Chinese."""
+    if verdict.winner == "clarify" and verdict.reason == "novel_terms":
+        return _CONFIDENT_CLARIFY
+    if verdict.winner != "kb":
+        return _ARBITRATION_OUTCOME[verdict.winner]
+    if action == "suggest":
+        return "仲裁结果：知识库胜出，客户收到「您是不是想问」推荐问题。"
+    return "仲裁结果：知识库胜出，客户收到知识库答案。"
+
+
 def _messages(turn: BotTurn) -> list[ReplyMessage]:
     return [ReplyMessage(text=text, buttons=[ReplyButton(title=b["title"], payload=b["payload"]) for b in buttons])
             for text, buttons in turn.texts]
@@ -104,10 +115,7 @@ def explain(turn: BotTurn, intent: str | None, confidence: float | None,
                "触发机器人/知识库仲裁。",
                f"知识库判定：{KB_ACTIONS.get(str(action), '直接回答')}，最佳条目 {best or '无'}，"
                f"知识库置信度 {_score(parsed.kb_confidence)}。",
-               _CONFIDENT_CLARIFY if parsed.winner == "clarify" and parsed.reason == "novel_terms"
-               else _ARBITRATION_OUTCOME[parsed.winner] if parsed.winner != "kb"
-               else "仲裁结果：知识库胜出，客户收到「您是不是想问」推荐问题。" if action == "suggest"
-               else "仲裁结果：知识库胜出，客户收到知识库答案。"]
+               _outcome(parsed, action)]
         return ConsoleReply(messages=messages, source="intent" if parsed.winner == "intent" else "kb_arbitration",
                             why=why, intent=intent, intent_confidence=confidence, kb_action=action, kb_entry=best,
                             kb_confidence=parsed.kb_confidence, arbitration=parsed)
