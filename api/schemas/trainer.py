@@ -218,6 +218,9 @@ class ArbitrationVerdict(BaseModel):
     intent_support: float | None = None
 
 
+Tone = Literal["answer", "suggest", "fallback"]
+
+
 class ConsoleReply(BaseModel):
     """What a customer sending the sentence would get from the bot in service, and why (in Chinese)."""
 
@@ -232,6 +235,9 @@ class ConsoleReply(BaseModel):
     kb_confidence: float | None = None
     arbitration: ArbitrationVerdict | None = None
     handoff_reason: str | None = None
+    # the one-line label the console shows above the bubbles (api/workbench/console_reply.headline) and its tone
+    headline: str = ""
+    tone: Tone = "fallback"
 
 
 class ConsoleResult(BaseModel):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from api.rasa_client import BotTurn
-from api.schemas.trainer import ArbitrationVerdict, ConsoleReply, ReplyButton, ReplyMessage
+from api.schemas.trainer import ArbitrationVerdict, ConsoleReply, ReplyButton, ReplyMessage, Tone
 
 KB_ACTIONS = {"answer": "直接回答", "suggest": "推荐候选问题", "fallback": "无可用答案"}
 _ARBITRATION_OUTCOME = {
@@ -23,6 +23,11 @@ _ARBITRATION_OUTCOME = {
 # a confident intent asked about (actions/arbitrate.py clarifies: a long message with words it never saw)
 _CONFIDENT_CLARIFY = ("仲裁结果：消息较长且含有该意图训练数据中没有的词，可能问的是该意图下更具体的问题，"
                       "机器人不直接回答，客户收到「您是不是想问」，该意图的问题排在首位，知识库推荐问题随后。")
+# the console's headline: who answered, and how the customer sees it (tone: the colour of a KB decision)
+_SOURCE_HEADLINES: dict[str, tuple[str, Tone]] = {
+    "kb_arbitration": ("知识库答案（仲裁胜出）", "answer"), "kb_fallback": ("知识库兜底", "suggest"),
+    "intent": ("意图回复", "answer"), "handoff": ("转人工", "suggest"), "unavailable": ("机器人不可用", "fallback"),
+}
 HANDOFF_REASONS = {
     "customer_request": "客户要求人工服务", "repeated_fallback": "连续两次无法回答", "complaint": "客户投诉",
     "fraud_alert": "疑似诈骗风险", "share_sensitive_info": "客户提供了敏感信息", "unhelpful": "客户认为回答没有帮助",
@@ -85,6 +90,22 @@ def _outcome(verdict: ArbitrationVerdict, action: str | None) -> str:
     return "仲裁结果：知识库胜出，客户收到知识库答案。"
 
 
+def headline(source: str, arbitration: ArbitrationVerdict | None, kb_action: str | None) -> tuple[str, Tone]:
+    """The reply's one-line source label and tone, as the console shows it above the bubbles."""
+    if arbitration is not None and arbitration.winner == "clarify":
+        why = "长消息含未见词" if arbitration.reason == "novel_terms" else "意图置信度低"
+        return f"您是不是想问（{why}）", "suggest"
+    if source == "kb_arbitration" and kb_action == "suggest":
+        return "知识库推荐问题（仲裁胜出）", "suggest"
+    return _SOURCE_HEADLINES[source]
+
+
+def _reply(**fields: Any) -> ConsoleReply:
+    reply = ConsoleReply(**fields)
+    label, tone = headline(reply.source, reply.arbitration, reply.kb_action)
+    return reply.model_copy(update={"headline": label, "tone": tone})
+
+
 def _messages(turn: BotTurn) -> list[ReplyMessage]:
     return [ReplyMessage(text=text, buttons=[ReplyButton(title=b["title"], payload=b["payload"]) for b in buttons])
             for text, buttons in turn.texts]
@@ -106,7 +127,7 @@ def explain(turn: BotTurn, intent: str | None, confidence: float | None,
         why = [f"{intent_text}。", f"机器人转接人工客服：{HANDOFF_REASONS.get(reason, reason or '未说明原因')}。"]
         if action:
             why.insert(1, f"转人工前知识库判定：{KB_ACTIONS[action]}。")
-        return ConsoleReply(messages=messages, source="handoff", why=why, intent=intent,
+        return _reply(messages=messages, source="handoff", why=why, intent=intent,
                             intent_confidence=confidence, kb_action=action, kb_entry=best, handoff_reason=reason)
     if verdict is not None and verdict.get("winner") in ("kb", "intent", "clarify"):
         parsed = ArbitrationVerdict.model_validate(verdict)
@@ -116,7 +137,7 @@ def explain(turn: BotTurn, intent: str | None, confidence: float | None,
                f"知识库判定：{KB_ACTIONS.get(str(action), '直接回答')}，最佳条目 {best or '无'}，"
                f"知识库置信度 {_score(parsed.kb_confidence)}。",
                _outcome(parsed, action)]
-        return ConsoleReply(messages=messages, source="intent" if parsed.winner == "intent" else "kb_arbitration",
+        return _reply(messages=messages, source="intent" if parsed.winner == "intent" else "kb_arbitration",
                             why=why, intent=intent, intent_confidence=confidence, kb_action=action, kb_entry=best,
                             kb_confidence=parsed.kb_confidence, arbitration=parsed)
     if turn.kb is not None:
@@ -124,7 +145,7 @@ def explain(turn: BotTurn, intent: str | None, confidence: float | None,
                    "suggest": "推荐候选问题，客户收到「您是不是想问」及候选按钮。",
                    "fallback": "没有可用答案，客户收到兜底话术。"}.get(str(action), "结果未知。")
         why = [f"{intent_text}：意图识别未能给出回答，由知识库兜底。", f"知识库兜底：{outcome}"]
-        return ConsoleReply(messages=messages, source="kb_fallback", why=why, intent=intent,
+        return _reply(messages=messages, source="kb_fallback", why=why, intent=intent,
                             intent_confidence=confidence, kb_action=action, kb_entry=best,
                             kb_confidence=kb.get("confidence") if isinstance(kb.get("confidence"), float) else None)
     why = [f"{intent_text}：客户收到该意图的回复。"]
@@ -132,8 +153,8 @@ def explain(turn: BotTurn, intent: str | None, confidence: float | None,
         why.append(f"置信度不低于仲裁阈值 {pct(threshold)}，未与知识库仲裁。" if confidence >= threshold
                    else f"置信度低于仲裁阈值 {pct(threshold)}，已与知识库仲裁：知识库不能直接回答"
                         "（或该意图受保护），意图胜出。")
-    return ConsoleReply(messages=messages, source="intent", why=why, intent=intent, intent_confidence=confidence)
+    return _reply(messages=messages, source="intent", why=why, intent=intent, intent_confidence=confidence)
 
 
 def unavailable(reason: str) -> ConsoleReply:
-    return ConsoleReply(messages=[], source="unavailable", why=[f"机器人服务不可用，无法得到客户回复（{reason}）。"])
+    return _reply(messages=[], source="unavailable", why=[f"机器人服务不可用，无法得到客户回复（{reason}）。"])

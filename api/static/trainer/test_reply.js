@@ -7,13 +7,6 @@ import { clear, elements, h } from '../shared/dom.js';
 import { intentName } from '../shared/intent_names.js';
 import { fixed, isNum, pct } from './format.js';
 
-const SOURCES = {
-  kb_arbitration: ['知识库答案（仲裁胜出）', 'answer'],
-  kb_fallback: ['知识库兜底', 'suggest'],
-  intent: ['意图回复', 'answer'],
-  handoff: ['转人工', 'suggest'],
-  unavailable: ['机器人不可用', 'fallback'],
-};
 const KB_ACTIONS = { answer: '直接回答', suggest: '推荐候选问题', fallback: '无可用答案' };
 
 const el = elements(['test-reply']);
@@ -48,12 +41,9 @@ function facts(reply) {
 export function render(reply) {
   clear(el.testReply);
   if (!reply) return;
-  const [label, tone] = reply.arbitration && reply.arbitration.winner === 'clarify'
-    ? [reply.arbitration.reason === 'novel_terms' ? '您是不是想问（长消息含未见词）' : '您是不是想问（意图置信度低）',
-      'suggest']
-    : reply.source === 'kb_arbitration' && reply.kb_action === 'suggest'
-      ? ['知识库推荐问题（仲裁胜出）', 'suggest'] : SOURCES[reply.source] || [reply.source, 'fallback'];
-  el.testReply.appendChild(h('span', 'decision decision-' + tone + ' reply-source', '回复来源：' + label));
+  // the headline and its tone are the server's (api/workbench/console_reply.headline)
+  el.testReply.appendChild(h('span', 'decision decision-' + (reply.tone || 'fallback') + ' reply-source',
+    '回复来源：' + (reply.headline || reply.source)));
   const bubbles = h('div', 'reply-bubbles');
   (Array.isArray(reply.messages) ? reply.messages : []).forEach((m) => {
     const bubble = h('div', 'reply-bubble', m.text);

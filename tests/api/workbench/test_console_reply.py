@@ -14,7 +14,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.rasa_client import RasaClient
+from api.schemas.trainer import ArbitrationVerdict
 from api.settings import Settings
+from api.workbench.console_reply import headline
 from kb_index.settings import KbSettings
 from kb_index.unanswered import UnansweredStore
 from tests.api.conftest import Staff
@@ -129,6 +131,7 @@ def test_an_offer_winning_the_arbitration_is_called_an_offer(console: tuple[Fake
     reply = _probe(trainer, "办签证需要的银行证明去哪开")["reply"]
     assert reply["source"] == "kb_arbitration" and reply["kb_action"] == "suggest"
     assert "仲裁结果：知识库胜出，客户收到「您是不是想问」推荐问题。" in reply["why"]
+    assert (reply["headline"], reply["tone"]) == ("知识库推荐问题（仲裁胜出）", "suggest")
 
 
 def test_a_weak_intent_asked_about_is_explained_as_a_question_not_an_answer(console: tuple[FakeRasa, Staff]) -> None:
@@ -142,6 +145,7 @@ def test_a_weak_intent_asked_about_is_explained_as_a_question_not_an_answer(cons
     reply = _probe(trainer, "电脑上那个网银基本不用了想关掉")["reply"]
     assert reply["source"] == "kb_arbitration" and reply["arbitration"]["winner"] == "clarify"
     assert any("机器人不直接回答" in line and "该意图的问题" in line for line in reply["why"]), reply["why"]
+    assert (reply["headline"], reply["tone"]) == ("您是不是想问（意图置信度低）", "suggest")
     fake.replies[1]["custom"]["kb"]["arbitration"].update(intent="complaint", reason="weak_complaint")
     reply = _probe(trainer, "想应聘你们银行的柜员")["reply"]
     assert "是投诉意图且低于仲裁阈值 70%，知识库不会取代投诉处理" in "".join(reply["why"]), reply["why"]
@@ -151,6 +155,28 @@ def test_a_weak_intent_asked_about_is_explained_as_a_question_not_an_answer(cons
     reply = _probe(trainer, "卡挂失以后已经去柜台补了新卡，结果旧卡今天在沙发缝里又找着了，还能解挂吗")["reply"]
     why = "".join(reply["why"])
     assert "意图置信度低" not in why and "该意图训练数据中没有的词" in why and "该意图的问题排在首位" in why, why
+    assert reply["headline"] == "您是不是想问（长消息含未见词）"
+
+
+HEADLINES = {"kb_fallback": "知识库兜底", "intent": "意图回复", "handoff": "转人工"}
+
+
+@pytest.mark.parametrize(("source", "winner", "reason", "kb_action", "expected"), [
+    ("kb_arbitration", "kb", "weak_intent", "answer", ("知识库答案（仲裁胜出）", "answer")),
+    ("kb_arbitration", "kb", "weak_intent", "suggest", ("知识库推荐问题（仲裁胜出）", "suggest")),
+    ("kb_arbitration", "clarify", "weak_intent", "suggest", ("您是不是想问（意图置信度低）", "suggest")),
+    ("kb_arbitration", "clarify", "novel_terms", "suggest", ("您是不是想问（长消息含未见词）", "suggest")),
+    ("intent", "intent", "weak_intent", "answer", ("意图回复", "answer")),
+    ("kb_fallback", None, None, "suggest", ("知识库兜底", "suggest")),
+    ("handoff", None, None, None, ("转人工", "suggest")),
+    ("unavailable", None, None, None, ("机器人不可用", "fallback")),
+])
+def test_the_headline_names_who_answered_and_how(source: str, winner: str | None, reason: str | None,
+                                                 kb_action: str | None, expected: tuple[str, str]) -> None:
+    """The console's one-line label comes from the server alone (the page renders it as given)."""
+    verdict = None if winner is None else ArbitrationVerdict.model_validate(
+        {"intent": "card_unfreeze_loss", "intent_confidence": 0.9, "winner": winner, "reason": reason})
+    assert headline(source, verdict, kb_action) == expected
 
 
 @pytest.mark.parametrize(("replies", "confidence", "source", "expected"), [
@@ -173,7 +199,7 @@ def test_each_way_the_bot_answers_is_explained_in_chinese(console: tuple[FakeRas
     fake.parse["intent"]["confidence"] = confidence
     fake.replies = replies
     reply = _probe(trainer, "办签证需要的银行证明去哪开")["reply"]
-    assert reply["source"] == source
+    assert reply["source"] == source and reply["headline"] == HEADLINES[source]
     assert reply["messages"][0]["text"] == replies[0]["text"]
     why = "".join(reply["why"])
     assert f"置信度 {confidence * 100:.0f}%" in why
