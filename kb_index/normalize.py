@@ -36,6 +36,17 @@ def simplified(text: str) -> str:
     return _to_simplified()(unicodedata.normalize("NFKC", text or ""))
 
 
+def fold_in_place(text: str) -> str:
+    """``text`` full-width folded, in simplified characters and with the common typos fixed, character for
+    character: the same length, so an offset into the result is an offset into ``text`` (how the NLU tokenizer
+    reads a message: 想在手機上開個股票帳戶 is the 想在手机上开个股票账户 its training data knows). Where the
+    whole-text conversion would change the length, each character is converted alone."""
+    whole = _TYPO_RE.sub(lambda m: TYPOS[m.group()], simplified(text))
+    if len(whole) == len(text):
+        return whole
+    return "".join(one if len(one := simplified(char)) == 1 else char for char in text)
+
+
 def normalise_query(text: str) -> str:
     """The form of ``text`` that queries and KB questions are compared in."""
     folded = unicodedata.normalize("NFKC", text or "").lower()

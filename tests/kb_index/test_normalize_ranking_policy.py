@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb_index.normalize import normalise_query
+from kb_index.normalize import fold_in_place, normalise_query
 from kb_index.policy import Action, Scored, Thresholds, decide
 from kb_index.ranking import (
     AnswerSignal,
@@ -31,6 +31,16 @@ from kb_index.ranking import (
 )
 def test_normalise_query(raw: str, normalised: str) -> None:
     assert normalise_query(raw) == normalised
+
+
+@pytest.mark.parametrize(("raw", "folded"), [
+    ("想在手機上開個股票帳戶", "想在手机上开个股票账户"),  # traditional, and 帳戶 (also a typo of 账户)
+    ("转帐限额 ６２１７，登陆不了", "转账限额 6217,登录不了"),  # typos and full-width forms, same length
+    ("㈠卡號", "㈠卡号"),  # NFKC would expand ㈠ to (一): each character converted alone, ㈠ kept
+    ("", ""),
+])
+def test_fold_in_place_keeps_every_offset(raw: str, folded: str) -> None:
+    assert fold_in_place(raw) == folded and len(folded) == len(raw)
 
 
 def test_entries_score_by_their_best_question() -> None:
