@@ -30,8 +30,8 @@ def lacks_cue(intent: str | None, text: str) -> bool:
 # Writing, homework and entertainment requests that merely mention a bank (给我们银行的年会编个小品剧本, 骗子的台词
 # 怎么写才像真的, 帮我润色一句, 讲个跟柜员有关的笑话, 小明在银行存100元的数学题): tasks this service cannot do,
 # whatever banking word they carry. A composition needs both the creative object and the asking to make one.
-_WORKS = ("剧本 小品 台词 笑话 段子 相声 诗歌 打油诗 藏头诗 顺口溜 对联 作文 文案 演讲稿 歌词 故事 脱口秀 "
-          "年终总结 工作总结 述职报告 数学题 应用题 作业题 一首诗 首诗")
+_WORKS = ("剧本 小品 台词 笑话 段子 相声 诗歌 打油诗 藏头诗 顺口溜 绕口令 快板 谜语 灯谜 歇后语 对联 作文 文案 "
+          "广告词 口号 演讲稿 歌词 故事 脱口秀 年终总结 工作总结 述职报告 数学题 应用题 作业题 一首诗 首诗")
 _WORK = "(?:" + "|".join(_WORKS.split()) + ")"
 _MAKE = "(?:编|写|创作|润色|改写|续写|讲|来|出)"
 NON_BANKING_TASK: Pattern[str] = re.compile(

@@ -40,6 +40,9 @@ def test_intents_without_cues_are_never_filtered() -> None:
     "帮忙润色这句：本行信用卡发卡量创新高",
     "帮我算下这道应用题，银行利息那种",
     "以网点开业为题写一首顺口溜",
+    "用转账限额出个灯谜考考我",  # v14: a tongue twister about the repayment date got the repayment answer
+    "给信用卡中心编几句快板",
+    "以挂失为主题写个广告词",
 ])
 def test_writing_jokes_and_homework_are_non_banking_tasks(text: str) -> None:
     assert non_banking_task(text)
@@ -53,6 +56,8 @@ def test_writing_jokes_and_homework_are_non_banking_tasks(text: str) -> None:
     "理财的故事都是骗人的吗",
     "帮我算一下房贷月供",
     "存款证明怎么开",
+    "信用卡口号是什么意思",  # no making asked
+    "银行的宣传口号在哪看",
 ])
 def test_banking_questions_are_no_tasks(text: str) -> None:
     assert not non_banking_task(text)
