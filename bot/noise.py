@@ -19,6 +19,7 @@ ACKNOWLEDGEMENTS = frozenset("嗯恩哦噢喔")
 # characters that make a repeated message a real yes/no/thanks/bye (对对对, 好好好, 不不不, 谢谢谢谢, 拜拜拜)
 YES_NO_CHARS = frozenset("对好是行可中成要嗯恩不没否谢拜再")
 KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+KEYBOARD_COLUMNS = ("qaz", "wsx", "edc", "rfv", "tgb", "yhn", "ujm")
 # Latin words customers really type to a Chinese bank bot (yes/no/greetings/thanks; product acronyms)
 KNOWN_LATIN = frozenset({
     "ok", "okk", "okay", "yes", "yep", "yeah", "yup", "no", "nope", "nah", "hi", "hey", "hello", "bye", "byebye",
@@ -46,11 +47,22 @@ def _keyboard_run(word: str, length: int = 4) -> bool:
     return False
 
 
+def _two_hand_mash(word: str) -> bool:
+    """Two keyboard rows walked at once, a key of each in turn (pzoxicuvyb is poiuy and zxcvb, plokij)."""
+    return len(word) >= 6 and _keyboard_run(word[0::2], 3) and _keyboard_run(word[1::2], 3)
+
+
+def _column_walk(word: str) -> bool:
+    """Keys walked down (or up) two keyboard columns (qazwsx, edcrfv, zaqxsw)."""
+    return sum(word.count(col) + word.count(col[::-1]) for col in KEYBOARD_COLUMNS) >= 2
+
+
 def _gibberish_latin(word: str) -> bool:
     if word in KNOWN_LATIN or len(word) < 4:
         return False
     repeated = _REPEATED_UNIT.fullmatch(word)
-    return (_keyboard_run(word) or not re.search(r"[aeiouy]", word) or _CONSONANT_RUN.search(word) is not None
+    return (_keyboard_run(word) or _two_hand_mash(word) or _column_walk(word)
+            or not re.search(r"[aeiouy]", word) or _CONSONANT_RUN.search(word) is not None
             or re.search(r"(.)\1\1", word) is not None
             or (repeated is not None and repeated.group(1) not in KNOWN_LATIN))
 

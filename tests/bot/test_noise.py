@@ -40,6 +40,10 @@ from tests.bot.nlu_files import HELDOUT_DIR, TRAINING_DIR, load_examples
         ("hjgfkdlsoe", "keyboard"),  # five consonants and more in a row: no pinyin, no English word
         ("xcvbnkjhda", "keyboard"),
         ("qpwlmnbv 5521", "keyboard"),  # mashed letters beside a few digits
+        ("pzoxicuvyb", "keyboard"),  # two hands on two rows, a key of each in turn (poiuy + zxcvb; v8)
+        ("plokij", "keyboard"),
+        ("qazwsx", "keyboard"),  # walked down the keyboard's columns
+        ("zaqxsw", "keyboard"),
     ],
 )
 def test_noise_is_recognised(text: str, kind: str) -> None:
@@ -53,7 +57,8 @@ def test_noise_is_recognised(text: str, kind: str) -> None:
      "信用卡", "挂失", "啊我的卡丢了", "asdf我的卡呢", "666",
      "nonono", "okokok", "byebyebye", "uiui", "abc123", "a1b2c3", "ukey123", "R5", "尾号1234", "2000元",
      "zhuangzhang", "chuangshang", "SZ000001", "code 8843",
-     "cvv 123", "app 2.0", "guashi", "mima wangle", "strength", "transfer", "construction"],
+     "cvv 123", "app 2.0", "guashi", "mima wangle", "strength", "transfer", "construction",
+     "wechat", "alipay", "paypal", "mastercard", "unionpay", "xinyongka", "huankuan", "iphone"],
 )
 def test_meaningful_short_messages_are_not_noise(text: str) -> None:
     assert noise_kind(text) is None
