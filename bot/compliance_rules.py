@@ -158,7 +158,8 @@ SUITABILITY_MISMATCH: tuple[Pattern[str], ...] = (
                + _alt("替我 帮我 代我") + _gap(4) + _ASSESSMENT),
     re.compile(_alt("测评 评估") + _gap(4) + _alt("让 叫 找") + "?"
                + _alt("别人 家人 客户经理 朋友 老公 老婆 儿子 女儿") + _gap(2) + _alt("代做 帮忙 帮我做 做")),
-    re.compile(_alt("测评 评估 问卷") + _gap(8) + _alt("跳过 绕过 代做 代填 代测 替我做 帮我做 帮她做 帮他做")),
+    re.compile(_alt("测评 评估 问卷") + _gap(8) + _alt("跳过 绕过 代做 代填 代测 替我做 帮我做 帮她做 帮他做 "
+                                                     "可以不做 能不做 能不能不做 可不可以不做 可以免做 能免做")),
     re.compile(_alt("保守 谨慎 稳健 C1 C2 c1 c2") + "型?" + _gap(10) + _alt("买 购买") + _gap(6)
                + _alt("R4 R5 r4 r5 高风险 股票型 激进 进取")),
     re.compile(_alt("风险 等级 承受能力 测评") + _gap(6) + _alt("不匹配 超出 超过") + _gap(12)

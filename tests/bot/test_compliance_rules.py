@@ -29,6 +29,8 @@ KEEP = {"fraud_alert", "share_sensitive_info", "complaint", "human_handoff"}
         ("贷款要先交保证金才能放款吗", "loan_scam"),
         ("帮我刷流水好办贷款", "loan_scam"),
         ("能不能跳过风险测评直接买", "suitability_mismatch"),
+        ("风险测评能不能不做，直接买", "suitability_mismatch"),  # the NLU now reads 風險測評可以不做嗎 as simplified
+        ("問卷可以免做嗎", "suitability_mismatch"),
         ("风险测评能帮我代做吗", "suitability_mismatch"),
         ("我是保守型能买R5吗", "suitability_mismatch"),
         ("哪只基金好", "investment_advice"),
@@ -188,6 +190,10 @@ def test_compliance_phrasings(text: str, intent: str) -> None:
         "走账户转账要手续费吗",
         "工资卡交给家里管理，每月给我零花钱三百",  # the family keeping a card is no rental
         "新股上市首日会不会破发",
+        # tenth pass: asking whether it is required is no request to skip it
+        "买国债要不要做风险测评",
+        "风险测评不做的话能买存款吗",
+        "风险测评做一次能管多久",
     ],
 )
 def test_business_questions_next_to_the_categories_match_no_pattern(text: str) -> None:
