@@ -128,7 +128,7 @@ def explain(turn: BotTurn, intent: str | None, confidence: float | None,
         if action:
             why.insert(1, f"转人工前知识库判定：{KB_ACTIONS[action]}。")
         return _reply(messages=messages, source="handoff", why=why, intent=intent,
-                            intent_confidence=confidence, kb_action=action, kb_entry=best, handoff_reason=reason)
+                      intent_confidence=confidence, kb_action=action, kb_entry=best, handoff_reason=reason)
     if verdict is not None and verdict.get("winner") in ("kb", "intent", "clarify"):
         parsed = ArbitrationVerdict.model_validate(verdict)
         intent, confidence = parsed.intent or intent, parsed.intent_confidence
@@ -138,16 +138,16 @@ def explain(turn: BotTurn, intent: str | None, confidence: float | None,
                f"知识库置信度 {_score(parsed.kb_confidence)}。",
                _outcome(parsed, action)]
         return _reply(messages=messages, source="intent" if parsed.winner == "intent" else "kb_arbitration",
-                            why=why, intent=intent, intent_confidence=confidence, kb_action=action, kb_entry=best,
-                            kb_confidence=parsed.kb_confidence, arbitration=parsed)
+                      why=why, intent=intent, intent_confidence=confidence, kb_action=action, kb_entry=best,
+                      kb_confidence=parsed.kb_confidence, arbitration=parsed)
     if turn.kb is not None:
         outcome = {"answer": f"直接回答，客户收到条目 {best} 的答案。",
                    "suggest": "推荐候选问题，客户收到「您是不是想问」及候选按钮。",
                    "fallback": "没有可用答案，客户收到兜底话术。"}.get(str(action), "结果未知。")
         why = [f"{intent_text}：意图识别未能给出回答，由知识库兜底。", f"知识库兜底：{outcome}"]
         return _reply(messages=messages, source="kb_fallback", why=why, intent=intent,
-                            intent_confidence=confidence, kb_action=action, kb_entry=best,
-                            kb_confidence=kb.get("confidence") if isinstance(kb.get("confidence"), float) else None)
+                      intent_confidence=confidence, kb_action=action, kb_entry=best,
+                      kb_confidence=kb.get("confidence") if isinstance(kb.get("confidence"), float) else None)
     why = [f"{intent_text}：客户收到该意图的回复。"]
     if threshold is not None and confidence is not None:
         why.append(f"置信度不低于仲裁阈值 {pct(threshold)}，未与知识库仲裁。" if confidence >= threshold
