@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from typing import Pattern
 
-from kb_index.normalize import _TYPO_RE, TYPOS, simplified
+from kb_index.normalize import fix_typos, simplified
 
 # traditional -> simplified, for the characters the patterns below contain (matching only)
 _FOLD = str.maketrans(
@@ -272,7 +272,7 @@ def fold(text: str) -> str:
     3.5%，那就等於… is 业绩比较基准写的是3.5%，那就等于…), common typos fixed (帐户 -> 账户; kb_index.normalize's
     table), and the traditional characters the patterns use folded by the table above where no converter is
     installed. Cached: the safety guard's rules and the compliance patterns read the same message."""
-    return _TYPO_RE.sub(lambda m: TYPOS[m.group()], simplified(text)).translate(_FOLD)
+    return fix_typos(simplified(text)).translate(_FOLD)
 
 
 # a card lending the customer denies (我没把卡借给过别人, 从来没出租过账户): a frozen-card question, not a rental

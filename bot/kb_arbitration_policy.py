@@ -48,7 +48,6 @@ import json
 import logging
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
@@ -68,7 +67,7 @@ from bot.compliance_rules import COMPLIANCE_INTENTS
 from bot.novel_terms import INTENT_SUPPORT, NOVEL_TERMS
 from bot.safety_guard import SAFETY_RULE
 from common.forms import FORM_INTENTS
-from kb_index.normalize import _PUNCT_EDGES, _SPACES, _TYPO_RE, TYPOS
+from kb_index.normalize import normalise_query
 from kb_index.overlap import best_dice, bigrams
 
 log = logging.getLogger(__name__)
@@ -88,21 +87,6 @@ PROTECTED_INTENTS: FrozenSet[str] = frozenset({
 ASK_WHEN_WEAK: FrozenSet[str] = frozenset({"complaint"})
 # a confident form intent (common/forms.py) keeps its form even when the message is also a KB question, since the
 # form's answer is specific to the customer's card / city / channel; a weak one may still lose
-
-
-def normalise(text: str) -> str:
-    """kb_index.normalize.normalise_query without the traditional->simplified step when zhconv is missing (the
-    Rasa venv): the KB's questions are stored simplified, so only traditional-script messages lose the exact
-    match, and they still reach the KB through a weak intent."""
-    folded = unicodedata.normalize("NFKC", text or "").lower()
-    try:
-        import zhconv
-
-        folded = zhconv.convert(folded, "zh-cn")
-    except ImportError:
-        pass
-    fixed = _TYPO_RE.sub(lambda m: TYPOS[m.group()], folded)
-    return _PUNCT_EDGES.sub("", _SPACES.sub(" ", fixed)).strip()
 
 
 def arbitration_reason(intent: Optional[str], confidence: Optional[float], text: str, *, active_loop: Optional[str],
@@ -129,7 +113,7 @@ def arbitration_reason(intent: Optional[str], confidence: Optional[float], text:
         return None
     if confidence is not None and confidence < weak_threshold:
         return "weak_form_intent" if intent in form_intents else "weak_intent"
-    if intent not in form_intents and normalise(text) in kb_questions:
+    if intent not in form_intents and normalise_query(text) in kb_questions:
         return "kb_exact_match"
     if novel_terms:
         return "novel_terms"  # words the intent was never trained on (bot/novel_terms.py)
@@ -166,7 +150,7 @@ class KbQuestions:
     def closest(self, text: str) -> float:
         """The highest share of wording (Dice of character bigrams) ``text`` has with any KB question."""
         self.current()
-        return best_dice(normalise(text), self.grams)
+        return best_dice(normalise_query(text), self.grams)
 
 
 def default_kb_dir() -> Path:

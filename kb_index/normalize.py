@@ -36,12 +36,17 @@ def simplified(text: str) -> str:
     return _to_simplified()(unicodedata.normalize("NFKC", text or ""))
 
 
+def fix_typos(text: str) -> str:
+    """``text`` with the common input-method typos of banking words fixed (:data:`TYPOS`, longest first)."""
+    return _TYPO_RE.sub(lambda m: TYPOS[m.group()], text)
+
+
 def fold_in_place(text: str) -> str:
     """``text`` full-width folded, in simplified characters and with the common typos fixed, character for
     character: the same length, so an offset into the result is an offset into ``text`` (how the NLU tokenizer
     reads a message: 想在手機上開個股票帳戶 is the 想在手机上开个股票账户 its training data knows). Where the
     whole-text conversion would change the length, each character is converted alone."""
-    whole = _TYPO_RE.sub(lambda m: TYPOS[m.group()], simplified(text))
+    whole = fix_typos(simplified(text))
     if len(whole) == len(text):
         return whole
     return "".join(one if len(one := simplified(char)) == 1 else char for char in text)
@@ -51,5 +56,5 @@ def normalise_query(text: str) -> str:
     """The form of ``text`` that queries and KB questions are compared in."""
     folded = unicodedata.normalize("NFKC", text or "").lower()
     simplified = _to_simplified()(folded)
-    fixed = _TYPO_RE.sub(lambda m: TYPOS[m.group()], simplified)
+    fixed = fix_typos(simplified)
     return _PUNCT_EDGES.sub("", _SPACES.sub(" ", fixed)).strip()

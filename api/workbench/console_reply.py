@@ -101,9 +101,9 @@ def headline(source: str, arbitration: ArbitrationVerdict | None, kb_action: str
 
 
 def _reply(**fields: Any) -> ConsoleReply:
-    reply = ConsoleReply(**fields)
-    label, tone = headline(reply.source, reply.arbitration, reply.kb_action)
-    return reply.model_copy(update={"headline": label, "tone": tone})
+    """The reply with its headline."""
+    label, tone = headline(fields["source"], fields.get("arbitration"), fields.get("kb_action"))
+    return ConsoleReply(**fields, headline=label, tone=tone)
 
 
 def _messages(turn: BotTurn) -> list[ReplyMessage]:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.kb_arbitration_policy import KbQuestions, arbitration_reason, normalise
+from bot.kb_arbitration_policy import KbQuestions, arbitration_reason
+from kb_index.normalize import normalise_query as normalise
 from tests.bot.nlu_files import HELDOUT_DIR, ROOT, load_examples
 
 KB = frozenset({"办签证要的那个资产证明去哪开", "银行卡丢了怎么挂失"})
@@ -94,6 +95,7 @@ def test_the_safety_guard_names_the_rule_that_matched_even_when_the_classifier_c
 def test_messages_are_normalised_as_the_kb_normalises_questions() -> None:
     assert normalise("  银行卡丢了怎么挂失？！ ") == "银行卡丢了怎么挂失"
     assert normalise("ＡＴＭ转帐限额") == "atm转账限额"
+    assert normalise("銀行卡丟了怎麼掛失") == "银行卡丢了怎么挂失"  # zhconv: in the Rasa venv too
 
 
 def test_kb_questions_follow_the_version_in_service(tmp_path: Path) -> None:
